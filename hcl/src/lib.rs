@@ -1,0 +1,1 @@
+//! Reading Terraform configurations and writing HCL (being built; see the HCL issue).

@@ -1,0 +1,1 @@
+//! cty types and values (placeholder; being written).
