@@ -1,1 +1,51 @@
-//! placeholder
+//! The globaldeploy Terraform provider: its configuration and its resources.
+//!
+//! The provider block (§3 of the spec) is parsed into [`config::ProviderConfig`]; resources live
+//! one per file under [`resources`] and are registered in [`GlobalDeploy::resources`].
+#![deny(clippy::print_stdout)]
+
+pub mod config;
+pub mod resources;
+
+use async_trait::async_trait;
+use globaldeploy_sdk::cty::Value;
+use globaldeploy_sdk::{Diagnostics, Resource, Schema};
+
+use globaldeploy_reconciler::aws::Route53;
+
+use crate::config::{JournalLocation, ProviderConfig};
+
+/// What every resource operation receives once the provider is configured.
+pub struct ProviderClient {
+    /// The shared Route 53 client (lazy: no AWS call until a resource needs one).
+    pub route53: Route53,
+    /// Where rollouts are journaled.
+    pub journal: JournalLocation,
+}
+
+/// The provider: `provider "globaldeploy" { ... }`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GlobalDeploy;
+
+#[async_trait]
+impl globaldeploy_sdk::Provider for GlobalDeploy {
+    type Client = ProviderClient;
+
+    fn schema(&self) -> Schema {
+        config::schema()
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        config::validate(config, diags);
+    }
+
+    async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) -> Option<ProviderClient> {
+        let config = ProviderConfig::from_value(config, diags)?;
+        tracing::debug!(terraform_version, ?config, "configuring provider");
+        Some(ProviderClient { route53: Route53::new(config.aws), journal: config.journal })
+    }
+
+    fn resources(&self) -> Vec<Box<dyn Resource<ProviderClient>>> {
+        vec![Box::new(resources::wave::Wave)]
+    }
+}

@@ -1,0 +1,149 @@
+//! The traits a provider implements: the provider itself, its resources and data sources.
+//!
+//! Everything protocol-shaped (msgpack, RPC messages, panics, logging) stays in the server; a
+//! resource sees decoded values, a context with the configured client, and diagnostics. Adding
+//! a resource means implementing [`Resource`] in one file and listing it in the provider.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use globaldeploy_cty::Value;
+use tokio_util::sync::CancellationToken;
+
+use super::diagnostics::{Diagnostic, Diagnostics};
+use super::plan::Plan;
+use super::schema::Schema;
+
+/// What every operation gets: the configured client and the cancellation signal.
+pub struct Context<C> {
+    client: Option<Arc<C>>,
+    /// Cancelled when Terraform asks the provider to stop (Ctrl-C): long operations should
+    /// finish their current step safely and return.
+    pub cancel: CancellationToken,
+}
+
+impl<C> Context<C> {
+    /// A context around an optional configured client.
+    pub fn new(client: Option<Arc<C>>, cancel: CancellationToken) -> Self {
+        Self { client, cancel }
+    }
+
+    /// The configured client, or an error diagnostic if Configure has not run.
+    pub fn client(&self) -> Result<&C, Diagnostic> {
+        self.client.as_deref().ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "This operation needs the provider configuration, but Terraform has not configured the provider yet. This is a bug in the provider or Terraform.",
+            )
+        })
+    }
+}
+
+/// A provider: configuration schema, configuration, and the resources it offers.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// What `configure` produces and every resource operation receives (API clients...).
+    type Client: Send + Sync + 'static;
+
+    /// The `provider` block's schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks across provider attributes beyond per-attribute validators.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Builds the client from the provider block. Must not call remote APIs: credentials are
+    /// resolved lazily, on the first operation that needs them.
+    async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) -> Option<Self::Client>;
+
+    /// Every managed resource type.
+    fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;
+
+    /// Every data source type.
+    fn data_sources(&self) -> Vec<Box<dyn DataSource<Self::Client>>> {
+        Vec::new()
+    }
+}
+
+/// The values a plan is made from, and the plan a resource may adjust.
+pub struct PlanRequest<'a> {
+    /// Prior state; null on create.
+    pub prior: &'a Value,
+    /// The configuration.
+    pub config: &'a Value,
+    /// The framework's plan (defaults, computed values, replacements) to adjust.
+    pub plan: &'a mut Plan,
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource<C>: Send + Sync {
+    /// The full type name, e.g. `globaldeploy_wave`.
+    fn type_name(&self) -> &'static str;
+
+    /// The schema; its version drives state upgrades.
+    fn schema(&self) -> Schema;
+
+    /// Checks across attributes beyond per-attribute validators. Skip unknown values.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Adjusts the framework's plan (values known at plan time, extra replacements). Not
+    /// called for destroy plans.
+    async fn modify_plan(&self, _ctx: &Context<C>, _request: PlanRequest<'_>, _diags: &mut Diagnostics) {}
+
+    /// Creates the object; returns the new state (wholly known). With an error diagnostic, a
+    /// non-null returned state is saved as a tainted partial create.
+    async fn create(&self, ctx: &Context<C>, planned: &Value, diags: &mut Diagnostics) -> Value;
+
+    /// Reads the object; `None` when it no longer exists (Terraform drops it from state).
+    async fn read(&self, ctx: &Context<C>, state: &Value, diags: &mut Diagnostics) -> Option<Value>;
+
+    /// Updates the object in place; returns the new state. With an error diagnostic, the
+    /// returned state is saved as is, so it should tell the truth about what was done.
+    async fn update(&self, ctx: &Context<C>, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Value;
+
+    /// Deletes the object.
+    async fn delete(&self, ctx: &Context<C>, prior: &Value, diags: &mut Diagnostics);
+
+    /// Builds the state for `terraform import ID`; Terraform reads it right after.
+    async fn import(&self, _ctx: &Context<C>, _id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        diags.error(
+            "Import not supported",
+            format!("{} does not support import.", self.type_name()),
+        );
+        None
+    }
+
+    /// Converts a state stored at schema version `from_version` (older than the current one)
+    /// to the current version's JSON shape.
+    fn upgrade_state(
+        &self,
+        from_version: i64,
+        _state: serde_json::Value,
+        diags: &mut Diagnostics,
+    ) -> Option<serde_json::Value> {
+        diags.error(
+            "Unsupported state version",
+            format!(
+                "{} cannot upgrade state stored at schema version {from_version}; it was written by a newer or unknown provider version.",
+                self.type_name()
+            ),
+        );
+        None
+    }
+}
+
+/// A data source type.
+#[async_trait]
+pub trait DataSource<C>: Send + Sync {
+    /// The full type name.
+    fn type_name(&self) -> &'static str;
+
+    /// The schema.
+    fn schema(&self) -> Schema;
+
+    /// Checks across attributes beyond per-attribute validators. Skip unknown values.
+    fn validate(&self, _config: &Value, _diags: &mut Diagnostics) {}
+
+    /// Reads the data; returns the full state.
+    async fn read(&self, ctx: &Context<C>, config: &Value, diags: &mut Diagnostics) -> Value;
+}

@@ -1,0 +1,8 @@
+//! The provider's resources and the schema pieces they share, one concept per file.
+
+pub mod aws_region;
+pub mod gate;
+pub mod record_target;
+pub mod weighted_record;
+pub mod weighted_record_data;
+pub mod wave;

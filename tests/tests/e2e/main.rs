@@ -1,0 +1,8 @@
+//! End-to-end tests: the real `terraform` CLI against the built provider (one test binary;
+//! each area is a module). Run everything with `bash scripts/test.sh`; the harness is in
+//! `tests/src/lib.rs`.
+
+mod harness_smoke;
+mod plugin;
+mod schema;
+mod wave;
