@@ -1,4 +1,14 @@
-//! The globaldeploy rollout engine: the rollout model, the schedule, and the engine that moves
-//! weighted traffic wave by wave (being built; see the issues).
+//! The globaldeploy rollout engine and its adapters.
+//!
+//! - [`model`]: deployments, waves, regions, strategy and gates;
+//! - [`engine`]: the rollout state machine and the ports it talks through;
+//! - [`aws`]: the shared Route 53 client (rate budget, retries, read cache).
 
 pub mod aws;
+pub mod clock;
+pub mod engine;
+pub mod journal;
+pub mod model;
+pub mod probes;
+pub mod schedule;
+pub mod traffic;

@@ -14,7 +14,9 @@ use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock};
 
 /// Record types a routing policy may use.
-pub const RECORD_TYPES: &[&str] = &["A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT"];
+pub const RECORD_TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT",
+];
 
 /// `records`: the literal values of a record set (optional list of strings).
 pub fn records_attribute() -> Attribute {
@@ -59,7 +61,13 @@ pub fn alias_block() -> NestedBlock {
 /// Rules: exactly one of `records` and `alias`; `ttl` required with `records` (reported at
 /// `records`) and forbidden with `alias` (reported at `ttl`); a CNAME has exactly one record.
 /// Unknown values are skipped.
-pub fn validate_target(target: &Value, rtype: Option<&str>, ttl: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+pub fn validate_target(
+    target: &Value,
+    rtype: Option<&str>,
+    ttl: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     if target.is_null() || !target.is_known() {
         return;
     }
@@ -112,7 +120,10 @@ pub fn validate_target(target: &Value, rtype: Option<&str>, ttl: &Value, path: &
                 diags.error_at(
                     path.join("records"),
                     "Invalid CNAME records",
-                    format!("A CNAME record has exactly one value; {path}.records has {}.", values.len()),
+                    format!(
+                        "A CNAME record has exactly one value; {path}.records has {}.",
+                        values.len()
+                    ),
                 );
             }
         }
@@ -126,11 +137,17 @@ pub fn target_from_value(target: &Value) -> (Vec<String>, Option<AliasTarget>) {
         .and_then(Value::as_list)
         .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
         .unwrap_or_default();
-    let alias = target.get("alias").filter(|a| !a.is_null() && a.is_known()).map(|alias| AliasTarget {
-        name: alias.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
-        zone_id: strip_zone_prefix(alias.get("zone_id").and_then(Value::as_str).unwrap_or_default()).to_owned(),
-        evaluate_target_health: alias.get("evaluate_target_health").and_then(Value::as_bool).unwrap_or(false),
-    });
+    let alias = target
+        .get("alias")
+        .filter(|a| !a.is_null() && a.is_known())
+        .map(|alias| AliasTarget {
+            name: alias.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            zone_id: strip_zone_prefix(alias.get("zone_id").and_then(Value::as_str).unwrap_or_default()).to_owned(),
+            evaluate_target_health: alias
+                .get("evaluate_target_health")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        });
     (records, alias)
 }
 
@@ -145,7 +162,10 @@ pub fn target_to_values(set: &RecordSet) -> (Value, Value) {
                 ("evaluate_target_health", Value::bool(alias.evaluate_target_health)),
             ]),
         ),
-        None => (Value::list(set.records.iter().map(Value::string).collect()), Value::Null),
+        None => (
+            Value::list(set.records.iter().map(Value::string).collect()),
+            Value::Null,
+        ),
     }
 }
 
@@ -189,7 +209,10 @@ fn str_of<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
 /// Whether two lists of values hold the same strings regardless of order.
 fn same_values(a: &[Value], b: &[Value]) -> bool {
     let sorted = |items: &[Value]| {
-        let mut v: Vec<String> = items.iter().map(|i| i.as_str().unwrap_or_default().to_owned()).collect();
+        let mut v: Vec<String> = items
+            .iter()
+            .map(|i| i.as_str().unwrap_or_default().to_owned())
+            .collect();
         v.sort_unstable();
         v
     };
@@ -245,8 +268,23 @@ mod tests {
 
     fn check(t: &Value, rtype: &str, ttl: Value) -> Vec<String> {
         let mut diags = Diagnostics::new();
-        validate_target(t, Some(rtype), &ttl, &AttributePath::attr("endpoint").index(1), &mut diags);
-        diags.iter().map(|d| format!("{}: {}", d.path.as_ref().map(ToString::to_string).unwrap_or_default(), d.summary)).collect()
+        validate_target(
+            t,
+            Some(rtype),
+            &ttl,
+            &AttributePath::attr("endpoint").index(1),
+            &mut diags,
+        );
+        diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    d.path.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    d.summary
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -254,13 +292,22 @@ mod tests {
         let records = Value::list(vec![Value::string("192.0.2.1")]);
         assert!(check(&target(records.clone(), Value::Null), "A", Value::int(60)).is_empty());
         assert!(check(&target(Value::Null, alias()), "A", Value::Null).is_empty());
-        assert_eq!(check(&target(Value::Null, Value::Null), "A", Value::int(60)), vec!["endpoint[1].records: Missing record target"]);
+        assert_eq!(
+            check(&target(Value::Null, Value::Null), "A", Value::int(60)),
+            vec!["endpoint[1].records: Missing record target"]
+        );
         assert_eq!(
             check(&target(records.clone(), alias()), "A", Value::int(60)),
             vec!["endpoint[1].alias: Conflicting configuration arguments"]
         );
-        assert_eq!(check(&target(records, Value::Null), "A", Value::Null), vec!["endpoint[1].records: Missing required argument \"ttl\""]);
-        assert_eq!(check(&target(Value::Null, alias()), "A", Value::int(60)), vec!["ttl: Invalid argument \"ttl\" with an alias"]);
+        assert_eq!(
+            check(&target(records, Value::Null), "A", Value::Null),
+            vec!["endpoint[1].records: Missing required argument \"ttl\""]
+        );
+        assert_eq!(
+            check(&target(Value::Null, alias()), "A", Value::int(60)),
+            vec!["ttl: Invalid argument \"ttl\" with an alias"]
+        );
         // Unknowns are skipped.
         assert!(check(&target(Value::Unknown, Value::Null), "A", Value::Null).is_empty());
         assert!(check(&target(Value::Null, alias()), "A", Value::Unknown).is_empty());
@@ -269,7 +316,10 @@ mod tests {
     #[test]
     fn cname_has_one_value() {
         let two = Value::list(vec![Value::string("a.example.com"), Value::string("b.example.com")]);
-        assert_eq!(check(&target(two, Value::Null), "CNAME", Value::int(60)), vec!["endpoint[1].records: Invalid CNAME records"]);
+        assert_eq!(
+            check(&target(two, Value::Null), "CNAME", Value::int(60)),
+            vec!["endpoint[1].records: Invalid CNAME records"]
+        );
     }
 
     #[test]

@@ -1,0 +1,147 @@
+//! Data source `globaldeploy_weighted_record` (§4.7): the weighted record sets of an existing
+//! name and type — their weights and targets — read from the provider's shared zone listing.
+
+use async_trait::async_trait;
+use globaldeploy_reconciler::aws::records::strip_zone_prefix;
+use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::validators;
+use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
+
+use super::record_target::{display_name, target_to_values, RECORD_TYPES};
+use super::weighted_record::record_id;
+use crate::ProviderClient;
+
+/// The `globaldeploy_weighted_record` data source.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WeightedRecordData;
+
+fn alias_type() -> Type {
+    Type::object([
+        ("name", Type::String),
+        ("zone_id", Type::String),
+        ("evaluate_target_health", Type::Bool),
+    ])
+}
+
+fn endpoint_type() -> Type {
+    Type::object([
+        ("set_identifier", Type::String),
+        ("weight", Type::Number),
+        ("records", Type::list(Type::String)),
+        ("alias", alias_type()),
+        ("health_check_id", Type::String),
+    ])
+}
+
+#[async_trait]
+impl DataSource<ProviderClient> for WeightedRecordData {
+    fn type_name(&self) -> &'static str {
+        "globaldeploy_weighted_record"
+    }
+
+    fn schema(&self) -> Schema {
+        let block = Block::new(
+            "Reads the weighted Route 53 record sets of an existing DNS name and type: each set's identifier, weight and \
+             target. Fails when the name has no weighted sets.",
+        )
+        .attribute(Attribute::required("zone_id", Type::String).description("The hosted zone.").validate(validators::not_empty()))
+        .attribute(
+            Attribute::required("name", Type::String)
+                .description("The DNS name (case and trailing dot do not matter).")
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::required("type", Type::String)
+                .description("The record type, e.g. `A`.")
+                .validate(validators::one_of(RECORD_TYPES)),
+        )
+        .attribute(Attribute::computed("id", Type::String).description("`ZONEID/name/TYPE`."))
+        .attribute(Attribute::computed("fqdn", Type::String).description("The name, lower case, without the trailing dot."))
+        .attribute(
+            Attribute::computed("ttl", Type::Number)
+                .description("The TTL of the sets that use records; null when every set is an alias."),
+        )
+        .attribute(
+            Attribute::computed("weights", Type::map(Type::Number))
+                .description("Weight of each set, by set identifier, e.g. `{ \"us-east-1\" = 40 }`."),
+        )
+        .attribute(
+            Attribute::computed("endpoints", Type::list(endpoint_type()))
+                .description(
+                    "Every weighted set, ordered by set identifier: `set_identifier`, `weight`, `records` or `alias` \
+                     (`name`, `zone_id`, `evaluate_target_health`), and `health_check_id`.",
+                ),
+        );
+        Schema::new(block)
+    }
+
+    async fn read(&self, ctx: &Context<ProviderClient>, config: &Value, diags: &mut Diagnostics) -> Value {
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => {
+                diags.push(diag);
+                return Value::Null;
+            }
+        };
+        let get = |name: &str| config.get(name).and_then(Value::as_str).unwrap_or_default();
+        let zone = strip_zone_prefix(get("zone_id")).to_owned();
+        let (name, rtype) = (get("name"), get("type").to_ascii_uppercase());
+        let subject = format!("{} {rtype} in zone {zone}", display_name(name));
+        let mut sets = match client.route53.record_sets_named(&zone, name, &rtype).await {
+            Ok(sets) => sets,
+            Err(err) => {
+                diags.error(
+                    format!("Could not read weighted record {subject}"),
+                    format!("Reading {subject} failed: {err}"),
+                );
+                return Value::Null;
+            }
+        };
+        sets.retain(|set| set.weight.is_some() && set.set_identifier.is_some());
+        if sets.is_empty() {
+            diags.error(
+                format!("No weighted record {subject}"),
+                format!("Route 53 has no weighted record sets named {subject}."),
+            );
+            return Value::Null;
+        }
+        sets.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
+        let endpoints: Vec<Value> = sets
+            .iter()
+            .map(|set| {
+                let (records, alias) = target_to_values(set);
+                Value::object([
+                    (
+                        "set_identifier",
+                        Value::string(set.set_identifier.clone().unwrap_or_default()),
+                    ),
+                    ("weight", set.weight.map_or(Value::Null, Value::int)),
+                    ("records", records),
+                    ("alias", alias),
+                    (
+                        "health_check_id",
+                        set.health_check_id.clone().map_or(Value::Null, Value::string),
+                    ),
+                ])
+            })
+            .collect();
+        let weights = Value::map(sets.iter().map(|set| {
+            (
+                set.set_identifier.clone().unwrap_or_default(),
+                set.weight.map_or(Value::Null, Value::int),
+            )
+        }));
+        let ttl = sets
+            .iter()
+            .filter(|s| s.alias.is_none())
+            .find_map(|s| s.ttl)
+            .map_or(Value::Null, Value::int);
+        let mut state = config.clone();
+        state.set("id", Value::string(record_id(&zone, name, &rtype)));
+        state.set("fqdn", Value::string(display_name(name)));
+        state.set("ttl", ttl);
+        state.set("weights", weights);
+        state.set("endpoints", Value::list(endpoints));
+        state
+    }
+}

@@ -2,7 +2,10 @@
 //! each area is a module). Run everything with `bash scripts/test.sh`; the harness is in
 //! `tests/src/lib.rs`.
 
+mod failover_policy;
 mod harness_smoke;
+mod health_check;
 mod plugin;
 mod schema;
 mod wave;
+mod weighted_record;

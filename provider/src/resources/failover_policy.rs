@@ -1,0 +1,1055 @@
+//! `globaldeploy_failover_policy` (§4.3): the PRIMARY/SECONDARY failover pair of one DNS name
+//! and type, created, changed and deleted atomically.
+//!
+//! Route 53 answers with the primary while it is healthy and with the secondary otherwise.
+//! The resource owns the name's two failover record sets, whatever their set identifiers:
+//!
+//! - sets it creates are identified as `<name>-<TYPE>-primary` and `<name>-<TYPE>-secondary`
+//!   (e.g. `api.example.com-A-primary`; a name too long for Route 53's 128 characters is
+//!   replaced by a stable hash of it). The name and type are part of the identifier because
+//!   some Route 53 implementations (moto) delete by identifier across the whole zone;
+//! - an existing pair (imported, or made by other tools) keeps its identifiers: updates UPSERT
+//!   the current PRIMARY and SECONDARY sets under the identifiers they already have.
+//!
+//! Every create, update and delete is one ChangeResourceRecordSets batch — create: both sets
+//! (after checking that neither exists); update: the changed or missing ones; delete: both,
+//! with their exact current values — waited on until INSYNC. Reads use the provider's shared zone listing. Drift of either set shows as a diff;
+//! when both sets are gone the resource leaves state.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use globaldeploy_reconciler::aws::records::strip_zone_prefix;
+use globaldeploy_reconciler::aws::{normalize_name, AwsError, Change, ChangeAction, Failover, RecordSet};
+use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::path::PathStep;
+use globaldeploy_sdk::framework::timeouts::{timeout, timeouts_block};
+use globaldeploy_sdk::framework::validators;
+use globaldeploy_sdk::{
+    Attribute, AttributePath, Block, Context, Diagnostic, Diagnostics, NestedBlock, PlanRequest, Resource, Schema,
+};
+
+use super::record_target::{
+    alias_block, batch_weight, display_name, records_attribute, same_name, target_from_value, target_to_values_like,
+    validate_target, RECORD_TYPES,
+};
+use crate::ProviderClient;
+
+/// Default limit for each of create, update and delete (Route 53 usually syncs within a minute).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Route 53's limit on ResourceRecord elements in one ChangeResourceRecordSets request.
+const MAX_BATCH_ELEMENTS: usize = 1000;
+/// Route 53's limit on the characters of all record values of one request.
+const MAX_BATCH_CHARS: usize = 32_000;
+/// Route 53's limit on the length of a set identifier.
+const MAX_SET_IDENTIFIER: usize = 128;
+
+/// The two roles, with the block that configures each.
+const ROLES: [(Failover, &str); 2] = [(Failover::Primary, "primary"), (Failover::Secondary, "secondary")];
+
+/// The `globaldeploy_failover_policy` resource type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FailoverPolicy;
+
+/// The `primary` or `secondary` block.
+fn role_block(name: &str, description: &str, health_check: &str) -> NestedBlock {
+    NestedBlock::single(
+        name,
+        Block::new(description)
+            .attribute(records_attribute())
+            .attribute(
+                Attribute::optional("health_check_id", Type::String)
+                    .description(health_check)
+                    .validate(validators::not_empty()),
+            )
+            .block(alias_block()),
+    )
+    .items(1, 1)
+}
+
+#[async_trait]
+impl Resource<ProviderClient> for FailoverPolicy {
+    fn type_name(&self) -> &'static str {
+        "globaldeploy_failover_policy"
+    }
+
+    fn schema(&self) -> Schema {
+        let block = Block::new(
+            "A Route 53 failover pair for one DNS name and type: the `primary` answers while it is healthy, the \
+             `secondary` when it is not. Both record sets are created, changed and deleted together in one atomic \
+             `ChangeResourceRecordSets` batch.",
+        )
+        .attribute(
+            Attribute::computed("id", Type::String)
+                .description("`ZONEID/name/TYPE`, e.g. `Z0123456789/api.example.com/A`; also the import id.")
+                .use_state_for_unknown(),
+        )
+        .attribute(
+            Attribute::required("zone_id", Type::String)
+                .description("The hosted zone holding the record sets. Changing it replaces the resource.")
+                .force_new()
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::required("name", Type::String)
+                .description(
+                    "The DNS name, e.g. `api.example.com`. Compared the way Route 53 does (case and trailing dot do not \
+                     matter). Changing it replaces the resource.",
+                )
+                .force_new()
+                .validate(validators::not_empty()),
+        )
+        .attribute(
+            Attribute::required("type", Type::String)
+                .description("The record type (`A`, `AAAA`, `CNAME`, ...). Changing it replaces the resource.")
+                .force_new()
+                .validate(validators::one_of(RECORD_TYPES)),
+        )
+        .attribute(
+            Attribute::optional("ttl", Type::Number)
+                .description(
+                    "TTL in seconds of the set(s) that use `records`. Required when `primary` or `secondary` uses \
+                     records; not allowed when both are aliases.",
+                )
+                .validate(validators::int_between(0, 2_147_483_647)),
+        )
+        .attribute(
+            Attribute::computed("fqdn", Type::String)
+                .description("The record's name as Route 53 stores it, lower case, without the trailing dot.")
+                .use_state_for_unknown(),
+        )
+        .block(role_block(
+            "primary",
+            "The record set Route 53 answers with while it is healthy: `records` or an `alias`, and the \
+             `health_check_id` that decides its health.",
+            "Route 53 health check of the primary: while it fails, Route 53 answers with the secondary. Required \
+             unless the primary is an alias with `evaluate_target_health = true` (otherwise the primary could never \
+             fail over).",
+        ))
+        .block(role_block(
+            "secondary",
+            "The record set Route 53 answers with when the primary is unhealthy: `records` or an `alias`.",
+            "Optional Route 53 health check of the secondary: when both sets are unhealthy, Route 53 answers with \
+             the primary.",
+        ))
+        .block(timeouts_block(&["create", "update", "delete"], DEFAULT_TIMEOUT));
+        Schema::new(block)
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_policy(config, diags);
+    }
+
+    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, _diags: &mut Diagnostics) {
+        let PlanRequest { prior, plan, .. } = request;
+        if plan.planned.is_null() || !plan.planned.is_known() {
+            return;
+        }
+        if !prior.is_null() {
+            keep_prior_spelling(prior, &mut plan.planned);
+            let planned = &plan.planned;
+            plan.requires_replace.retain(|path| match path.steps() {
+                [PathStep::Attribute(name)] => prior.get(name) != planned.get(name),
+                _ => true,
+            });
+        }
+        let planned = &mut plan.planned;
+        if let (Some(zone), Some(name), Some(rtype)) = (
+            str_at(planned, "zone_id"),
+            str_at(planned, "name"),
+            str_at(planned, "type"),
+        ) {
+            let id = record_id(zone, name, rtype);
+            let fqdn = display_name(name);
+            planned.set("id", Value::string(id));
+            planned.set("fqdn", Value::string(fqdn));
+        }
+    }
+
+    async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => {
+                diags.push(diag);
+                return Value::Null;
+            }
+        };
+        let target = Target::of(planned);
+        // Never take over a pair someone else manages: it must be imported.
+        match client
+            .route53
+            .record_sets_named(&target.zone, &target.name, &target.rtype)
+            .await
+        {
+            Ok(sets) => {
+                let existing = failover_only(sets);
+                if !existing.is_empty() {
+                    let ids: Vec<String> = existing
+                        .iter()
+                        .map(|s| {
+                            format!(
+                                "{} ({})",
+                                s.failover.map_or("?", Failover::as_str),
+                                s.set_identifier.as_deref().unwrap_or_default()
+                            )
+                        })
+                        .collect();
+                    diags.error(
+                        format!("Failover policy {target} already exists"),
+                        format!(
+                            "Route 53 already has failover record sets for {target}: {}. To manage them with Terraform, \
+                             import them: terraform import <address> {}",
+                            ids.join(", "),
+                            record_id(&target.zone, &target.name, &target.rtype)
+                        ),
+                    );
+                    return Value::Null;
+                }
+            }
+            Err(err) => {
+                diags.push(write_error("create", &target, &err));
+                return Value::Null;
+            }
+        }
+        // UPSERT, not CREATE: the listing above showed neither set exists, and moto refuses a
+        // CREATE identical to one in its journal even after the set was deleted.
+        let changes: Vec<Change> = desired_sets(planned, &[])
+            .into_iter()
+            .map(|set| Change {
+                action: ChangeAction::Upsert,
+                set,
+            })
+            .collect();
+        let deadline = Instant::now() + timeout(planned, "create", DEFAULT_TIMEOUT);
+        match client.route53.change_batch(&target.zone, changes, deadline).await {
+            Ok(()) => with_computed(planned),
+            Err(err @ AwsError::NotInSync { .. }) => {
+                diags.push(write_error("create", &target, &err));
+                with_computed(planned)
+            }
+            Err(err) => {
+                diags.push(write_error("create", &target, &err));
+                Value::Null
+            }
+        }
+    }
+
+    async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => {
+                diags.push(diag);
+                return Some(state.clone());
+            }
+        };
+        let target = Target::of(state);
+        let sets = match client
+            .route53
+            .record_sets_named(&target.zone, &target.name, &target.rtype)
+            .await
+        {
+            Ok(sets) => failover_only(sets),
+            Err(err) if err.is_not_found() => return None,
+            Err(err) => {
+                let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
+                diags.push(Diagnostic::error(
+                    format!("Could not read failover policy {target}{code}"),
+                    format!("Reading the failover record sets of {target} failed: {err}"),
+                ));
+                return Some(state.clone());
+            }
+        };
+        if sets.is_empty() {
+            tracing::info!(record = %target, "both failover sets are gone; removing from state");
+            return None;
+        }
+        Some(state_from_sets(state, &sets))
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context<ProviderClient>,
+        prior: &Value,
+        planned: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => {
+                diags.push(diag);
+                return prior.clone();
+            }
+        };
+        let target = Target::of(planned);
+        let current = match client
+            .route53
+            .record_sets_named(&target.zone, &target.name, &target.rtype)
+            .await
+        {
+            Ok(sets) => failover_only(sets),
+            Err(err) => {
+                diags.push(write_error("update", &target, &err));
+                return prior.clone();
+            }
+        };
+        let changes = changes_between(&current, &desired_sets(planned, &current));
+        if changes.is_empty() {
+            return with_computed(planned);
+        }
+        let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
+        match client.route53.change_batch(&target.zone, changes, deadline).await {
+            Ok(()) => with_computed(planned),
+            Err(err @ AwsError::NotInSync { .. }) => {
+                diags.push(write_error("update", &target, &err));
+                with_computed(planned)
+            }
+            Err(err) => {
+                // The batch is atomic: nothing of it was applied.
+                diags.push(write_error("update", &target, &err));
+                prior.clone()
+            }
+        }
+    }
+
+    async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => return diags.push(diag),
+        };
+        let target = Target::of(prior);
+        let current = match client
+            .route53
+            .record_sets_named(&target.zone, &target.name, &target.rtype)
+            .await
+        {
+            Ok(sets) => failover_only(sets),
+            Err(err) if err.is_not_found() => return,
+            Err(err) => return diags.push(write_error("delete", &target, &err)),
+        };
+        // The DELETEs carry the sets' exact current values, as Route 53 requires.
+        let changes: Vec<Change> = current
+            .into_iter()
+            .map(|set| Change {
+                action: ChangeAction::Delete,
+                set,
+            })
+            .collect();
+        if changes.is_empty() {
+            return;
+        }
+        let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
+        match client.route53.change_batch(&target.zone, changes, deadline).await {
+            Ok(()) | Err(AwsError::NotInSync { .. }) => {}
+            Err(err) if err.is_not_found() => {}
+            Err(err) => diags.push(write_error("delete", &target, &err)),
+        }
+    }
+
+    async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        let (zone, name, rtype) = parse_id(id, diags)?;
+        let target = Target {
+            zone: zone.clone(),
+            name: name.clone(),
+            rtype: rtype.clone(),
+        };
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => {
+                diags.push(diag);
+                return None;
+            }
+        };
+        match client.route53.record_sets_named(&zone, &name, &rtype).await {
+            Ok(sets) if failover_only(sets.clone()).is_empty() => {
+                let others = if sets.is_empty() {
+                    "The name has no record set of that type.".to_owned()
+                } else {
+                    format!(
+                        "The name has {} record set(s) of that type, none with a failover role.",
+                        sets.len()
+                    )
+                };
+                diags.error(
+                    format!("Cannot import failover policy {target}"),
+                    format!("No PRIMARY or SECONDARY failover record set of {target} exists. {others}"),
+                );
+                return None;
+            }
+            Ok(_) => {}
+            Err(err) => {
+                let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
+                diags.error(
+                    format!("Cannot import failover policy {target}{code}"),
+                    format!("Reading {target} failed: {err}"),
+                );
+                return None;
+            }
+        }
+        Some(Value::object([
+            ("id", Value::string(record_id(&zone, &name, &rtype))),
+            ("zone_id", Value::string(zone)),
+            ("name", Value::string(display_name(&name))),
+            ("type", Value::string(rtype)),
+            ("ttl", Value::Null),
+            ("fqdn", Value::string(display_name(&name))),
+            ("primary", Value::Null),
+            ("secondary", Value::Null),
+            ("timeouts", Value::Null),
+        ]))
+    }
+}
+
+/// The zone, name and type of an import id `ZONEID/name/TYPE`.
+fn parse_id(id: &str, diags: &mut Diagnostics) -> Option<(String, String, String)> {
+    let parts: Vec<&str> = id.split('/').collect();
+    let valid = match parts.as_slice() {
+        [zone, name, rtype] if !zone.is_empty() && !name.is_empty() => {
+            let rtype = rtype.to_ascii_uppercase();
+            RECORD_TYPES
+                .contains(&rtype.as_str())
+                .then(|| (strip_zone_prefix(zone).to_owned(), (*name).to_owned(), rtype))
+        }
+        _ => None,
+    };
+    if valid.is_none() {
+        diags.error(
+            "Invalid import id",
+            format!(
+                "expected ZONEID/name/TYPE with TYPE one of {} (e.g. Z0123456789/api.example.com/A), got {id:?}.",
+                RECORD_TYPES.join(", ")
+            ),
+        );
+    }
+    valid
+}
+
+/// The name, type and zone a value is about, for API calls and messages.
+struct Target {
+    zone: String,
+    name: String,
+    rtype: String,
+}
+
+impl Target {
+    fn of(value: &Value) -> Target {
+        Target {
+            zone: strip_zone_prefix(str_at(value, "zone_id").unwrap_or_default()).to_owned(),
+            name: str_at(value, "name").unwrap_or_default().to_owned(),
+            rtype: str_at(value, "type").unwrap_or_default().to_ascii_uppercase(),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {} in zone {}", display_name(&self.name), self.rtype, self.zone)
+    }
+}
+
+/// The error diagnostic of a failed write: names the record and the AWS error code (the error
+/// text carries it too, with AWS's message).
+fn write_error(operation: &str, target: &Target, err: &AwsError) -> Diagnostic {
+    let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
+    Diagnostic::error(
+        format!("Could not {operation} failover policy {target}{code}"),
+        format!(
+            "The {operation} of the failover record sets of {target} failed: {err}. The change batch is atomic: \
+             Route 53 applied all of it or none of it."
+        ),
+    )
+}
+
+/// `ZONEID/name/TYPE`, with the name normalised and without its trailing dot.
+fn record_id(zone: &str, name: &str, rtype: &str) -> String {
+    format!(
+        "{}/{}/{}",
+        strip_zone_prefix(zone),
+        display_name(name),
+        rtype.to_ascii_uppercase()
+    )
+}
+
+fn str_at<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
+    value.get(name).and_then(Value::as_str)
+}
+
+/// The failover sets among `sets` (weighted or simple sets of the same name are not ours).
+fn failover_only(sets: Vec<RecordSet>) -> Vec<RecordSet> {
+    sets.into_iter().filter(|set| set.failover.is_some()).collect()
+}
+
+/// `value` with `id` and `fqdn` filled in.
+fn with_computed(value: &Value) -> Value {
+    let mut state = value.clone();
+    if let (Some(zone), Some(name), Some(rtype)) =
+        (str_at(value, "zone_id"), str_at(value, "name"), str_at(value, "type"))
+    {
+        let id = record_id(zone, name, rtype);
+        state.set("id", Value::string(id));
+        state.set("fqdn", Value::string(display_name(name)));
+    }
+    state
+}
+
+/// The set identifier this resource gives the `role` set of `name` and `rtype` when it creates
+/// it: `<name>-<TYPE>-primary` / `-secondary`, or, for names too long for Route 53's 128
+/// characters, a stable hash of the name in its place.
+pub fn set_identifier(name: &str, rtype: &str, role: Failover) -> String {
+    let name = display_name(name);
+    let suffix = format!("-{}-{}", rtype.to_ascii_uppercase(), role.as_str().to_ascii_lowercase());
+    if name.len() + suffix.len() <= MAX_SET_IDENTIFIER {
+        return format!("{name}{suffix}");
+    }
+    // FNV-1a: stable across builds and platforms, unlike std's hasher.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("h{hash:016x}{suffix}")
+}
+
+/// The record sets a (planned) resource value describes. A role that already has a set in
+/// `current` keeps that set's identifier; otherwise it gets [`set_identifier`].
+pub fn desired_sets(value: &Value, current: &[RecordSet]) -> Vec<RecordSet> {
+    let target = Target::of(value);
+    let ttl = value.get("ttl").and_then(Value::as_i64);
+    ROLES
+        .iter()
+        .filter_map(|(role, block)| {
+            let config = value.get(block).filter(|b| !b.is_null())?;
+            let (records, alias) = target_from_value(config);
+            let identifier = current
+                .iter()
+                .find(|set| set.failover == Some(*role))
+                .and_then(|set| set.set_identifier.clone())
+                .unwrap_or_else(|| set_identifier(&target.name, &target.rtype, *role));
+            Some(RecordSet {
+                name: normalize_name(&target.name),
+                rtype: target.rtype.clone(),
+                set_identifier: Some(identifier),
+                weight: None,
+                failover: Some(*role),
+                ttl: if alias.is_some() { None } else { ttl },
+                records,
+                alias,
+                health_check_id: str_at(config, "health_check_id").map(str::to_owned),
+            })
+        })
+        .collect()
+}
+
+/// The one batch that turns `current` (the name's failover sets) into `desired`: UPSERT the
+/// sets that changed and a missing one (UPSERT rather than CREATE: moto refuses a CREATE
+/// identical to one in its journal even when that set was deleted since), DELETE (with its
+/// exact current values) a current set that no desired set replaces. Sets already as desired
+/// are left alone.
+pub fn changes_between(current: &[RecordSet], desired: &[RecordSet]) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for set in current {
+        if !desired.iter().any(|d| d.set_identifier == set.set_identifier) {
+            changes.push(Change {
+                action: ChangeAction::Delete,
+                set: set.clone(),
+            });
+        }
+    }
+    for set in desired {
+        let unchanged = current
+            .iter()
+            .any(|c| c.set_identifier == set.set_identifier && c.same_as(set));
+        if !unchanged {
+            changes.push(Change {
+                action: ChangeAction::Upsert,
+                set: set.clone(),
+            });
+        }
+    }
+    changes
+}
+
+/// The state for `sets` (the name's failover sets as Route 53 reports them), keeping the prior
+/// state's spelling wherever it denotes the same thing. A role without a set is null, which
+/// the next plan shows as a block to add.
+fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
+    let mut new_state = with_computed(state);
+    for (role, block) in ROLES {
+        let value = match sets.iter().find(|set| set.failover == Some(role)) {
+            Some(set) => {
+                let (records, alias) = target_to_values_like(set, state.get(block));
+                Value::object([
+                    ("records", records),
+                    (
+                        "health_check_id",
+                        set.health_check_id.clone().map_or(Value::Null, Value::string),
+                    ),
+                    ("alias", alias),
+                ])
+            }
+            None => Value::Null,
+        };
+        new_state.set(block, value);
+    }
+    let state_ttl = state.get("ttl").and_then(Value::as_i64);
+    let ttls: Vec<i64> = sets
+        .iter()
+        .filter(|s| s.alias.is_none())
+        .filter_map(|s| s.ttl)
+        .collect();
+    let ttl = match ttls.first() {
+        None => Value::Null,
+        // A set whose TTL differs from the state's is drift: show it.
+        Some(first) => Value::int(
+            ttls.iter()
+                .copied()
+                .find(|t| Some(*t) != state_ttl)
+                .or(state_ttl)
+                .unwrap_or(*first),
+        ),
+    };
+    new_state.set("ttl", ttl);
+    if new_state.get("timeouts").is_none() {
+        new_state.set("timeouts", Value::Null);
+    }
+    new_state
+}
+
+/// Keeps the prior state's spelling in the plan wherever the configuration only spells the
+/// same thing differently (name case and trailing dot, zone id prefix, record order, alias
+/// names): Terraform accepts the prior value as the plan for such attributes, and the plan
+/// then shows no diff.
+fn keep_prior_spelling(prior: &Value, planned: &mut Value) {
+    if let (Some(old), Some(new)) = (str_at(prior, "name"), str_at(planned, "name")) {
+        if old != new && same_name(old, new) {
+            planned.set("name", Value::string(old));
+        }
+    }
+    if let (Some(old), Some(new)) = (str_at(prior, "zone_id"), str_at(planned, "zone_id")) {
+        if old != new && strip_zone_prefix(old) == strip_zone_prefix(new) {
+            planned.set("zone_id", Value::string(old));
+        }
+    }
+    for (_, block) in ROLES {
+        let Some(before) = prior.get(block).filter(|b| !b.is_null() && b.is_known()) else {
+            continue;
+        };
+        let Some(item) = planned.get_mut(block).filter(|b| !b.is_null() && b.is_wholly_known()) else {
+            continue;
+        };
+        if let (Some(Value::List(old)), Some(Value::List(new))) = (before.get("records"), item.get("records")) {
+            let sort = |v: &[Value]| {
+                let mut s: Vec<String> = v.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+                s.sort_unstable();
+                s
+            };
+            if old.len() == new.len() && sort(old) == sort(new) {
+                let old = before.get("records").cloned().unwrap_or(Value::Null);
+                item.set("records", old);
+            }
+        }
+        let (Some(old_alias), Some(new_alias)) = (before.get("alias"), item.get("alias").cloned()) else {
+            continue;
+        };
+        if old_alias.is_null() || new_alias.is_null() {
+            continue;
+        }
+        let mut merged = new_alias.clone();
+        if let (Some(a), Some(b)) = (str_at(old_alias, "name"), str_at(&new_alias, "name")) {
+            if same_name(a, b) {
+                merged.set("name", Value::string(a));
+            }
+        }
+        if let (Some(a), Some(b)) = (str_at(old_alias, "zone_id"), str_at(&new_alias, "zone_id")) {
+            if strip_zone_prefix(a) == strip_zone_prefix(b) {
+                merged.set("zone_id", Value::string(a));
+            }
+        }
+        item.set("alias", merged);
+    }
+}
+
+/// Whether a target block sets `alias` (known and non-null).
+fn uses_alias(target: &Value) -> bool {
+    target.get("alias").is_some_and(|a| a.is_known() && !a.is_null())
+}
+
+/// Whether a target block sets `records` (known and non-null).
+fn uses_records(target: &Value) -> bool {
+    target.get("records").is_some_and(|r| r.is_known() && !r.is_null())
+}
+
+/// Checks across the attributes and blocks: each target's rules (records xor alias, CNAME
+/// single value, a TTL with records), no TTL when both targets are aliases, a primary that can
+/// fail over, and both sets fitting one change batch. Unknown values are skipped.
+fn validate_policy(config: &Value, diags: &mut Diagnostics) {
+    if config.is_null() || !config.is_known() {
+        return;
+    }
+    let rtype = config.get("type").and_then(Value::as_str);
+    let ttl = config.get("ttl").unwrap_or(&Value::Null);
+    let mut all_alias = true;
+    let (mut elements, mut chars) = (0usize, 0usize);
+    for (_, block) in ROLES {
+        let path = AttributePath::attr(block);
+        let target = config.get(block).unwrap_or(&Value::Null);
+        if target.is_null() || !target.is_known() {
+            // Missing blocks are Terraform's to report (the schema requires them).
+            all_alias = false;
+            continue;
+        }
+        // The TTL belongs to the set(s) using records: an alias target beside a records target
+        // is fine with it, so the "no ttl with an alias" rule is checked for the pair below.
+        let target_ttl = if uses_alias(target) { &Value::Null } else { ttl };
+        validate_target(target, rtype, target_ttl, &path, diags);
+        all_alias &= uses_alias(target) && !uses_records(target);
+        if target.get("records").is_none_or(Value::is_wholly_known)
+            && target.get("alias").is_none_or(Value::is_wholly_known)
+        {
+            let (e, c) = batch_weight(target);
+            elements += e;
+            chars += c;
+        }
+    }
+    if all_alias && ttl.is_known() && !ttl.is_null() {
+        diags.error_at(
+            AttributePath::attr("ttl"),
+            "Invalid argument \"ttl\" with an alias",
+            "primary and secondary are both aliases: Route 53 aliases use the TTL of their target, so ttl must not be \
+             set. Remove ttl.",
+        );
+    }
+    // An update may UPSERT both sets, which Route 53 counts twice.
+    if 2 * elements > MAX_BATCH_ELEMENTS || 2 * chars > MAX_BATCH_CHARS {
+        diags.error_at(
+            AttributePath::attr("primary").join("records"),
+            "Failover policy too large for one change batch",
+            format!(
+                "primary and secondary have {elements} record values ({chars} characters) together; an update rewrites \
+                 both sets in one atomic ChangeResourceRecordSets batch, where Route 53 counts each UPSERT twice and \
+                 allows at most {MAX_BATCH_ELEMENTS} values and {MAX_BATCH_CHARS} characters. Use at most {} values and \
+                 {} characters in total.",
+                MAX_BATCH_ELEMENTS / 2,
+                MAX_BATCH_CHARS / 2
+            ),
+        );
+    }
+    validate_primary_can_fail_over(config.get("primary").unwrap_or(&Value::Null), diags);
+}
+
+/// A primary is only ever left for the secondary when Route 53 can find it unhealthy: through
+/// its health check, or through the health of its alias target. Without either it is always
+/// healthy and the secondary is never used — reported at the `primary` block.
+fn validate_primary_can_fail_over(primary: &Value, diags: &mut Diagnostics) {
+    if primary.is_null() || !primary.is_known() {
+        return;
+    }
+    let health_check = primary.get("health_check_id").unwrap_or(&Value::Null);
+    let alias = primary.get("alias").unwrap_or(&Value::Null);
+    let records = primary.get("records").unwrap_or(&Value::Null);
+    if !health_check.is_known() || !alias.is_known() || !records.is_known() || !health_check.is_null() {
+        return;
+    }
+    if alias.is_null() && records.is_null() {
+        // No target at all: validate_target already reports that.
+        return;
+    }
+    let evaluates_health = match alias.get("evaluate_target_health") {
+        _ if alias.is_null() => false,
+        Some(v) if !v.is_known() => return,
+        Some(v) => v.as_bool().unwrap_or(false),
+        None => false,
+    };
+    if evaluates_health {
+        return;
+    }
+    let what = if alias.is_null() {
+        "uses records without a health_check_id"
+    } else {
+        "is an alias with evaluate_target_health = false and has no health_check_id"
+    };
+    // The path names the unset health_check_id: Terraform cannot locate a bare block, but a
+    // path to an attribute the block does not set resolves to the block itself (its line).
+    diags.error_at(
+        AttributePath::attr("primary").join("health_check_id"),
+        "Primary can never fail over",
+        format!(
+            "primary {what}, so Route 53 always considers it healthy and never answers with secondary. Set \
+             primary.health_check_id (e.g. globaldeploy_health_check.<name>.id), or make primary an alias with \
+             evaluate_target_health = true."
+        ),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use globaldeploy_reconciler::aws::AliasTarget;
+
+    use super::*;
+
+    fn records(values: &[&str]) -> Value {
+        Value::list(values.iter().map(|v| Value::string(*v)).collect())
+    }
+
+    fn alias(evaluate: Value) -> Value {
+        Value::object([
+            ("name", Value::string("DR.api.example.com")),
+            ("zone_id", Value::string("Z1")),
+            ("evaluate_target_health", evaluate),
+        ])
+    }
+
+    fn target(records: Value, alias: Value, health_check: Value) -> Value {
+        Value::object([
+            ("records", records),
+            ("health_check_id", health_check),
+            ("alias", alias),
+        ])
+    }
+
+    fn config(rtype: &str, ttl: Value, primary: Value, secondary: Value) -> Value {
+        Value::object([
+            ("id", Value::Null),
+            ("zone_id", Value::string("Z1")),
+            ("name", Value::string("api.example.com")),
+            ("type", Value::string(rtype)),
+            ("ttl", ttl),
+            ("fqdn", Value::Null),
+            ("primary", primary),
+            ("secondary", secondary),
+            ("timeouts", Value::Null),
+        ])
+    }
+
+    fn errors(config: &Value) -> Vec<String> {
+        let mut diags = Diagnostics::new();
+        validate_policy(config, &mut diags);
+        diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    d.path.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    d.summary
+                )
+            })
+            .collect()
+    }
+
+    fn healthy_primary() -> Value {
+        target(records(&["192.0.2.1"]), Value::Null, Value::string("hc-1"))
+    }
+
+    #[test]
+    fn the_spec_example_is_valid() {
+        let secondary = target(Value::Null, alias(Value::bool(false)), Value::Null);
+        assert!(errors(&config("A", Value::int(60), healthy_primary(), secondary)).is_empty());
+        // Both aliases, no ttl; the primary follows its target's health.
+        let primary = target(Value::Null, alias(Value::bool(true)), Value::Null);
+        let secondary = target(Value::Null, alias(Value::Null), Value::Null);
+        assert!(errors(&config("A", Value::Null, primary, secondary)).is_empty());
+    }
+
+    #[test]
+    fn target_and_ttl_rules() {
+        let secondary = || target(records(&["192.0.2.2"]), Value::Null, Value::Null);
+        assert_eq!(
+            errors(&config("A", Value::Null, healthy_primary(), secondary())),
+            vec![
+                "primary.records: Missing required argument \"ttl\"",
+                "secondary.records: Missing required argument \"ttl\""
+            ]
+        );
+        assert_eq!(
+            errors(&config(
+                "A",
+                Value::int(60),
+                target(Value::Null, Value::Null, Value::string("hc")),
+                secondary()
+            )),
+            vec!["primary.records: Missing record target"]
+        );
+        assert_eq!(
+            errors(&config(
+                "A",
+                Value::int(60),
+                healthy_primary(),
+                target(records(&["192.0.2.2"]), alias(Value::Null), Value::Null)
+            )),
+            vec!["secondary.alias: Conflicting configuration arguments"]
+        );
+        let both_alias = config(
+            "A",
+            Value::int(60),
+            target(Value::Null, alias(Value::bool(true)), Value::Null),
+            target(Value::Null, alias(Value::bool(false)), Value::Null),
+        );
+        assert_eq!(errors(&both_alias), vec!["ttl: Invalid argument \"ttl\" with an alias"]);
+        assert_eq!(
+            errors(&config(
+                "CNAME",
+                Value::int(60),
+                target(
+                    records(&["a.example.com", "b.example.com"]),
+                    Value::Null,
+                    Value::string("hc")
+                ),
+                secondary()
+            )),
+            vec!["primary.records: Invalid CNAME records"]
+        );
+    }
+
+    #[test]
+    fn a_primary_that_cannot_fail_over_is_rejected_at_the_block() {
+        let secondary = || target(records(&["192.0.2.2"]), Value::Null, Value::Null);
+        let no_check = target(records(&["192.0.2.1"]), Value::Null, Value::Null);
+        assert_eq!(
+            errors(&config("A", Value::int(60), no_check, secondary())),
+            vec!["primary.health_check_id: Primary can never fail over"]
+        );
+        let blind_alias = target(Value::Null, alias(Value::bool(false)), Value::Null);
+        assert_eq!(
+            errors(&config("A", Value::int(60), blind_alias, secondary())),
+            vec!["primary.health_check_id: Primary can never fail over"]
+        );
+        let default_alias = target(Value::Null, alias(Value::Null), Value::Null);
+        assert_eq!(
+            errors(&config("A", Value::int(60), default_alias, secondary())),
+            vec!["primary.health_check_id: Primary can never fail over"]
+        );
+        // Unknowns are skipped.
+        let later = target(records(&["192.0.2.1"]), Value::Null, Value::Unknown);
+        assert!(errors(&config("A", Value::int(60), later, secondary())).is_empty());
+        let later = target(Value::Null, alias(Value::Unknown), Value::Null);
+        assert!(errors(&config("A", Value::int(60), later, secondary())).is_empty());
+    }
+
+    #[test]
+    fn oversized_pairs_are_rejected() {
+        let many: Vec<String> = (0..300).map(|i| format!("192.0.{}.{}", i / 250, i % 250)).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let primary = target(records(&many), Value::Null, Value::string("hc"));
+        let secondary = target(records(&many), Value::Null, Value::Null);
+        assert_eq!(
+            errors(&config("A", Value::int(60), primary, secondary)),
+            vec!["primary.records: Failover policy too large for one change batch"]
+        );
+    }
+
+    fn set(role: Failover, id: &str, value: &str) -> RecordSet {
+        RecordSet {
+            name: "api.example.com.".into(),
+            rtype: "A".into(),
+            set_identifier: Some(id.into()),
+            weight: None,
+            failover: Some(role),
+            ttl: Some(60),
+            records: vec![value.into()],
+            alias: None,
+            health_check_id: None,
+        }
+    }
+
+    #[test]
+    fn identifiers_are_unique_per_name_and_type_and_fit_route53() {
+        assert_eq!(
+            set_identifier("API.example.com.", "a", Failover::Primary),
+            "api.example.com-A-primary"
+        );
+        assert_eq!(
+            set_identifier("api.example.com", "AAAA", Failover::Secondary),
+            "api.example.com-AAAA-secondary"
+        );
+        let long = format!("{}.example.com", "x".repeat(200));
+        let id = set_identifier(&long, "A", Failover::Primary);
+        assert!(id.len() <= MAX_SET_IDENTIFIER && id.ends_with("-A-primary"), "{id}");
+        assert_eq!(id, set_identifier(&long.to_uppercase(), "A", Failover::Primary));
+    }
+
+    #[test]
+    fn updates_keep_existing_identifiers_and_upsert_only_what_changed() {
+        let planned = config(
+            "A",
+            Value::int(60),
+            target(records(&["192.0.2.1"]), Value::Null, Value::Null),
+            target(Value::Null, alias(Value::bool(false)), Value::Null),
+        );
+        let created = desired_sets(&planned, &[]);
+        assert_eq!(created[0].set_identifier.as_deref(), Some("api.example.com-A-primary"));
+        assert_eq!(created[1].ttl, None, "aliases have no TTL");
+        // An imported pair with other identifiers: the secondary changes from records to alias.
+        let current = vec![
+            set(Failover::Primary, "one", "192.0.2.1"),
+            set(Failover::Secondary, "two", "192.0.2.2"),
+        ];
+        let desired = desired_sets(&planned, &current);
+        let changes = changes_between(&current, &desired);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].action, ChangeAction::Upsert);
+        assert_eq!(changes[0].set.set_identifier.as_deref(), Some("two"));
+        assert_eq!(
+            changes[0].set.alias.as_ref().map(|a| a.name.as_str()),
+            Some("DR.api.example.com")
+        );
+        // A missing secondary is created in the same batch.
+        let changes = changes_between(&current[..1], &desired_sets(&planned, &current[..1]));
+        assert_eq!(
+            changes.iter().map(|c| c.action).collect::<Vec<_>>(),
+            vec![ChangeAction::Upsert]
+        );
+    }
+
+    #[test]
+    fn read_keeps_spelling_and_shows_drift_and_missing_roles() {
+        let state = config(
+            "A",
+            Value::int(60),
+            target(records(&["192.0.2.2", "192.0.2.1"]), Value::Null, Value::string("hc")),
+            target(Value::Null, alias(Value::bool(false)), Value::Null),
+        );
+        let mut primary = set(Failover::Primary, "p", "192.0.2.1");
+        primary.records.push("192.0.2.2".into());
+        primary.health_check_id = Some("hc".into());
+        let mut secondary = set(Failover::Secondary, "s", "");
+        secondary.records.clear();
+        secondary.ttl = None;
+        secondary.alias = Some(AliasTarget {
+            name: "dr.api.example.com.".into(),
+            zone_id: "/hostedzone/Z1".into(),
+            evaluate_target_health: false,
+        });
+        let read = state_from_sets(&state, &[primary.clone(), secondary.clone()]);
+        assert_eq!(read.get("primary"), state.get("primary"));
+        assert_eq!(read.get("secondary"), state.get("secondary"));
+        assert_eq!(str_at(&read, "id"), Some("Z1/api.example.com/A"));
+        assert_eq!(read.get("ttl"), Some(&Value::int(60)));
+        // Drift: the secondary's alias target changed, the TTL too.
+        secondary.alias.as_mut().unwrap().name = "other.example.com.".into();
+        primary.ttl = Some(300);
+        let read = state_from_sets(&state, &[primary.clone(), secondary]);
+        assert_eq!(
+            read.get("secondary")
+                .and_then(|s| s.get("alias"))
+                .and_then(|a| str_at(a, "name")),
+            Some("other.example.com")
+        );
+        assert_eq!(read.get("ttl"), Some(&Value::int(300)));
+        // Only the primary left: the secondary is null.
+        let read = state_from_sets(&state, &[primary]);
+        assert_eq!(read.get("secondary"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn import_ids() {
+        let mut diags = Diagnostics::new();
+        assert_eq!(
+            parse_id("/hostedzone/Z1/API.example.com/a", &mut diags),
+            None,
+            "a zone id with its prefix has too many parts"
+        );
+        assert_eq!(
+            parse_id("Z1/API.example.com/a", &mut diags),
+            Some(("Z1".into(), "API.example.com".into(), "A".into()))
+        );
+        assert_eq!(parse_id("Z1/api.example.com", &mut diags), None);
+        assert_eq!(parse_id("Z1/api.example.com/XX", &mut diags), None);
+    }
+}

@@ -1,0 +1,291 @@
+//! The async driver: performs the [`Rollout`] state machine's actions through the ports.
+//!
+//! It owns the lease (acquired before anything is read, renewed while the rollout runs,
+//! released at the end) and cancellation: `stop` resolving drops the work in flight at
+//! whatever await it is in. That is safe because the journal is ahead of the traffic layer
+//! (a step is durable before its single atomic weight change) and every action can be
+//! repeated, so the journal always describes a state `resume` can continue from.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::Duration;
+
+use crate::engine::core::{Action, Rollout};
+use crate::engine::error::EngineError;
+use crate::engine::gate::millis;
+use crate::engine::outcome::Outcome;
+use crate::engine::ports::{Approvals, Clock, JournalStore, Probe, Progress, Traffic};
+use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
+use crate::journal::lease::Lease;
+use crate::journal::replay;
+use crate::model::DeploymentSpec;
+use crate::schedule::validate;
+
+/// The ports a rollout runs through.
+#[derive(Clone, Copy)]
+pub struct Ports<'a> {
+    /// Weighted traffic.
+    pub traffic: &'a dyn Traffic,
+    /// Gate samples.
+    pub probe: &'a dyn Probe,
+    /// Time.
+    pub clock: &'a dyn Clock,
+    /// The journal and lease.
+    pub journal: &'a dyn JournalStore,
+    /// Wave approvals.
+    pub approvals: &'a dyn Approvals,
+    /// Progress reporting.
+    pub progress: &'a dyn Progress,
+}
+
+/// Runs rollouts as `holder`.
+pub struct Driver<'a> {
+    ports: Ports<'a>,
+    holder: String,
+    lease_ttl: Duration,
+}
+
+impl<'a> Driver<'a> {
+    /// A driver whose lease, held as `holder`, lasts `lease_ttl` between renewals.
+    pub fn new(ports: Ports<'a>, holder: impl Into<String>, lease_ttl: Duration) -> Self {
+        Self {
+            ports,
+            holder: holder.into(),
+            lease_ttl,
+        }
+    }
+
+    /// Rolls `spec` out. `current` is what each region serves now (absent: never published);
+    /// regions that serve must be settled (all weight on their serving slot). Returns the
+    /// outcome, including a failed gate; errors leave a resumable journal.
+    pub async fn start(
+        &self,
+        spec: &DeploymentSpec,
+        current: &BTreeMap<String, Serving>,
+        stop: impl Future<Output = ()>,
+    ) -> Result<Outcome, EngineError> {
+        let errors = validate(spec);
+        if !errors.is_empty() {
+            return Err(EngineError::InvalidSpec(errors));
+        }
+        self.with_lease(&spec.name, stop, |lease| async move {
+            let entries = self.ports.journal.load(&spec.name).await?;
+            if let Some(state) = replay(&entries).map_err(|source| EngineError::Replay {
+                deployment: spec.name.clone(),
+                source,
+            })? {
+                if state.status.is_none() {
+                    return Err(EngineError::Unfinished {
+                        deployment: spec.name.clone(),
+                        rollout_id: state.rollout_id,
+                    });
+                }
+            }
+            let prior = self.prior(spec, current).await?;
+            let now = self.ports.clock.now_millis();
+            let intent = Intent {
+                rollout_id: format!("{}@{now}", spec.version),
+                started_at: now,
+                spec: spec.clone(),
+                prior,
+            };
+            let entry = Entry::Intent(intent.clone());
+            self.ports.journal.append(&spec.name, &entry).await?;
+            let state = crate::engine::state::RolloutState::from_intent(&intent);
+            self.ports.progress.entry(&entry, &state);
+            self.drive(Rollout::new(state, now), lease).await
+        })
+        .await
+    }
+
+    /// Continues the latest rollout of `deployment` from its journal alone (returns its
+    /// outcome directly when it has finished).
+    pub async fn resume(&self, deployment: &str, stop: impl Future<Output = ()>) -> Result<Outcome, EngineError> {
+        self.with_lease(deployment, stop, |lease| async move {
+            let rollout = self.replayed(deployment).await?;
+            self.drive(rollout, lease).await
+        })
+        .await
+    }
+
+    /// Returns every region the latest rollout of `deployment` touched to its exact prior
+    /// weights, whether that rollout is running (elsewhere, it holds the lease), finished or died.
+    pub async fn rollback(
+        &self,
+        deployment: &str,
+        reason: &str,
+        stop: impl Future<Output = ()>,
+    ) -> Result<Outcome, EngineError> {
+        self.with_lease(deployment, stop, |lease| async move {
+            let mut rollout = self.replayed(deployment).await?;
+            rollout.request_rollback(reason.to_owned())?;
+            self.drive(rollout, lease).await
+        })
+        .await
+    }
+
+    async fn replayed(&self, deployment: &str) -> Result<Rollout, EngineError> {
+        let entries = self.ports.journal.load(deployment).await?;
+        let state = replay(&entries)
+            .map_err(|source| EngineError::Replay {
+                deployment: deployment.to_owned(),
+                source,
+            })?
+            .ok_or_else(|| EngineError::NoRollout {
+                deployment: deployment.to_owned(),
+            })?;
+        Ok(Rollout::new(state, self.ports.clock.now_millis()))
+    }
+
+    /// What each region serves and its exact weights now.
+    async fn prior(
+        &self,
+        spec: &DeploymentSpec,
+        current: &BTreeMap<String, Serving>,
+    ) -> Result<BTreeMap<String, Prior>, EngineError> {
+        let new: Vec<String> = spec
+            .regions
+            .iter()
+            .filter(|r| !current.contains_key(&r.name))
+            .map(|r| r.name.clone())
+            .collect();
+        if new.len() == spec.regions.len() {
+            return Ok(spec
+                .regions
+                .iter()
+                .map(|r| {
+                    (
+                        r.name.clone(),
+                        Prior {
+                            serving: None,
+                            weights: Weights { blue: 0, green: 0 },
+                        },
+                    )
+                })
+                .collect());
+        }
+        if !new.is_empty() {
+            return Err(EngineError::MixedPublication { new });
+        }
+        let read = self
+            .ports
+            .traffic
+            .weights(&spec.regions)
+            .await
+            .map_err(EngineError::Traffic)?;
+        let mut prior = BTreeMap::new();
+        for region in &spec.regions {
+            let serving = current[&region.name].clone();
+            let w = read
+                .iter()
+                .find(|w| w.region == region.name)
+                .ok_or_else(|| EngineError::MissingWeights {
+                    region: region.name.clone(),
+                })?;
+            if w.of(serving.slot) == 0 || w.of(serving.slot.other()) != 0 {
+                return Err(EngineError::Unsettled {
+                    region: region.name.clone(),
+                    slot: serving.slot.as_str(),
+                    blue: w.blue,
+                    green: w.green,
+                });
+            }
+            prior.insert(
+                region.name.clone(),
+                Prior {
+                    serving: Some(serving),
+                    weights: Weights {
+                        blue: w.blue,
+                        green: w.green,
+                    },
+                },
+            );
+        }
+        Ok(prior)
+    }
+
+    /// Runs `work` under the lease of `deployment`, until it ends or `stop` resolves.
+    async fn with_lease<F, Fut>(
+        &self,
+        deployment: &str,
+        stop: impl Future<Output = ()>,
+        work: F,
+    ) -> Result<Outcome, EngineError>
+    where
+        F: FnOnce(Lease) -> Fut,
+        Fut: Future<Output = Result<Outcome, EngineError>>,
+    {
+        let now = self.ports.clock.now_millis();
+        let lease = self
+            .ports
+            .journal
+            .acquire_lease(deployment, &self.holder, self.lease_ttl, now)
+            .await?;
+        let result = tokio::select! {
+            result = work(lease.clone()) => result,
+            () = stop => {
+                let entries = self.ports.journal.load(deployment).await?;
+                let rollout_id = replay(&entries).ok().flatten().map(|s| s.rollout_id).unwrap_or_default();
+                Err(EngineError::Stopped { deployment: deployment.to_owned(), rollout_id })
+            }
+        };
+        // The renewed lease has the same holder, which is all release checks.
+        self.ports.journal.release_lease(&lease).await?;
+        result
+    }
+
+    /// Performs actions until the rollout finishes or is interrupted.
+    async fn drive(&self, mut rollout: Rollout, mut lease: Lease) -> Result<Outcome, EngineError> {
+        let Ports {
+            traffic,
+            probe,
+            clock,
+            journal,
+            approvals,
+            progress,
+        } = self.ports;
+        let deployment = rollout.state().spec.name.clone();
+        let ttl = millis(self.lease_ttl);
+        loop {
+            let now = clock.now_millis();
+            // Renew at half life, so a slow call cannot outlast the lease.
+            if lease.expires_at.saturating_sub(now) < ttl / 2 {
+                lease = journal.renew_lease(&lease, self.lease_ttl, now).await?;
+            }
+            match rollout.next(now) {
+                Action::Persist(entry) => {
+                    journal.append(&deployment, &entry).await?;
+                    rollout.persisted(clock.now_millis());
+                    progress.entry(&entry, rollout.state());
+                }
+                Action::Prepare(assignments) => {
+                    let result = traffic.prepare(&assignments).await;
+                    rollout.traffic_done(result, clock.now_millis());
+                }
+                Action::SetWeights { regions, weights } => {
+                    let result = traffic.set_weights(&regions, &weights).await;
+                    rollout.traffic_done(result, clock.now_millis());
+                }
+                Action::Sample(requests) => {
+                    for request in requests {
+                        let sample = probe.sample(&request.region, &request.gate).await;
+                        rollout.sampled(request.tracker, sample, clock.now_millis());
+                    }
+                }
+                Action::CheckApproval { wave } => {
+                    let by = approvals
+                        .approval(&deployment, &rollout.state().rollout_id, &wave)
+                        .await?;
+                    rollout.approval(by, clock.now_millis());
+                }
+                Action::Wait { until } => {
+                    // Wake up in time to renew the lease during long holds and bakes.
+                    let wait = until.saturating_sub(now).min((ttl / 3).max(1));
+                    clock.sleep(Duration::from_millis(wait)).await;
+                }
+                Action::Interrupted(error) => return Err(EngineError::Traffic(error)),
+                Action::Finished(outcome) => return Ok(outcome),
+            }
+        }
+    }
+}

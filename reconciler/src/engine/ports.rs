@@ -1,0 +1,145 @@
+//! The engine's view of the world: traffic, health probes, time and the journal.
+//!
+//! The engine core performs no I/O; it talks to these traits only. Real implementations
+//! (Route 53 blue/green slots, HTTP probes, the wall clock, the file journal) live in their
+//! own modules, and the deterministic simulation plugs in fakes driven by a virtual clock.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::engine::state::RolloutState;
+use crate::journal::entry::Entry;
+use crate::journal::error::JournalError;
+use crate::journal::lease::Lease;
+use crate::model::{GateSpec, RegionSpec, Slot, Target};
+
+/// The weights of one region's two slots. Route 53 weights are relative, so percentages
+/// (0–100, summing to 100) are written as they are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionWeights {
+    /// Region name.
+    pub region: String,
+    /// Weight of the blue slot.
+    pub blue: u8,
+    /// Weight of the green slot.
+    pub green: u8,
+}
+
+impl RegionWeights {
+    /// Weight of `slot`.
+    pub fn of(&self, slot: Slot) -> u8 {
+        match slot {
+            Slot::Blue => self.blue,
+            Slot::Green => self.green,
+        }
+    }
+}
+
+/// Writing `target` (serving `version`) into one region's `slot`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotAssignment {
+    /// The region.
+    pub region: RegionSpec,
+    /// The slot written.
+    pub slot: Slot,
+    /// What the slot points at.
+    pub target: Target,
+    /// The version the target serves (recorded with the set for status and adoption).
+    pub version: String,
+}
+
+/// A failure of the traffic layer; `retryable` failures may be retried by the engine.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TrafficError {
+    /// What went wrong, naming the record and the provider's error code.
+    pub message: String,
+    /// Whether trying again may succeed.
+    pub retryable: bool,
+}
+
+/// Moves weighted traffic. Each call is one atomic change for all regions listed.
+#[async_trait]
+pub trait Traffic: Send + Sync {
+    /// Writes each assignment's target into its slot without changing weights (a new slot
+    /// starts at weight 0).
+    async fn prepare(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
+    /// Sets the weights of every listed region in one atomic change.
+    async fn set_weights(&self, regions: &[RegionSpec], weights: &[RegionWeights]) -> Result<(), TrafficError>;
+    /// Reads the current weights of `regions` (for resume and status).
+    async fn weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, TrafficError>;
+}
+
+/// One observation of a gate's check.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Whether this probe succeeded.
+    pub ok: bool,
+    /// How long it took, when measured.
+    pub latency: Option<Duration>,
+    /// What was seen (status code, error), for verdicts and messages.
+    pub detail: String,
+}
+
+/// Takes samples of gates.
+#[async_trait]
+pub trait Probe: Send + Sync {
+    /// One sample of `gate` for `region`.
+    async fn sample(&self, region: &RegionSpec, gate: &GateSpec) -> Sample;
+}
+
+/// Time, so the simulation can run on a virtual clock.
+#[async_trait]
+pub trait Clock: Send + Sync {
+    /// Milliseconds since the Unix epoch.
+    fn now_millis(&self) -> u64;
+    /// Waits `duration` (virtual in tests).
+    async fn sleep(&self, duration: Duration);
+}
+
+/// Stores rollout journals (one per deployment, append-only) and the lease that keeps one
+/// rollout per deployment at a time (SPEC §5).
+#[async_trait]
+pub trait JournalStore: Send + Sync {
+    /// Appends `entry` to `deployment`'s journal; durable when this returns `Ok`.
+    async fn append(&self, deployment: &str, entry: &Entry) -> Result<(), JournalError>;
+    /// Every entry of `deployment`'s journal, oldest first (empty when there is none). A torn
+    /// last entry (a write cut short by a crash, never acknowledged) is left out.
+    async fn load(&self, deployment: &str) -> Result<Vec<Entry>, JournalError>;
+    /// Takes the lease of `deployment` for `holder` until `now_millis + ttl`. Fails with
+    /// [`JournalError::LeaseHeld`] naming the holder while another holder's lease is live; an
+    /// expired lease is taken over.
+    async fn acquire_lease(
+        &self,
+        deployment: &str,
+        holder: &str,
+        ttl: Duration,
+        now_millis: u64,
+    ) -> Result<Lease, JournalError>;
+    /// Extends `lease` to `now_millis + ttl`; fails if it was lost to another holder.
+    async fn renew_lease(&self, lease: &Lease, ttl: Duration, now_millis: u64) -> Result<Lease, JournalError>;
+    /// Gives `lease` up (nothing happens if it was lost meanwhile).
+    async fn release_lease(&self, lease: &Lease) -> Result<(), JournalError>;
+}
+
+/// Where `globaldeploy approve` records approvals and the engine looks them up.
+#[async_trait]
+pub trait Approvals: Send + Sync {
+    /// Records that `by` approved `wave` of rollout `rollout_id` of `deployment`.
+    async fn approve(&self, deployment: &str, rollout_id: &str, wave: &str, by: &str) -> Result<(), JournalError>;
+    /// Who approved `wave` of rollout `rollout_id`, if anyone has.
+    async fn approval(&self, deployment: &str, rollout_id: &str, wave: &str) -> Result<Option<String>, JournalError>;
+}
+
+/// Receives each journaled entry with the state it leads to: the provider logs progress,
+/// the CLI draws progress bars. Called synchronously between actions, so keep it cheap.
+pub trait Progress: Send + Sync {
+    /// `entry` is durable and `state` reflects it.
+    fn entry(&self, entry: &Entry, state: &RolloutState);
+}
+
+/// No progress reporting.
+impl Progress for () {
+    fn entry(&self, _: &Entry, _: &RolloutState) {}
+}

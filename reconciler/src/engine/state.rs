@@ -1,0 +1,335 @@
+//! The durable state of a rollout: exactly what its journal says, and nothing else.
+//!
+//! The engine changes this state only by applying the entries it has made durable, and
+//! [`crate::journal::replay`] folds the same [`RolloutState::apply`] over a journal, so the
+//! state of a live engine and the state replayed from its journal are equal by construction
+//! (the simulation checks it after every entry). Timers and gate windows are not here: they
+//! restart on resume, which only ever makes a rollout more careful.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::engine::outcome::{GateFailure, Outcome, RegionOutcome, RegionStatus, RolloutStatus};
+use crate::journal::entry::{Entry, Intent, Prior, Weights};
+use crate::model::{DeploymentSpec, Slot};
+use crate::schedule::{groups, Group};
+
+/// Whether the rollout shifts traffic between slots or publishes regions for the first time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// No region served before: each is published directly on blue (SPEC §4.5).
+    Create,
+    /// Every region served: traffic moves step by step to the idle slot.
+    Update,
+}
+
+/// Where the rollout is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Position {
+    /// Group `group` has not started (`group == groups.len()` once every group is promoted).
+    Before {
+        /// Group index.
+        group: usize,
+    },
+    /// Waiting for the approval of the wave of `group`.
+    AwaitingApproval {
+        /// Group index.
+        group: usize,
+    },
+    /// The idle slots of `group` are (being) prepared; in create mode its gates are evaluated.
+    Preparing {
+        /// Group index.
+        group: usize,
+    },
+    /// `group` is (being) moved to `step`, then holds it.
+    Step {
+        /// Group index.
+        group: usize,
+        /// Step index.
+        step: usize,
+    },
+    /// `group` passed `step`; after the last step it bakes.
+    Passed {
+        /// Group index.
+        group: usize,
+        /// Step index.
+        step: usize,
+    },
+    /// These regions are (being) returned to their prior weights.
+    RollingBack {
+        /// The prior weights being restored.
+        weights: BTreeMap<String, Weights>,
+    },
+    /// The rollout has an outcome.
+    Done,
+}
+
+/// An entry that does not fit the journal it was read from.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum StateError {
+    /// An entry refers to a group the rollout does not have.
+    #[error("journal entry refers to group {group}, but the rollout has {groups} groups")]
+    UnknownGroup {
+        /// The group index.
+        group: usize,
+        /// How many groups there are.
+        groups: usize,
+    },
+    /// An approval wait names a wave other than the one the rollout is at.
+    #[error("journal entry awaits approval of wave {wave:?}, which is not the wave the rollout is at")]
+    UnexpectedWave {
+        /// The wave named.
+        wave: String,
+    },
+    /// An entry refers to a step the strategy does not have.
+    #[error("journal entry refers to step {step}, but the strategy has {steps} steps")]
+    UnknownStep {
+        /// The step index.
+        step: usize,
+        /// How many steps there are.
+        steps: usize,
+    },
+}
+
+/// Everything the journal knows about one rollout.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RolloutState {
+    /// The rollout's id.
+    pub rollout_id: String,
+    /// When it began.
+    pub started_at: u64,
+    /// What it rolls out.
+    pub spec: DeploymentSpec,
+    /// Create or update.
+    pub mode: Mode,
+    /// The groups, in order (derived from `spec`).
+    pub groups: Vec<Group>,
+    /// Each region before the rollout.
+    pub prior: BTreeMap<String, Prior>,
+    /// Each region now.
+    pub regions: BTreeMap<String, RegionStatus>,
+    /// Where the rollout is.
+    pub position: Position,
+    /// Approved waves and who approved them.
+    pub approvals: BTreeMap<String, String>,
+    /// The gate that failed, if one did.
+    pub failure: Option<GateFailure>,
+    /// How it ended, once it has.
+    pub status: Option<RolloutStatus>,
+}
+
+impl RolloutState {
+    /// The state right after `intent`.
+    pub fn from_intent(intent: &Intent) -> Self {
+        let mode = if intent.prior.values().all(|p| p.serving.is_none()) {
+            Mode::Create
+        } else {
+            Mode::Update
+        };
+        RolloutState {
+            rollout_id: intent.rollout_id.clone(),
+            started_at: intent.started_at,
+            groups: groups(&intent.spec),
+            regions: intent
+                .spec
+                .regions
+                .iter()
+                .map(|r| (r.name.clone(), RegionStatus::Pending))
+                .collect(),
+            spec: intent.spec.clone(),
+            mode,
+            prior: intent.prior.clone(),
+            position: Position::Before { group: 0 },
+            approvals: BTreeMap::new(),
+            failure: None,
+            status: None,
+        }
+    }
+
+    /// Applies one entry (never an intent: an intent starts a new state).
+    pub fn apply(&mut self, entry: &Entry) -> Result<(), StateError> {
+        match entry {
+            Entry::Intent(intent) => *self = RolloutState::from_intent(intent),
+            Entry::AwaitingApproval { wave } => {
+                let group = self.current_group();
+                let expected = self.group(group)?.wave;
+                if self.spec.waves[expected].name != *wave {
+                    return Err(StateError::UnexpectedWave { wave: wave.clone() });
+                }
+                self.position = Position::AwaitingApproval { group };
+            }
+            Entry::Approved { wave, by } => {
+                self.approvals.insert(wave.clone(), by.clone());
+                if let Position::AwaitingApproval { group } = self.position {
+                    self.position = Position::Before { group };
+                }
+            }
+            Entry::GroupStarted { group, .. } => {
+                self.set_group(*group, RegionStatus::Prepared)?;
+                self.position = Position::Preparing { group: *group };
+            }
+            Entry::Step {
+                group, step, percent, ..
+            } => {
+                self.check_step(*step)?;
+                let status = match self.mode {
+                    Mode::Create => RegionStatus::Promoted,
+                    Mode::Update => RegionStatus::Shifting { percent: *percent },
+                };
+                self.set_group(*group, status)?;
+                self.position = Position::Step {
+                    group: *group,
+                    step: *step,
+                };
+            }
+            Entry::GatesPassed { group, step, .. } => {
+                self.check_step(*step)?;
+                if self.mode == Mode::Update && *step + 1 == self.spec.strategy.steps.len() {
+                    self.set_group(*group, RegionStatus::Baking)?;
+                }
+                self.position = Position::Passed {
+                    group: *group,
+                    step: *step,
+                };
+            }
+            Entry::Promoted { group } => {
+                self.set_group(*group, RegionStatus::Promoted)?;
+                self.position = Position::Before { group: group + 1 };
+            }
+            Entry::GateFailed(failure) => self.failure = Some(failure.clone()),
+            Entry::Rollback { weights, .. } => {
+                for region in weights.keys() {
+                    self.regions.insert(region.clone(), RegionStatus::RolledBack);
+                }
+                self.status = None;
+                self.position = Position::RollingBack {
+                    weights: weights.clone(),
+                };
+            }
+            Entry::Outcome { status } => {
+                for region_status in self.regions.values_mut() {
+                    *region_status = match (*status, *region_status) {
+                        (RolloutStatus::Halted, RegionStatus::Shifting { percent }) => RegionStatus::Halted { percent },
+                        (RolloutStatus::Halted, RegionStatus::Baking) => RegionStatus::Halted { percent: 100 },
+                        (RolloutStatus::Halted, RegionStatus::Prepared) => RegionStatus::Halted { percent: 0 },
+                        (RolloutStatus::RolledBack, RegionStatus::Prepared) => RegionStatus::RolledBack,
+                        (_, unchanged) => unchanged,
+                    };
+                }
+                self.status = Some(*status);
+                self.position = Position::Done;
+            }
+        }
+        Ok(())
+    }
+
+    /// The group the rollout is at (or about to start).
+    pub fn current_group(&self) -> usize {
+        match self.position {
+            Position::Before { group }
+            | Position::AwaitingApproval { group }
+            | Position::Preparing { group }
+            | Position::Step { group, .. }
+            | Position::Passed { group, .. } => group,
+            Position::RollingBack { .. } | Position::Done => self.groups.len(),
+        }
+    }
+
+    /// Group `index`.
+    pub fn group(&self, index: usize) -> Result<&Group, StateError> {
+        self.groups.get(index).ok_or(StateError::UnknownGroup {
+            group: index,
+            groups: self.groups.len(),
+        })
+    }
+
+    fn check_step(&self, step: usize) -> Result<(), StateError> {
+        let steps = self.spec.strategy.steps.len();
+        if step < steps || (self.mode == Mode::Create && step == 0) {
+            Ok(())
+        } else {
+            Err(StateError::UnknownStep { step, steps })
+        }
+    }
+
+    fn set_group(&mut self, group: usize, status: RegionStatus) -> Result<(), StateError> {
+        let names = self.group(group)?.regions.clone();
+        for name in names {
+            self.regions.insert(name, status);
+        }
+        Ok(())
+    }
+
+    /// The slot that receives the new version in `region`: the idle one, or blue on create.
+    pub fn new_slot(&self, region: &str) -> Slot {
+        match self.prior.get(region).and_then(|p| p.serving.as_ref()) {
+            Some(serving) => serving.slot.other(),
+            None => Slot::Blue,
+        }
+    }
+
+    /// Regions whose traffic the rollout has touched and which are not rolled back yet.
+    pub fn touched_regions(&self) -> BTreeSet<String> {
+        self.regions
+            .iter()
+            .filter(|(_, s)| !matches!(s, RegionStatus::Pending | RegionStatus::RolledBack))
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// Each region as it is: status, active slot and the version it serves fully.
+    pub fn region_outcomes(&self) -> BTreeMap<String, RegionOutcome> {
+        self.regions
+            .iter()
+            .map(|(name, status)| {
+                let prior = self.prior.get(name).and_then(|p| p.serving.clone());
+                let (active_slot, version) = match status {
+                    RegionStatus::Promoted => (Some(self.new_slot(name)), Some(self.spec.version.clone())),
+                    RegionStatus::Pending | RegionStatus::Prepared | RegionStatus::RolledBack => {
+                        (prior.as_ref().map(|s| s.slot), prior.map(|s| s.version))
+                    }
+                    // Mid-shift the region serves two versions; its slot of record is still the old one.
+                    RegionStatus::Shifting { .. } | RegionStatus::Baking | RegionStatus::Halted { .. } => {
+                        (prior.map(|s| s.slot), None)
+                    }
+                };
+                (
+                    name.clone(),
+                    RegionOutcome {
+                        status: *status,
+                        active_slot,
+                        version,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    /// The version the whole deployment serves: the new one once every region is promoted,
+    /// else the one every region served before (SPEC §4.5: `version` stays put until the
+    /// rollout is complete, so the next plan proposes it again). `None` when regions differ or
+    /// were never published.
+    pub fn serving_version(&self) -> Option<String> {
+        if self.regions.values().all(|s| *s == RegionStatus::Promoted) {
+            return Some(self.spec.version.clone());
+        }
+        let mut before = self
+            .prior
+            .values()
+            .map(|p| p.serving.as_ref().map(|s| s.version.as_str()));
+        let first = before.next()??;
+        before.all(|v| v == Some(first)).then(|| first.to_owned())
+    }
+
+    /// The outcome, once the rollout has one.
+    pub fn outcome(&self) -> Option<Outcome> {
+        Some(Outcome {
+            deployment: self.spec.name.clone(),
+            rollout_id: self.rollout_id.clone(),
+            status: self.status?,
+            target_version: self.spec.version.clone(),
+            serving_version: self.serving_version(),
+            regions: self.region_outcomes(),
+            failure: self.failure.clone(),
+        })
+    }
+}

@@ -1,0 +1,357 @@
+//! The `file://DIR` journal store: one JSON-lines file per deployment, a lease file beside it,
+//! and an approvals file that `globaldeploy approve` appends to.
+//!
+//! Durability: every append is fsynced (file, and the directory when the append created the
+//! file, since a new directory entry is only durable once the directory is) before it returns.
+//! A crash mid-append leaves a last line without its newline; [`FileJournal::load`] ignores it
+//! (it was never acknowledged) and the next append cuts it off before writing.
+//! Leases are created atomically (written to a private file, then hard-linked into place,
+//! which fails if a lease exists), so two acquirers can never both succeed.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::engine::gate::millis;
+use crate::engine::ports::{Approvals, JournalStore};
+use crate::journal::entry::Entry;
+use crate::journal::error::JournalError;
+use crate::journal::lease::Lease;
+
+/// A journal directory.
+#[derive(Clone, Debug)]
+pub struct FileJournal {
+    dir: PathBuf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ApprovalRecord {
+    rollout_id: String,
+    wave: String,
+    by: String,
+}
+
+impl FileJournal {
+    /// A store in `dir` (created on first write).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// A store from the provider's `journal` setting: `file://DIR` (relative or absolute).
+    pub fn from_url(url: &str) -> Result<Self, JournalError> {
+        match url.strip_prefix("file://") {
+            Some(dir) if !dir.is_empty() => Ok(Self::new(dir)),
+            _ => Err(JournalError::UnsupportedUrl { url: url.to_owned() }),
+        }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The journal file of `deployment`.
+    pub fn journal_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
+        Ok(self.dir.join(format!("{}.journal.jsonl", checked(deployment)?)))
+    }
+
+    /// The lease file of `deployment`.
+    pub fn lease_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
+        Ok(self.dir.join(format!("{}.lease", checked(deployment)?)))
+    }
+
+    fn approvals_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
+        Ok(self.dir.join(format!("{}.approvals.jsonl", checked(deployment)?)))
+    }
+}
+
+/// Deployment names become file names: refuse anything that could leave the directory.
+fn checked(name: &str) -> Result<&str, JournalError> {
+    let ok = !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(name)
+    } else {
+        Err(JournalError::InvalidName { name: name.to_owned() })
+    }
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> JournalError + '_ {
+    move |source| JournalError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Runs blocking file work off the async runtime's worker threads.
+async fn blocking<T: Send + 'static>(
+    path: PathBuf,
+    work: impl FnOnce() -> Result<T, JournalError> + Send + 'static,
+) -> Result<T, JournalError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| JournalError::Io {
+        path,
+        source: std::io::Error::other(e),
+    })?
+}
+
+fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+}
+
+/// Appends `line` + newline durably, first cutting off a torn last line.
+fn append_line(path: &Path, line: &str) -> Result<(), JournalError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    let created = !path.exists();
+    let mut file = OpenOptions::new()
+        .create(true)
+        .read(true)
+        .append(true)
+        .open(path)
+        .map_err(io(path))?;
+    let content = fs::read(path).map_err(io(path))?;
+    if content.last().is_some_and(|&b| b != b'\n') {
+        let keep = content.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        file.set_len(u64::try_from(keep).unwrap_or(u64::MAX))
+            .map_err(io(path))?;
+    }
+    let mut bytes = line.as_bytes().to_vec();
+    bytes.push(b'\n');
+    file.write_all(&bytes).map_err(io(path))?;
+    file.sync_all().map_err(io(path))?;
+    if created {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+/// The complete lines of `path` (a last line without newline is torn and left out).
+fn read_lines(path: &Path) -> Result<Vec<String>, JournalError> {
+    let content = match fs::read_to_string(path) {
+        Ok(c) => c,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io(path)(e)),
+    };
+    let complete = content.rfind('\n').map_or("", |i| &content[..i]);
+    Ok(complete
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_owned)
+        .collect())
+}
+
+fn parse_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, JournalError> {
+    read_lines(path)?
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            serde_json::from_str(line).map_err(|e| JournalError::Corrupt {
+                path: path.to_owned(),
+                line: i + 1,
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+fn read_lease(path: &Path) -> Result<Option<Lease>, JournalError> {
+    match fs::read_to_string(path) {
+        Ok(text) => serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| JournalError::Corrupt {
+                path: path.to_owned(),
+                line: 1,
+                message: e.to_string(),
+            }),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path)(e)),
+    }
+}
+
+/// A private, fsynced file holding `lease`, named after its holder so contenders never share it.
+fn write_private(path: &Path, lease: &Lease, tag: &str) -> Result<PathBuf, JournalError> {
+    let safe: String = lease
+        .holder
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let private = path.with_file_name(format!(".{name}.{tag}.{safe}.{}", std::process::id()));
+    let json = serde_json::to_string(lease)
+        .map_err(std::io::Error::other)
+        .map_err(io(path))?;
+    let mut file = File::create(&private).map_err(io(&private))?;
+    file.write_all(json.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(io(&private))?;
+    Ok(private)
+}
+
+fn acquire(path: &Path, lease: &Lease, now: u64) -> Result<Lease, JournalError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(dir).map_err(io(dir))?;
+    // Two rounds: a stale lease moved aside in the first leaves room in the second.
+    for _ in 0..2 {
+        let private = write_private(path, lease, "new")?;
+        let linked = fs::hard_link(&private, path);
+        fs::remove_file(&private).map_err(io(&private))?;
+        match linked {
+            Ok(()) => {
+                sync_dir(dir)?;
+                return Ok(lease.clone());
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(path)(e)),
+        }
+        let Some(current) = read_lease(path)? else { continue };
+        if current.holder == lease.holder {
+            return replace(path, lease);
+        }
+        if !current.expired(now) {
+            return Err(JournalError::LeaseHeld {
+                deployment: lease.deployment.clone(),
+                holder: current.holder,
+                expires_at: current.expires_at,
+            });
+        }
+        // Only one contender can rename this directory entry away; whoever does checks it
+        // moved the stale lease it judged (and not a fresh one taken meanwhile).
+        let aside = path.with_file_name(format!(".{}.stale", lease.deployment));
+        match fs::rename(path, &aside) {
+            Ok(()) => {
+                let moved = read_lease(&aside)?;
+                if moved.as_ref() != Some(&current) {
+                    // Put the fresh lease back (if a third party has already filled the slot,
+                    // theirs stands) and report the live holder.
+                    let _ = fs::hard_link(&aside, path);
+                    fs::remove_file(&aside).map_err(io(&aside))?;
+                    let holder = moved.unwrap_or(current);
+                    return Err(JournalError::LeaseHeld {
+                        deployment: lease.deployment.clone(),
+                        holder: holder.holder,
+                        expires_at: holder.expires_at,
+                    });
+                }
+                fs::remove_file(&aside).map_err(io(&aside))?;
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(io(path)(e)),
+        }
+    }
+    let current = read_lease(path)?;
+    Err(JournalError::LeaseHeld {
+        deployment: lease.deployment.clone(),
+        holder: current
+            .as_ref()
+            .map_or_else(|| "another process".to_owned(), |l| l.holder.clone()),
+        expires_at: current.map_or(0, |l| l.expires_at),
+    })
+}
+
+/// Atomically replaces the lease file with `lease` (renewal by its holder).
+fn replace(path: &Path, lease: &Lease) -> Result<Lease, JournalError> {
+    let private = write_private(path, lease, "renew")?;
+    fs::rename(&private, path).map_err(io(path))?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))?;
+    Ok(lease.clone())
+}
+
+#[async_trait]
+impl JournalStore for FileJournal {
+    async fn append(&self, deployment: &str, entry: &Entry) -> Result<(), JournalError> {
+        let path = self.journal_path(deployment)?;
+        let line = serde_json::to_string(entry)
+            .map_err(std::io::Error::other)
+            .map_err(io(&path))?;
+        blocking(path.clone(), move || append_line(&path, &line)).await
+    }
+
+    async fn load(&self, deployment: &str) -> Result<Vec<Entry>, JournalError> {
+        let path = self.journal_path(deployment)?;
+        blocking(path.clone(), move || parse_lines(&path)).await
+    }
+
+    async fn acquire_lease(
+        &self,
+        deployment: &str,
+        holder: &str,
+        ttl: Duration,
+        now_millis: u64,
+    ) -> Result<Lease, JournalError> {
+        let path = self.lease_path(deployment)?;
+        let lease = Lease {
+            deployment: deployment.to_owned(),
+            holder: holder.to_owned(),
+            expires_at: now_millis + millis(ttl),
+        };
+        blocking(path.clone(), move || acquire(&path, &lease, now_millis)).await
+    }
+
+    async fn renew_lease(&self, lease: &Lease, ttl: Duration, now_millis: u64) -> Result<Lease, JournalError> {
+        let path = self.lease_path(&lease.deployment)?;
+        let renewed = Lease {
+            expires_at: now_millis + millis(ttl),
+            ..lease.clone()
+        };
+        blocking(path.clone(), move || match read_lease(&path)? {
+            Some(current) if current.holder == renewed.holder => replace(&path, &renewed),
+            _ => Err(JournalError::LeaseLost {
+                deployment: renewed.deployment,
+                holder: renewed.holder,
+            }),
+        })
+        .await
+    }
+
+    async fn release_lease(&self, lease: &Lease) -> Result<(), JournalError> {
+        let path = self.lease_path(&lease.deployment)?;
+        let holder = lease.holder.clone();
+        blocking(path.clone(), move || match read_lease(&path)? {
+            Some(current) if current.holder == holder => {
+                fs::remove_file(&path).map_err(io(&path))?;
+                sync_dir(path.parent().unwrap_or(Path::new(".")))
+            }
+            _ => Ok(()),
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl Approvals for FileJournal {
+    async fn approve(&self, deployment: &str, rollout_id: &str, wave: &str, by: &str) -> Result<(), JournalError> {
+        let path = self.approvals_path(deployment)?;
+        let record = ApprovalRecord {
+            rollout_id: rollout_id.to_owned(),
+            wave: wave.to_owned(),
+            by: by.to_owned(),
+        };
+        let line = serde_json::to_string(&record)
+            .map_err(std::io::Error::other)
+            .map_err(io(&path))?;
+        blocking(path.clone(), move || append_line(&path, &line)).await
+    }
+
+    async fn approval(&self, deployment: &str, rollout_id: &str, wave: &str) -> Result<Option<String>, JournalError> {
+        let path = self.approvals_path(deployment)?;
+        let (rollout_id, wave) = (rollout_id.to_owned(), wave.to_owned());
+        blocking(path.clone(), move || {
+            let records: Vec<ApprovalRecord> = parse_lines(&path)?;
+            Ok(records
+                .into_iter()
+                .find(|r| r.rollout_id == rollout_id && r.wave == wave)
+                .map(|r| r.by))
+        })
+        .await
+    }
+}

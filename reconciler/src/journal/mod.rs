@@ -1,0 +1,17 @@
+//! The rollout journal (SPEC §5): append-only entries written durably before the step they
+//! announce, a lease per deployment, and replay, so a rollout can always be resumed or
+//! rolled back from the journal alone.
+//!
+//! - [`entry`]: what is recorded; [`codec`]: how model types are written;
+//! - [`replay()`]: journal → engine state;
+//! - [`lease`]: one rollout per deployment at a time;
+//! - [`file`]: the `file://DIR` store.
+
+pub mod codec;
+pub mod entry;
+pub mod error;
+pub mod file;
+pub mod lease;
+pub mod replay;
+
+pub use replay::replay;

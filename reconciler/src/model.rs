@@ -1,0 +1,158 @@
+//! The rollout model: what a deployment asks for (waves, regions, strategy, gates), free of
+//! Terraform and AWS types so the engine, the provider and the CLI share one vocabulary.
+
+use std::time::Duration;
+
+/// A global deployment: one service, one version, rolled out wave by wave (SPEC §4.5).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentSpec {
+    /// Deployment name (journal key).
+    pub name: String,
+    /// The version to roll out.
+    pub version: String,
+    /// Hosted zone of every region's record.
+    pub zone_id: String,
+    /// Waves in rollout order.
+    pub waves: Vec<WaveSpec>,
+    /// How traffic moves within a region.
+    pub strategy: Strategy,
+    /// Every region of the deployment; each appears in exactly one wave.
+    pub regions: Vec<RegionSpec>,
+    /// Gates that apply to every region (in addition to the wave's).
+    pub gates: Vec<GateSpec>,
+}
+
+/// A stage of the rollout (SPEC §4.4).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WaveSpec {
+    /// Wave name.
+    pub name: String,
+    /// Regions of the wave, in order.
+    pub regions: Vec<String>,
+    /// Regions of this wave shifted at the same time.
+    pub max_parallel: u32,
+    /// Observation at 100 % before promotion.
+    pub bake_time: Duration,
+    /// Wait for `globaldeploy approve` before the wave starts.
+    pub require_approval: bool,
+    /// Gates for every region of this wave.
+    pub gates: Vec<GateSpec>,
+}
+
+/// Step schedule and failure policy.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Strategy {
+    /// Percent of a region's traffic on the new version at each step, ascending, ending at 100.
+    pub steps: Vec<u8>,
+    /// Hold at each step while gates are evaluated.
+    pub step_interval: Duration,
+    /// What a failed gate does.
+    pub on_failure: OnFailure,
+}
+
+/// What happens when a gate fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OnFailure {
+    /// Return the failing region to its old slot and stop.
+    RollbackRegion,
+    /// Also return every already-promoted region.
+    RollbackAll,
+    /// Freeze weights where they are.
+    Halt,
+}
+
+/// One region of a deployment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionSpec {
+    /// AWS region name.
+    pub name: String,
+    /// The per-region DNS name whose blue/green weighted sets the deployment owns.
+    pub record_name: String,
+    /// TTL of the region's record sets (records targets only).
+    pub ttl: i64,
+    /// Where `version` is served in this region.
+    pub target: Target,
+    /// URL probed by `http` gates without their own `url`.
+    pub health_url: Option<String>,
+    /// This region's share of global traffic, for exposure.
+    pub global_weight: u32,
+}
+
+/// What a slot's record set points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Literal record values.
+    Records(Vec<String>),
+    /// An alias to another name.
+    Alias {
+        /// Alias target DNS name.
+        name: String,
+        /// Alias target hosted zone.
+        zone_id: String,
+        /// Whether Route 53 follows the target's health.
+        evaluate_target_health: bool,
+    },
+}
+
+/// A health gate (SPEC §4.6).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GateSpec {
+    /// The check.
+    pub check: Check,
+    /// Time between evaluations.
+    pub interval: Duration,
+    /// Samples needed before the gate can pass.
+    pub min_samples: u32,
+    /// Share of successful samples needed to pass.
+    pub success_ratio: f64,
+    /// Consecutive failed evaluations that trigger the failure policy.
+    pub failure_threshold: u32,
+}
+
+/// What a gate measures.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Check {
+    /// An HTTP(S) probe.
+    Http {
+        /// URL, else the region's `health_url`.
+        url: Option<String>,
+        /// Healthy status codes.
+        expect_status: Vec<u16>,
+        /// Per-probe timeout.
+        timeout: Duration,
+        /// Largest acceptable p95 latency.
+        max_latency: Option<Duration>,
+    },
+    /// A Route 53 health check's status.
+    Route53HealthCheck {
+        /// Health check id.
+        health_check_id: String,
+    },
+}
+
+/// One of the two weighted record sets of a region's name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Slot {
+    /// Set identifier suffix `blue`.
+    Blue,
+    /// Set identifier suffix `green`.
+    Green,
+}
+
+impl Slot {
+    /// The other slot.
+    pub fn other(self) -> Slot {
+        match self {
+            Slot::Blue => Slot::Green,
+            Slot::Green => Slot::Blue,
+        }
+    }
+
+    /// `blue` or `green`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Slot::Blue => "blue",
+            Slot::Green => "green",
+        }
+    }
+}

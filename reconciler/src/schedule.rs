@@ -1,0 +1,439 @@
+//! The rollout schedule: what a deployment will do, known at plan time.
+//!
+//! One home for the order of work (waves, then groups of `max_parallel` regions, then steps),
+//! the global exposure at each point and the spec's validation. The provider shows
+//! [`rollout_plan`] in `terraform plan`, the CLI renders it, and the engine walks the same
+//! [`groups`], so plan, CLI and engine cannot disagree.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::model::{DeploymentSpec, GateSpec};
+
+/// One row of the schedule: `region` of `wave` at `step_percent`, held for `hold`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedStep {
+    /// Wave name.
+    pub wave: String,
+    /// Region name.
+    pub region: String,
+    /// Percent of the region's traffic on the new version.
+    pub step_percent: u8,
+    /// Planned hold at this step: `step_interval`, plus the wave's `bake_time` at 100 %.
+    pub hold: Duration,
+    /// Share of global traffic on the new version while this step holds (0–100).
+    pub global_exposure_percent: f64,
+}
+
+/// Regions of one wave that move together (at most `max_parallel`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Group {
+    /// Index of the wave in `spec.waves`.
+    pub wave: usize,
+    /// Whether this is the wave's first group (where approval is awaited).
+    pub first_of_wave: bool,
+    /// Region names, in wave order.
+    pub regions: Vec<String>,
+}
+
+/// The groups of a deployment in rollout order: waves in order, each split into chunks of
+/// `max_parallel` regions (a `max_parallel` of 0 is treated as 1; [`validate`] rejects it).
+pub fn groups(spec: &DeploymentSpec) -> Vec<Group> {
+    let mut out = Vec::new();
+    for (wave, w) in spec.waves.iter().enumerate() {
+        let size = usize::try_from(w.max_parallel.max(1)).unwrap_or(usize::MAX);
+        for (i, chunk) in w.regions.chunks(size).enumerate() {
+            out.push(Group {
+                wave,
+                first_of_wave: i == 0,
+                regions: chunk.to_vec(),
+            });
+        }
+    }
+    out
+}
+
+/// The planned schedule: one row per region per step, groups in rollout order.
+pub fn rollout_plan(spec: &DeploymentSpec) -> Vec<PlannedStep> {
+    let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
+    let share = |name: &str| -> f64 {
+        if total == 0.0 {
+            return 0.0;
+        }
+        spec.regions
+            .iter()
+            .find(|r| r.name == name)
+            .map_or(0.0, |r| f64::from(r.global_weight) / total)
+    };
+    let mut promoted = 0.0;
+    let mut plan = Vec::new();
+    for group in groups(spec) {
+        let wave = &spec.waves[group.wave];
+        let group_share: f64 = group.regions.iter().map(|r| share(r)).sum();
+        for &percent in &spec.strategy.steps {
+            let exposure = promoted + group_share * f64::from(percent);
+            let hold = if percent == 100 {
+                spec.strategy.step_interval + wave.bake_time
+            } else {
+                spec.strategy.step_interval
+            };
+            for region in &group.regions {
+                plan.push(PlannedStep {
+                    wave: wave.name.clone(),
+                    region: region.clone(),
+                    step_percent: percent,
+                    hold,
+                    global_exposure_percent: round_exposure(exposure),
+                });
+            }
+        }
+        promoted += group_share * 100.0;
+    }
+    plan
+}
+
+/// Exposure is shown to reviewers; rounding to 1/1000 of a percent hides float noise
+/// (0.1 + 0.2) without hiding any real share.
+fn round_exposure(percent: f64) -> f64 {
+    (percent * 1000.0).round() / 1000.0
+}
+
+/// The planned duration of a rollout without approvals: every group's holds in sequence, each
+/// hold at least as long as the slowest gate needs to collect `min_samples`.
+pub fn estimated_duration(spec: &DeploymentSpec) -> Duration {
+    groups(spec)
+        .iter()
+        .map(|group| {
+            let wave = &spec.waves[group.wave];
+            let gates: Vec<&GateSpec> = spec.gates.iter().chain(&wave.gates).collect();
+            let sampling = gates
+                .iter()
+                .map(|g| g.interval * g.min_samples.max(1))
+                .max()
+                .unwrap_or_default();
+            let step = spec.strategy.step_interval.max(sampling);
+            step * u32::try_from(spec.strategy.steps.len()).unwrap_or(u32::MAX) + wave.bake_time
+        })
+        .sum()
+}
+
+/// One reason a deployment spec cannot be rolled out, naming the wave, region or step.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum SpecError {
+    /// The deployment has no waves.
+    #[error("the deployment has no waves")]
+    NoWaves,
+    /// The deployment has no regions.
+    #[error("the deployment has no regions")]
+    NoRegions,
+    /// Two regions share a name.
+    #[error("region {region:?} is declared more than once")]
+    DuplicateRegion {
+        /// The region.
+        region: String,
+    },
+    /// Two waves share a name (approvals and the journal address waves by name).
+    #[error("wave {wave:?} is declared more than once")]
+    DuplicateWave {
+        /// The wave.
+        wave: String,
+    },
+    /// A wave names a region the deployment does not declare.
+    #[error("wave {wave:?} lists region {region:?}, which is not a region of the deployment")]
+    UnknownRegion {
+        /// The wave.
+        wave: String,
+        /// The region.
+        region: String,
+    },
+    /// A region is in no wave.
+    #[error("region {region:?} is in no wave; every region must appear in exactly one wave")]
+    RegionInNoWave {
+        /// The region.
+        region: String,
+    },
+    /// A region is in more than one wave (or twice in one).
+    #[error("region {region:?} appears in waves {waves:?}; every region must appear in exactly one wave")]
+    RegionInManyWaves {
+        /// The region.
+        region: String,
+        /// The waves it appears in (repeated when listed twice in one wave).
+        waves: Vec<String>,
+    },
+    /// A wave has no regions.
+    #[error("wave {wave:?} has no regions")]
+    EmptyWave {
+        /// The wave.
+        wave: String,
+    },
+    /// `max_parallel` is 0.
+    #[error("wave {wave:?} has max_parallel = 0; at least one region must move at a time")]
+    ZeroParallel {
+        /// The wave.
+        wave: String,
+    },
+    /// No steps.
+    #[error("strategy.steps is empty; it must end at 100")]
+    NoSteps,
+    /// A step outside 1..=100.
+    #[error("strategy.steps[{index}] = {percent} is outside 1..=100")]
+    StepOutOfRange {
+        /// Position in `steps`.
+        index: usize,
+        /// The value.
+        percent: u8,
+    },
+    /// Steps not strictly ascending.
+    #[error("strategy.steps[{index}] = {percent} does not exceed the previous step {previous}; steps must be strictly ascending")]
+    StepsNotAscending {
+        /// Position in `steps`.
+        index: usize,
+        /// The value.
+        percent: u8,
+        /// The step before it.
+        previous: u8,
+    },
+    /// The last step is not 100.
+    #[error("strategy.steps ends at {last}; it must end at 100")]
+    StepsNotEndingAt100 {
+        /// The last step.
+        last: u8,
+    },
+    /// Every region has global weight 0, so exposure is undefined.
+    #[error("every region has global_weight = 0; at least one must carry global traffic")]
+    AllGlobalWeightsZero,
+    /// A gate that can never pass or never fail.
+    #[error("{scope} gate {index}: {problem}")]
+    InvalidGate {
+        /// `deployment` or `wave "name"`.
+        scope: String,
+        /// Position of the gate in its block list.
+        index: usize,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// Every problem with `spec`, in a stable order; empty when the rollout can run.
+pub fn validate(spec: &DeploymentSpec) -> Vec<SpecError> {
+    let mut errors = Vec::new();
+    if spec.waves.is_empty() {
+        errors.push(SpecError::NoWaves);
+    }
+    if spec.regions.is_empty() {
+        errors.push(SpecError::NoRegions);
+    }
+    let mut declared = BTreeSet::new();
+    for region in &spec.regions {
+        if !declared.insert(region.name.as_str()) {
+            errors.push(SpecError::DuplicateRegion {
+                region: region.name.clone(),
+            });
+        }
+    }
+    let mut wave_names = BTreeSet::new();
+    let mut placed: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for wave in &spec.waves {
+        if !wave_names.insert(wave.name.as_str()) {
+            errors.push(SpecError::DuplicateWave {
+                wave: wave.name.clone(),
+            });
+        }
+        if wave.regions.is_empty() {
+            errors.push(SpecError::EmptyWave {
+                wave: wave.name.clone(),
+            });
+        }
+        if wave.max_parallel == 0 {
+            errors.push(SpecError::ZeroParallel {
+                wave: wave.name.clone(),
+            });
+        }
+        for region in &wave.regions {
+            if declared.contains(region.as_str()) {
+                placed.entry(region).or_default().push(wave.name.clone());
+            } else {
+                errors.push(SpecError::UnknownRegion {
+                    wave: wave.name.clone(),
+                    region: region.clone(),
+                });
+            }
+        }
+        for (index, gate) in wave.gates.iter().enumerate() {
+            validate_gate(&format!("wave {:?}", wave.name), index, gate, &mut errors);
+        }
+    }
+    for region in &spec.regions {
+        match placed.get(region.name.as_str()) {
+            None => errors.push(SpecError::RegionInNoWave {
+                region: region.name.clone(),
+            }),
+            Some(waves) if waves.len() > 1 => {
+                errors.push(SpecError::RegionInManyWaves {
+                    region: region.name.clone(),
+                    waves: waves.clone(),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+    validate_steps(&spec.strategy.steps, &mut errors);
+    if !spec.regions.is_empty() && spec.regions.iter().all(|r| r.global_weight == 0) {
+        errors.push(SpecError::AllGlobalWeightsZero);
+    }
+    for (index, gate) in spec.gates.iter().enumerate() {
+        validate_gate("deployment", index, gate, &mut errors);
+    }
+    errors
+}
+
+fn validate_steps(steps: &[u8], errors: &mut Vec<SpecError>) {
+    let Some(&last) = steps.last() else {
+        errors.push(SpecError::NoSteps);
+        return;
+    };
+    for (index, &percent) in steps.iter().enumerate() {
+        if !(1..=100).contains(&percent) {
+            errors.push(SpecError::StepOutOfRange { index, percent });
+        }
+        if index > 0 && percent <= steps[index - 1] {
+            errors.push(SpecError::StepsNotAscending {
+                index,
+                percent,
+                previous: steps[index - 1],
+            });
+        }
+    }
+    if last != 100 {
+        errors.push(SpecError::StepsNotEndingAt100 { last });
+    }
+}
+
+fn validate_gate(scope: &str, index: usize, gate: &GateSpec, errors: &mut Vec<SpecError>) {
+    let mut problem = |problem: &str| {
+        errors.push(SpecError::InvalidGate {
+            scope: scope.to_owned(),
+            index,
+            problem: problem.to_owned(),
+        });
+    };
+    if gate.interval.is_zero() {
+        problem("interval must be positive");
+    }
+    if gate.min_samples == 0 {
+        problem("min_samples must be at least 1");
+    }
+    if gate.failure_threshold == 0 {
+        problem("failure_threshold must be at least 1");
+    }
+    if !(0.0..=1.0).contains(&gate.success_ratio) {
+        problem("success_ratio must be within 0..=1");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{OnFailure, RegionSpec, Strategy, Target, WaveSpec};
+
+    fn region(name: &str, weight: u32) -> RegionSpec {
+        RegionSpec {
+            name: name.into(),
+            record_name: format!("{name}.api.example.com"),
+            ttl: 60,
+            target: Target::Records(vec!["192.0.2.1".into()]),
+            health_url: None,
+            global_weight: weight,
+        }
+    }
+
+    fn wave(name: &str, regions: &[&str], max_parallel: u32, bake: u64) -> WaveSpec {
+        WaveSpec {
+            name: name.into(),
+            regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+            max_parallel,
+            bake_time: Duration::from_secs(bake),
+            require_approval: false,
+            gates: vec![],
+        }
+    }
+
+    fn spec() -> DeploymentSpec {
+        DeploymentSpec {
+            name: "api".into(),
+            version: "v2".into(),
+            zone_id: "Z1".into(),
+            waves: vec![wave("canary", &["a"], 1, 60), wave("rest", &["b", "c"], 2, 0)],
+            strategy: Strategy {
+                steps: vec![10, 50, 100],
+                step_interval: Duration::from_secs(30),
+                on_failure: OnFailure::RollbackRegion,
+            },
+            regions: vec![region("a", 50), region("b", 25), region("c", 25)],
+            gates: vec![],
+        }
+    }
+
+    #[test]
+    fn plan_walks_waves_groups_and_steps_with_exposure() {
+        let plan = rollout_plan(&spec());
+        let rows: Vec<(&str, &str, u8, u64, f64)> = plan
+            .iter()
+            .map(|p| {
+                (
+                    p.wave.as_str(),
+                    p.region.as_str(),
+                    p.step_percent,
+                    p.hold.as_secs(),
+                    p.global_exposure_percent,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("canary", "a", 10, 30, 5.0),
+                ("canary", "a", 50, 30, 25.0),
+                ("canary", "a", 100, 90, 50.0),
+                ("rest", "b", 10, 30, 55.0),
+                ("rest", "c", 10, 30, 55.0),
+                ("rest", "b", 50, 30, 75.0),
+                ("rest", "c", 50, 30, 75.0),
+                ("rest", "b", 100, 30, 100.0),
+                ("rest", "c", 100, 30, 100.0),
+            ]
+        );
+        assert_eq!(estimated_duration(&spec()), Duration::from_secs(90 + 60 + 90));
+    }
+
+    #[test]
+    fn groups_split_waves_by_max_parallel() {
+        let mut s = spec();
+        s.waves[1].max_parallel = 1;
+        let g = groups(&s);
+        assert_eq!(g.len(), 3);
+        assert!(g[1].first_of_wave && !g[2].first_of_wave);
+        assert_eq!(g[2].regions, vec!["c".to_owned()]);
+    }
+
+    #[test]
+    fn validate_names_the_wave_and_region() {
+        let mut s = spec();
+        s.waves[0].regions.push("b".into());
+        s.waves[1].regions.push("zz".into());
+        s.regions.push(region("d", 0));
+        s.strategy.steps = vec![50, 20, 90];
+        let errors: Vec<String> = validate(&s).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errors,
+            vec![
+                "wave \"rest\" lists region \"zz\", which is not a region of the deployment",
+                "region \"b\" appears in waves [\"canary\", \"rest\"]; every region must appear in exactly one wave",
+                "region \"d\" is in no wave; every region must appear in exactly one wave",
+                "strategy.steps[1] = 20 does not exceed the previous step 50; steps must be strictly ascending",
+                "strategy.steps ends at 90; it must end at 100",
+            ]
+        );
+        assert!(validate(&spec()).is_empty());
+    }
+}

@@ -1,0 +1,298 @@
+//! `Route53Traffic` against moto through the fault proxy, which counts the Route 53 calls.
+
+use std::time::Duration;
+
+use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
+use globaldeploy_reconciler::aws::{AwsSettings, RecordSet, Route53};
+use globaldeploy_reconciler::engine::ports::{RegionWeights, SlotAssignment, Traffic};
+use globaldeploy_reconciler::model::{RegionSpec, Slot, Target};
+use globaldeploy_reconciler::traffic::{slot_set_identifier, Route53Traffic, Route53TrafficError};
+
+use crate::support::{settings, Moto};
+
+const CHANGE: &str = "ChangeResourceRecordSets";
+
+fn records(values: &[&str]) -> Target {
+    Target::Records(values.iter().map(|v| (*v).to_owned()).collect())
+}
+
+fn alias(name: &str, zone_id: &str) -> Target {
+    Target::Alias {
+        name: name.into(),
+        zone_id: zone_id.into(),
+        evaluate_target_health: false,
+    }
+}
+
+fn region(name: &str, record_name: &str, target: Target) -> RegionSpec {
+    RegionSpec {
+        name: name.into(),
+        record_name: record_name.into(),
+        ttl: 60,
+        target,
+        health_url: None,
+        global_weight: 1,
+    }
+}
+
+fn assign(region: &RegionSpec, slot: Slot, target: Target, version: &str) -> SlotAssignment {
+    SlotAssignment {
+        region: region.clone(),
+        slot,
+        target,
+        version: version.into(),
+    }
+}
+
+fn weights(region: &str, blue: u8, green: u8) -> RegionWeights {
+    RegionWeights {
+        region: region.into(),
+        blue,
+        green,
+    }
+}
+
+/// A zone behind a counting proxy, and the traffic driver on it.
+struct Fixture {
+    _moto: Moto,
+    proxy: FaultProxy,
+    r53: Route53,
+    zone: String,
+    traffic: Route53Traffic,
+}
+
+impl Fixture {
+    async fn start() -> Fixture {
+        Fixture::with_settings(settings).await
+    }
+
+    async fn with_settings(settings: impl Fn(&str) -> AwsSettings) -> Fixture {
+        let moto = Moto::start();
+        let proxy = FaultProxy::start(&moto.endpoint, FaultConfig::none())
+            .await
+            .expect("proxy");
+        let r53 = Route53::new(settings(&proxy.endpoint()));
+        let zone = r53.create_hosted_zone("example.com").await.expect("zone");
+        let traffic = Route53Traffic::new(r53.clone(), zone.clone(), Duration::from_secs(60));
+        Fixture {
+            _moto: moto,
+            proxy,
+            r53,
+            zone,
+            traffic,
+        }
+    }
+
+    fn changes(&self) -> u64 {
+        self.proxy.counts().get(CHANGE).copied().unwrap_or(0)
+    }
+
+    /// The set of `slot` of `region`, read fresh.
+    async fn slot_set(&self, region: &RegionSpec, slot: Slot, rtype: &str) -> RecordSet {
+        self.r53.invalidate_zone(&self.zone);
+        let id = slot_set_identifier(&region.record_name, slot);
+        self.r53
+            .record_sets_named(&self.zone, &region.record_name, rtype)
+            .await
+            .expect("list")
+            .into_iter()
+            .find(|set| set.set_identifier.as_deref() == Some(id.as_str()))
+            .unwrap_or_else(|| panic!("no set {id}"))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_regions_move_together_one_batch_per_call() {
+    let fx = Fixture::start().await;
+    let zone = fx.zone.clone();
+    let regions = vec![
+        region("us-east-1", "use1.api.example.com", records(&["192.0.2.10"])),
+        region(
+            "us-west-2",
+            "usw2.api.example.com",
+            alias("lb-usw2-v1.example.com", &zone),
+        ),
+        region("eu-west-1", "euw1.api.example.com", records(&["2001:db8::10"])),
+    ];
+    let v2 = [
+        alias("lb-use1-v2.example.com", &zone),
+        records(&["192.0.2.21", "192.0.2.22"]),
+        records(&["2001:db8::20"]),
+    ];
+    let port: &dyn Traffic = &fx.traffic;
+
+    // Publish v1 on blue: one batch to write the targets, one to give them traffic.
+    let blue: Vec<SlotAssignment> = regions
+        .iter()
+        .map(|r| assign(r, Slot::Blue, r.target.clone(), "v1"))
+        .collect();
+    port.prepare(&blue).await.expect("prepare blue");
+    assert_eq!(fx.changes(), 1, "one batch for every region's slot");
+    let zero: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 0)).collect();
+    assert_eq!(port.weights(&regions).await.expect("weights"), zero);
+    let all_blue: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 100, 0)).collect();
+    port.set_weights(&regions, &all_blue).await.expect("publish");
+    assert_eq!(fx.changes(), 2);
+    assert_eq!(port.weights(&regions).await.expect("weights"), all_blue);
+
+    // v2 into green at weight 0; blue keeps serving.
+    let green: Vec<SlotAssignment> = regions
+        .iter()
+        .zip(&v2)
+        .map(|(r, target)| assign(r, Slot::Green, target.clone(), "v2"))
+        .collect();
+    port.prepare(&green).await.expect("prepare green");
+    assert_eq!(fx.changes(), 3);
+    assert_eq!(port.weights(&regions).await.expect("weights"), all_blue);
+
+    // Records and alias targets land as written, in either direction.
+    let use1_green = fx.slot_set(&regions[0], Slot::Green, "A").await;
+    let use1_alias = use1_green.alias.expect("alias target");
+    assert_eq!(use1_alias.name.trim_end_matches('.'), "lb-use1-v2.example.com");
+    assert_eq!((use1_green.weight, use1_green.ttl), (Some(0), None));
+    let use1_blue = fx.slot_set(&regions[0], Slot::Blue, "A").await;
+    assert_eq!(use1_blue.records, vec!["192.0.2.10".to_owned()]);
+    assert_eq!(use1_blue.ttl, Some(60));
+    let usw2_blue = fx.slot_set(&regions[1], Slot::Blue, "A").await;
+    assert!(usw2_blue.alias.is_some() && usw2_blue.records.is_empty());
+    let mut usw2_green = fx.slot_set(&regions[1], Slot::Green, "A").await.records;
+    usw2_green.sort();
+    assert_eq!(usw2_green, vec!["192.0.2.21", "192.0.2.22"]);
+    let euw1_green = fx.slot_set(&regions[2], Slot::Green, "AAAA").await;
+    assert_eq!(euw1_green.records, vec!["2001:db8::20".to_owned()]);
+
+    // Every step is exactly one ChangeResourceRecordSets for the three regions.
+    for step in [5u8, 25, 50, 100] {
+        let want: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 100 - step, step)).collect();
+        fx.proxy.reset_counts();
+        port.set_weights(&regions, &want).await.expect("step");
+        assert_eq!(fx.changes(), 1, "step {step}: one batch");
+        assert_eq!(port.weights(&regions).await.expect("weights"), want);
+    }
+    // Values never move with the weights.
+    assert_eq!(
+        fx.slot_set(&regions[0], Slot::Blue, "A").await.records,
+        vec!["192.0.2.10".to_owned()]
+    );
+
+    // Asking again for what the zone already shows sends nothing.
+    fx.proxy.reset_counts();
+    port.prepare(&green).await.expect("prepare again");
+    let done: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 100)).collect();
+    port.set_weights(&regions, &done).await.expect("same weights");
+    assert_eq!(fx.changes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsafe_weights_are_refused_before_any_aws_call() {
+    let fx = Fixture::start().await;
+    let regions = vec![
+        region("us-east-1", "use1.api.example.com", records(&["192.0.2.10"])),
+        region("us-west-2", "usw2.api.example.com", records(&["192.0.2.20"])),
+    ];
+    fx.proxy.reset_counts();
+
+    // One region at 0/0 refuses the whole batch, and AWS is never asked.
+    let err = fx
+        .traffic
+        .try_set_weights(&regions, &[weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)])
+        .await
+        .expect_err("all zero");
+    assert!(matches!(err, Route53TrafficError::AllZero { .. }), "{err}");
+    assert!(err.is_rejected_input() && !err.is_retryable());
+    assert!(err.to_string().contains("usw2.api.example.com"), "{err}");
+    let unknown = fx
+        .traffic
+        .try_set_weights(&regions[..1], &[weights("eu-west-1", 100, 0)])
+        .await
+        .expect_err("unknown region");
+    assert!(matches!(unknown, Route53TrafficError::UnknownRegion { .. }));
+    assert!(fx.proxy.counts().is_empty(), "{:?}", fx.proxy.counts());
+
+    // Through the port the refusal is final, not retryable.
+    let port: &dyn Traffic = &fx.traffic;
+    let err = port
+        .set_weights(&regions, &[weights("us-east-1", 0, 0)])
+        .await
+        .expect_err("all zero");
+    assert!(!err.retryable && err.message.contains("use1.api.example.com"));
+
+    // A slot cannot get weight before it has a target.
+    let err = fx
+        .traffic
+        .try_set_weights(&regions, &[weights("us-east-1", 0, 100)])
+        .await
+        .expect_err("unprepared slot");
+    assert!(
+        matches!(err, Route53TrafficError::SlotMissing { slot: Slot::Green, .. }),
+        "{err}"
+    );
+    assert_eq!(fx.changes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn host_name_targets_are_cnames_and_types_never_change() {
+    let fx = Fixture::start().await;
+    let api = region("us-east-1", "use1.api.example.com", records(&["lb-v1.example.net"]));
+    fx.traffic
+        .try_prepare(&[assign(&api, Slot::Blue, api.target.clone(), "v1")])
+        .await
+        .expect("prepare");
+    let blue = fx.slot_set(&api, Slot::Blue, "CNAME").await;
+    assert_eq!(blue.records, vec!["lb-v1.example.net".to_owned()]);
+
+    fx.proxy.reset_counts();
+    let err = fx
+        .traffic
+        .try_prepare(&[assign(&api, Slot::Green, records(&["192.0.2.30"]), "v2")])
+        .await
+        .expect_err("type change");
+    assert!(
+        matches!(&err, Route53TrafficError::TypeChange { existing, wanted, .. }
+            if existing == "CNAME" && wanted == "A"),
+        "{err}"
+    );
+    let err = fx
+        .traffic
+        .try_prepare(&[assign(
+            &api,
+            Slot::Green,
+            records(&["a.example.net", "b.example.net"]),
+            "v2",
+        )])
+        .await
+        .expect_err("two host names");
+    assert!(matches!(err, Route53TrafficError::Target { .. }), "{err}");
+    assert_eq!(fx.changes(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_failures_name_the_record_and_code_and_say_retryable() {
+    let fx = Fixture::with_settings(|endpoint| AwsSettings {
+        max_retries: 1,
+        ..settings(endpoint)
+    })
+    .await;
+    let api = region("us-east-1", "use1.api.example.com", records(&["192.0.2.10"]));
+    fx.proxy.set_config(FaultConfig {
+        probability: 1.0,
+        faults: vec![Fault::Throttling],
+        operations: vec![CHANGE.into()],
+        ..FaultConfig::none()
+    });
+    let port: &dyn Traffic = &fx.traffic;
+    let err = port
+        .prepare(&[assign(&api, Slot::Blue, api.target.clone(), "v1")])
+        .await
+        .expect_err("throttled");
+    assert!(err.retryable, "{err}");
+    assert!(
+        err.message.contains("use1.api.example.com") && err.message.contains("Throttling"),
+        "{err}"
+    );
+    // Nothing was written.
+    assert_eq!(
+        fx.traffic.try_weights(&[api]).await.expect("weights"),
+        vec![weights("us-east-1", 0, 0)]
+    );
+}

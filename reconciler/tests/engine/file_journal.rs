@@ -1,0 +1,164 @@
+//! The `file://DIR` store: durable appends, torn last lines, leases and approvals.
+
+use std::fs;
+use std::time::Duration;
+
+use globaldeploy_reconciler::engine::outcome::RolloutStatus;
+use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
+use globaldeploy_reconciler::journal::entry::{Entry, Intent, Prior, Serving, Weights};
+use globaldeploy_reconciler::journal::error::JournalError;
+use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_reconciler::model::{OnFailure, Slot};
+
+use crate::world::{block_on, three_regions};
+
+fn intent() -> Entry {
+    let spec = three_regions(OnFailure::RollbackAll);
+    let prior = spec
+        .regions
+        .iter()
+        .map(|r| {
+            (
+                r.name.clone(),
+                Prior {
+                    serving: Some(Serving {
+                        slot: Slot::Blue,
+                        version: "v1".into(),
+                    }),
+                    weights: Weights { blue: 100, green: 0 },
+                },
+            )
+        })
+        .collect();
+    Entry::Intent(Intent {
+        rollout_id: "v2@1".into(),
+        started_at: 1,
+        spec,
+        prior,
+    })
+}
+
+#[test]
+fn appends_are_durable_and_replay_after_a_torn_last_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store =
+        FileJournal::from_url(&format!("file://{}", tmp.path().join("nested/.globaldeploy").display())).unwrap();
+    block_on(async {
+        assert!(store.load("api").await.unwrap().is_empty());
+        store.append("api", &intent()).await.unwrap();
+        store
+            .append(
+                "api",
+                &Entry::GroupStarted {
+                    group: 0,
+                    wave: "canary".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let path = store.journal_path("api").unwrap();
+        assert!(fs::read_to_string(&path).unwrap().ends_with('\n'));
+
+        // A crash mid-write: half a line, no newline.
+        let mut bytes = fs::read(&path).unwrap();
+        bytes.extend_from_slice(br#"{"kind":"step","group":0,"st"#);
+        fs::write(&path, &bytes).unwrap();
+        let entries = store.load("api").await.unwrap();
+        assert_eq!(entries.len(), 2, "the torn line is ignored");
+        let state = replay(&entries).unwrap().unwrap();
+        assert_eq!(state.rollout_id, "v2@1");
+
+        // The next append cuts the torn tail off first.
+        store
+            .append(
+                "api",
+                &Entry::Outcome {
+                    status: RolloutStatus::RolledBack,
+                },
+            )
+            .await
+            .unwrap();
+        let entries = store.load("api").await.unwrap();
+        assert_eq!(entries.len(), 3);
+        assert_eq!(
+            replay(&entries).unwrap().unwrap().status,
+            Some(RolloutStatus::RolledBack)
+        );
+
+        // A bad line that is not the last is corruption, named by line.
+        let mut text = fs::read_to_string(&path).unwrap();
+        text.insert_str(0, "garbage\n");
+        fs::write(&path, text).unwrap();
+        let err = store.load("api").await.unwrap_err();
+        assert!(matches!(err, JournalError::Corrupt { line: 1, .. }), "{err}");
+    });
+}
+
+#[test]
+fn lease_contention_names_the_holder_and_stale_leases_are_taken_over() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = FileJournal::new(tmp.path());
+    let ttl = Duration::from_secs(60);
+    block_on(async {
+        let first = store.acquire_lease("api", "terraform@a:1", ttl, 1_000).await.unwrap();
+        let err = store
+            .acquire_lease("api", "globaldeploy@b:2", ttl, 2_000)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("being rolled out by terraform@a:1"), "{err}");
+        // Renewal by the holder moves the expiry.
+        let renewed = store.renew_lease(&first, ttl, 50_000).await.unwrap();
+        assert_eq!(renewed.expires_at, 110_000);
+        assert!(store
+            .acquire_lease("api", "globaldeploy@b:2", ttl, 100_000)
+            .await
+            .is_err());
+        // After expiry, the lease is taken over; the old holder has lost it.
+        let second = store
+            .acquire_lease("api", "globaldeploy@b:2", ttl, 110_000)
+            .await
+            .unwrap();
+        assert_eq!(second.holder, "globaldeploy@b:2");
+        assert!(matches!(
+            store.renew_lease(&first, ttl, 111_000).await,
+            Err(JournalError::LeaseLost { .. })
+        ));
+        store.release_lease(&first).await.unwrap();
+        assert!(
+            store.lease_path("api").unwrap().exists(),
+            "releasing a lost lease leaves the new holder's"
+        );
+        store.release_lease(&second).await.unwrap();
+        assert!(!store.lease_path("api").unwrap().exists());
+        store.acquire_lease("api", "third", ttl, 120_000).await.unwrap();
+        let leftovers: Vec<_> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "no private files left behind: {leftovers:?}");
+    });
+}
+
+#[test]
+fn approvals_are_scoped_to_rollout_and_wave_and_names_are_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = FileJournal::new(tmp.path());
+    block_on(async {
+        assert_eq!(store.approval("api", "v2@1", "rest").await.unwrap(), None);
+        store.approve("api", "v2@1", "rest", "alice").await.unwrap();
+        assert_eq!(
+            store.approval("api", "v2@1", "rest").await.unwrap().as_deref(),
+            Some("alice")
+        );
+        assert_eq!(store.approval("api", "v3@9", "rest").await.unwrap(), None);
+        assert!(matches!(
+            store.load("../etc").await,
+            Err(JournalError::InvalidName { .. })
+        ));
+    });
+    assert!(matches!(
+        FileJournal::from_url("s3://bucket"),
+        Err(JournalError::UnsupportedUrl { .. })
+    ));
+}

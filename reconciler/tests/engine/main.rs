@@ -1,0 +1,8 @@
+//! Integration tests of the rollout engine: focused scenarios per policy and feature, the
+//! file journal, and a deterministic simulation of thousands of randomized rollouts.
+
+mod fakes;
+mod file_journal;
+mod scenarios;
+mod sim;
+mod world;

@@ -1,0 +1,269 @@
+//! One scenario per feature: each on_failure policy, approval, bake, first publication,
+//! retries, stop and resume.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use globaldeploy_reconciler::engine::error::EngineError;
+use globaldeploy_reconciler::engine::outcome::{FailedDuring, RegionStatus, RolloutStatus};
+use globaldeploy_reconciler::journal::entry::{Entry, Weights};
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_reconciler::model::{OnFailure, Slot};
+
+use crate::fakes::Health;
+use crate::world::{block_on, three_regions, World};
+
+const T0: u64 = 1_700_000_000_000;
+const OLD: Weights = Weights { blue: 100, green: 0 };
+const NEW: Weights = Weights { blue: 0, green: 100 };
+
+fn failing(region: &str, from_s: u64, health: Health) -> BTreeMap<String, Vec<(u64, Health)>> {
+    BTreeMap::from([(region.to_owned(), vec![(T0 + from_s * 1000, health)])])
+}
+
+#[test]
+fn healthy_rollout_promotes_every_region_one_write_per_step() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    let outcome = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+    assert_eq!(outcome.serving_version.as_deref(), Some("v2"));
+    for r in outcome.regions.values() {
+        assert_eq!(
+            (r.status, r.active_slot, r.version.as_deref()),
+            (RegionStatus::Promoted, Some(Slot::Green), Some("v2"))
+        );
+    }
+    // 3 groups × 3 steps, one atomic write each.
+    assert_eq!(world.traffic.writes.lock().unwrap().len(), 9);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), NEW);
+    }
+    // 3 groups × 3 steps × 60 s.
+    assert_eq!(world.clock.now_millis_for_test() - T0, 9 * 60_000);
+}
+
+#[test]
+fn rollback_region_restores_the_failing_region_and_names_it() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, failing("us-east-1", 190, Health::Failing), None);
+    let outcome = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::RolledBack);
+    let failure = outcome.failure.clone().unwrap();
+    assert_eq!(
+        (
+            failure.wave.as_str(),
+            failure.region.as_str(),
+            failure.step_percent,
+            failure.during
+        ),
+        ("rest", "us-east-1", 25, FailedDuring::Step)
+    );
+    let message = failure.to_string();
+    assert!(
+        message.starts_with(
+            "wave \"rest\", region \"us-east-1\", step 25 %: deployment gate 0 (http health_url) failed: "
+        ),
+        "{message}"
+    );
+    assert!(message.contains("status 503"), "{message}");
+    assert_eq!(world.traffic.get("us-east-1"), OLD);
+    assert_eq!(world.traffic.get("us-west-2"), NEW, "the promoted canary stays");
+    assert_eq!(world.traffic.get("eu-west-1"), OLD, "never touched");
+    assert_eq!(outcome.regions["us-east-1"].status, RegionStatus::RolledBack);
+    assert_eq!(outcome.regions["us-west-2"].status, RegionStatus::Promoted);
+    assert_eq!(outcome.regions["eu-west-1"].status, RegionStatus::Pending);
+    assert_eq!(
+        outcome.serving_version.as_deref(),
+        Some("v1"),
+        "v1 until every region serves v2"
+    );
+}
+
+#[test]
+fn rollback_all_also_returns_promoted_regions_in_one_write() {
+    let spec = three_regions(OnFailure::RollbackAll);
+    let world = World::new(&spec, true, failing("us-east-1", 190, Health::Failing), None);
+    let outcome = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::RolledBack);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), OLD, "{}", r.name);
+    }
+    let writes = world.traffic.writes.lock().unwrap();
+    let last = writes.last().unwrap();
+    assert_eq!(last.len(), 2, "canary and us-east-1 together: {last:?}");
+    assert_eq!(outcome.regions["us-west-2"].active_slot, Some(Slot::Blue));
+}
+
+#[test]
+fn halt_freezes_weights_where_they_are() {
+    let spec = three_regions(OnFailure::Halt);
+    let world = World::new(&spec, true, failing("us-east-1", 190, Health::Slow), None);
+    let outcome = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Halted);
+    assert_eq!(world.traffic.get("us-east-1"), Weights { blue: 75, green: 25 });
+    assert_eq!(
+        outcome.regions["us-east-1"].status,
+        RegionStatus::Halted { percent: 25 }
+    );
+    let failure = outcome.failure.unwrap();
+    assert_eq!(failure.measured.p95_latency_ms, Some(900));
+    assert!(failure.to_string().contains("p95 latency 900 ms (max_latency 500 ms)"));
+    // A halted region is not settled: a new rollout refuses to start over it.
+    let mut next = spec.clone();
+    next.version = "v3".into();
+    let mut current = World::serving(&spec);
+    current.get_mut("us-west-2").unwrap().slot = Slot::Green;
+    assert!(
+        matches!(world.start(&next, &current), Err(EngineError::Unsettled { region, .. }) if region == "us-east-1")
+    );
+}
+
+#[test]
+fn approval_holds_the_wave_until_approved() {
+    let mut spec = three_regions(OnFailure::RollbackRegion);
+    spec.waves[1].require_approval = true;
+    let world = World::new(&spec, true, BTreeMap::new(), Some(3_600_000));
+    let outcome = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+    let entries = world.journal.snapshot();
+    let waiting = entries
+        .iter()
+        .position(|e| matches!(e, Entry::AwaitingApproval { wave } if wave == "rest"))
+        .unwrap();
+    assert!(matches!(&entries[waiting + 1], Entry::Approved { wave, by } if wave == "rest" && by == "auto-approver"));
+    assert_eq!(world.clock.now_millis_for_test() - T0, 9 * 60_000 + 3_600_000);
+}
+
+#[test]
+fn bake_holds_at_100_and_a_failure_while_baking_rolls_back() {
+    let mut spec = three_regions(OnFailure::RollbackRegion);
+    spec.waves[0].bake_time = Duration::from_secs(600);
+    let world = World::new(&spec, true, failing("us-west-2", 400, Health::Failing), None);
+    let outcome = world.start(&spec, &World::serving(&spec)).unwrap();
+    let failure = outcome.failure.unwrap();
+    assert_eq!((failure.during, failure.step_percent), (FailedDuring::Bake, 100));
+    assert_eq!(world.traffic.get("us-west-2"), OLD);
+
+    let healthy = World::new(&spec, true, BTreeMap::new(), None);
+    assert_eq!(
+        healthy.start(&spec, &World::serving(&spec)).unwrap().status,
+        RolloutStatus::Succeeded
+    );
+    assert_eq!(healthy.clock.now_millis_for_test() - T0, 9 * 60_000 + 600_000);
+}
+
+#[test]
+fn first_create_publishes_each_region_on_blue_in_wave_order() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, false, BTreeMap::new(), None);
+    let outcome = world.start(&spec, &BTreeMap::new()).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+    let writes = world.traffic.writes.lock().unwrap();
+    let order: Vec<(&str, u8, u8)> = writes
+        .iter()
+        .flatten()
+        .map(|w| (w.region.as_str(), w.blue, w.green))
+        .collect();
+    assert_eq!(
+        order,
+        vec![("us-west-2", 100, 0), ("us-east-1", 100, 0), ("eu-west-1", 100, 0)]
+    );
+    assert!(world
+        .traffic
+        .prepared
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|a| a.slot == Slot::Blue && a.version == "v2"));
+    assert_eq!(outcome.regions["eu-west-1"].active_slot, Some(Slot::Blue));
+
+    // A region that fails its first evaluation is never published.
+    let world = World::new(&spec, false, failing("eu-west-1", 0, Health::Failing), None);
+    let outcome = world.start(&spec, &BTreeMap::new()).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::RolledBack);
+    assert_eq!(outcome.failure.unwrap().during, FailedDuring::Publish);
+    assert_eq!(world.traffic.get("eu-west-1"), Weights { blue: 0, green: 0 });
+    assert_eq!(outcome.serving_version, None);
+}
+
+#[test]
+fn retryable_traffic_errors_are_retried_and_persistent_ones_interrupt_resumably() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    world.traffic.fail_next.store(3, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        world.start(&spec, &World::serving(&spec)).unwrap().status,
+        RolloutStatus::Succeeded
+    );
+
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    world
+        .traffic
+        .fail_next
+        .store(1_000, std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(
+        world.start(&spec, &World::serving(&spec)),
+        Err(EngineError::Traffic(_))
+    ));
+    assert!(matches!(
+        world.start(&spec, &World::serving(&spec)),
+        Err(EngineError::Unfinished { .. })
+    ));
+    world.traffic.fail_next.store(0, std::sync::atomic::Ordering::SeqCst);
+    let outcome = block_on(world.driver("resumer").resume("api", std::future::pending())).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+}
+
+#[test]
+fn stop_leaves_a_resumable_journal_and_rollback_after_success_restores_everything() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    let stopped = block_on(async {
+        let clock = world.clock.clone();
+        let stop = async move {
+            while clock.now_millis_for_test() < T0 + 200_000 {
+                tokio::task::yield_now().await;
+            }
+        };
+        world.driver("tf").start(&spec, &World::serving(&spec), stop).await
+    });
+    assert!(matches!(stopped, Err(EngineError::Stopped { .. })), "{stopped:?}");
+    assert!(
+        world.journal.lease.lock().unwrap().is_none(),
+        "a stop releases the lease"
+    );
+    let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    assert!(state.status.is_none());
+    let outcome = block_on(world.driver("cli").resume("api", std::future::pending())).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+
+    let rolled = block_on(
+        world
+            .driver("cli")
+            .rollback("api", "requested by alice", std::future::pending()),
+    )
+    .unwrap();
+    assert_eq!(rolled.status, RolloutStatus::RolledBack);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), OLD);
+    }
+}
+
+#[test]
+fn a_second_rollout_fails_fast_on_the_lease() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    let lease = block_on(async {
+        use globaldeploy_reconciler::engine::ports::JournalStore;
+        world
+            .journal
+            .acquire_lease("api", "terraform@ci:42", Duration::from_secs(60), T0)
+            .await
+            .unwrap()
+    });
+    let err = world.start(&spec, &World::serving(&spec)).unwrap_err();
+    assert!(err.to_string().contains("being rolled out by terraform@ci:42"), "{err}");
+    assert_eq!(lease.holder, "terraform@ci:42");
+    assert!(world.journal.snapshot().is_empty());
+}

@@ -1,0 +1,397 @@
+//! Deterministic simulation: thousands of randomized rollouts (regions, waves, steps, gates,
+//! health failures at random moments, traffic errors, crashes at random port calls followed by
+//! resume from the journal), with invariants checked on every weight write and every entry.
+//!
+//! `SIM_SEED=n` replays one seed; `SIM_ROLLOUTS=n` changes how many are run.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use globaldeploy_reconciler::engine::driver::{Driver, Ports};
+use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
+use globaldeploy_reconciler::engine::ports::Progress;
+use globaldeploy_reconciler::engine::state::{Mode, Position, RolloutState};
+use globaldeploy_reconciler::journal::entry::{Entry, Weights};
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot, Strategy};
+use globaldeploy_reconciler::schedule::{estimated_duration, groups, rollout_plan};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+use crate::fakes::{Crash, Health};
+use crate::world::{gate, region, wave, World, LEASE_TTL};
+
+fn random_spec(rng: &mut StdRng) -> DeploymentSpec {
+    let n = rng.random_range(1..=6);
+    let mut regions: Vec<_> = (0..n)
+        .map(|i| region(&format!("r{i}"), rng.random_range(0..=10)))
+        .collect();
+    if regions.iter().all(|r| r.global_weight == 0) {
+        regions[0].global_weight = 1;
+    }
+    let mut names: Vec<String> = regions.iter().map(|r| r.name.clone()).collect();
+    names.shuffle(rng);
+    let wave_count = rng.random_range(1..=n.min(3));
+    let mut waves = Vec::new();
+    for w in 0..wave_count {
+        let take = if w + 1 == wave_count {
+            names.len()
+        } else {
+            rng.random_range(1..=names.len() - (wave_count - w - 1))
+        };
+        let members: Vec<String> = names.drain(..take).collect();
+        let refs: Vec<&str> = members.iter().map(String::as_str).collect();
+        let mut wv = wave(&format!("w{w}"), &refs);
+        wv.max_parallel = rng.random_range(1..=3);
+        wv.bake_time = Duration::from_secs(rng.random_range(0..=3) * 30);
+        wv.require_approval = rng.random_bool(0.2);
+        if rng.random_bool(0.4) {
+            wv.gates.push(gate(
+                rng.random_range(1..=10),
+                rng.random_range(1..=3),
+                0.6,
+                rng.random_range(1..=3),
+            ));
+        }
+        waves.push(wv);
+    }
+    let mut steps: Vec<u8> = (1..100).filter(|_| rng.random_bool(0.04)).collect();
+    steps.push(100);
+    let on_failure = [OnFailure::RollbackRegion, OnFailure::RollbackAll, OnFailure::Halt][rng.random_range(0..3)];
+    let gates = (0..rng.random_range(0..=2))
+        .map(|_| {
+            gate(
+                rng.random_range(1..=10),
+                rng.random_range(1..=4),
+                [0.5, 0.75, 1.0][rng.random_range(0..3)],
+                rng.random_range(1..=3),
+            )
+        })
+        .collect();
+    DeploymentSpec {
+        name: "sim".into(),
+        version: "v2".into(),
+        zone_id: "Z1".into(),
+        waves,
+        strategy: Strategy {
+            steps,
+            step_interval: Duration::from_secs(rng.random_range(10..=60)),
+            on_failure,
+        },
+        regions,
+        gates,
+    }
+}
+
+/// Checks on every journaled entry: the live state equals the replay of the journal, and
+/// waves never overlap.
+struct Checker<'a> {
+    world: &'a World,
+    seed: u64,
+}
+
+impl Progress for Checker<'_> {
+    fn entry(&self, entry: &Entry, state: &RolloutState) {
+        let seed = self.seed;
+        let replayed = replay(&self.world.journal.snapshot()).unwrap().unwrap();
+        assert_eq!(
+            &replayed, state,
+            "seed {seed}: replaying the journal after {entry:?} does not reproduce the engine state"
+        );
+        if state.failure.is_none() && !matches!(state.position, Position::RollingBack { .. } | Position::Done) {
+            let current = state.current_group();
+            for (g, group) in state.groups.iter().enumerate() {
+                for r in &group.regions {
+                    let status = state.regions[r];
+                    let ok = if g < current {
+                        status == RegionStatus::Promoted
+                    } else if g > current {
+                        status == RegionStatus::Pending
+                    } else {
+                        true
+                    };
+                    assert!(
+                        ok,
+                        "seed {seed}: group {g} region {r} is {status} while group {current} runs: waves overlap"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Share of global traffic on the new version, from the fake's weights.
+fn exposure(spec: &DeploymentSpec, new_slot: &BTreeMap<String, Slot>, weights: &BTreeMap<String, Weights>) -> f64 {
+    let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
+    spec.regions
+        .iter()
+        .map(|r| {
+            let w = weights.get(&r.name).copied().unwrap_or(Weights { blue: 0, green: 0 });
+            let sum = f64::from(w.blue) + f64::from(w.green);
+            if sum == 0.0 {
+                0.0
+            } else {
+                f64::from(r.global_weight) / total * f64::from(w.of(new_slot[&r.name])) / sum * 100.0
+            }
+        })
+        .sum()
+}
+
+/// The highest planned exposure up to the journal's current group and step.
+fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
+    let plan = rollout_plan(spec);
+    let steps = spec.strategy.steps.len();
+    let (group, step) = match state.position {
+        Position::Step { group, step } | Position::Passed { group, step } => (group, step),
+        Position::Preparing { group } | Position::Before { group } | Position::AwaitingApproval { group } => (group, 0),
+        Position::RollingBack { .. } | Position::Done => (state.groups.len(), 0),
+    };
+    // A first publication puts a group at 100 % at once (SPEC §4.5): its limit is the group's last step.
+    let step = if state.mode == Mode::Create { steps - 1 } else { step };
+    let mut limit: f64 = 0.0;
+    let mut row = 0;
+    for (g, grp) in groups(spec).iter().enumerate() {
+        for s in 0..steps {
+            for _ in &grp.regions {
+                if g < group || (g == group && s <= step) {
+                    limit = limit.max(plan[row].global_exposure_percent);
+                }
+                row += 1;
+            }
+        }
+    }
+    limit
+}
+
+struct Stats {
+    rollouts: u64,
+    crashes: u64,
+    outcomes: BTreeMap<&'static str, u64>,
+    writes: u64,
+    samples: u64,
+}
+
+fn simulate(seed: u64, stats: &mut Stats) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let spec = random_spec(&mut rng);
+    let create = rng.random_bool(0.1);
+    let horizon = u64::try_from(estimated_duration(&spec).as_millis()).unwrap() + 1;
+    let mut script = BTreeMap::new();
+    for r in &spec.regions {
+        if rng.random_bool(0.25) {
+            let health = if rng.random_bool(0.7) {
+                Health::Failing
+            } else {
+                Health::Slow
+            };
+            let at = 1_700_000_000_000 + rng.random_range(0..horizon * 2);
+            let mut events = vec![(at, health)];
+            if rng.random_bool(0.3) {
+                events.push((at + rng.random_range(1..20_000), Health::Healthy));
+            }
+            script.insert(r.name.clone(), events);
+        }
+    }
+    let approve_after = Some(rng.random_range(0..600_000));
+    let world = World::new(&spec, !create, script, approve_after);
+    world.traffic.fail_next.store(
+        if rng.random_bool(0.1) {
+            rng.random_range(1..=4)
+        } else {
+            0
+        },
+        Ordering::SeqCst,
+    );
+    let crash = if rng.random_bool(0.4) {
+        Crash::after(rng.random_range(1..=80))
+    } else {
+        Crash::never()
+    };
+    *world.traffic.crash.lock().unwrap() = crash.clone();
+    *world.journal.crash.lock().unwrap() = crash.clone();
+
+    let prior: BTreeMap<String, Weights> = world.traffic.weights.lock().unwrap().clone();
+    let new_slot: BTreeMap<String, Slot> = spec
+        .regions
+        .iter()
+        .map(|r| (r.name.clone(), if create { Slot::Blue } else { Slot::Green }))
+        .collect();
+    let published: Arc<Mutex<BTreeMap<String, bool>>> = Arc::new(Mutex::new(
+        spec.regions.iter().map(|r| (r.name.clone(), !create)).collect(),
+    ));
+
+    // Every weight write: no published name at all-zero; exposure within the plan; rollbacks exact.
+    let spec_w = spec.clone();
+    let prior_w = prior.clone();
+    let slots_w = new_slot.clone();
+    let published_w = published.clone();
+    let entries_w = world.journal.entries.clone();
+    *world.traffic.check.lock().unwrap() = Some(Box::new(move |written, after| {
+        let mut published = published_w.lock().unwrap();
+        for w in written {
+            if w.blue + w.green > 0 {
+                published.insert(w.region.clone(), true);
+            }
+        }
+        for (r, w) in after {
+            assert!(
+                !published[r] || w.blue + w.green > 0,
+                "seed {seed}: {r} has all weights 0"
+            );
+        }
+        let journal = entries_w.lock().unwrap().clone();
+        let state = replay(&journal).unwrap().unwrap();
+        let limit = planned_limit(&spec_w, &state);
+        let actual = exposure(&spec_w, &slots_w, after);
+        // The plan rounds exposure to 1/1000 %.
+        assert!(
+            actual <= limit + 1e-3,
+            "seed {seed}: exposure {actual:.3} % exceeds the planned {limit:.3} % at {:?}",
+            state.position
+        );
+        if let Some(Entry::Rollback { weights, .. }) = journal
+            .iter()
+            .rev()
+            .find(|e| matches!(e, Entry::Rollback { .. } | Entry::Step { .. }))
+        {
+            for w in written {
+                assert_eq!(
+                    Some(&Weights {
+                        blue: w.blue,
+                        green: w.green
+                    }),
+                    weights.get(&w.region),
+                    "seed {seed}: rollback wrote other than the journal says"
+                );
+                assert_eq!(
+                    Some(&Weights {
+                        blue: w.blue,
+                        green: w.green
+                    }),
+                    prior_w.get(&w.region),
+                    "seed {seed}: rollback of {} is not the exact prior weights",
+                    w.region
+                );
+            }
+        }
+    }));
+
+    let current = if create { BTreeMap::new() } else { World::serving(&spec) };
+    let checker = Checker { world: &world, seed };
+    let ports = Ports {
+        traffic: &world.traffic,
+        probe: &world.probe,
+        clock: &*world.clock,
+        journal: &world.journal,
+        approvals: &world.journal,
+        progress: &checker,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let result = rt.block_on(async {
+        let driver = Driver::new(ports, "first", LEASE_TTL);
+        tokio::select! {
+            r = driver.start(&spec, &current, std::future::pending()) => Some(r),
+            () = crash.notify.notified() => None,
+        }
+    });
+    let outcome = match result {
+        Some(r) => r.unwrap_or_else(|e| panic!("seed {seed}: {e}")),
+        None => {
+            stats.crashes += 1;
+            crash.disarm();
+            // The dead process's lease runs out; then `globaldeploy resume` takes over.
+            world.clock.advance(u64::try_from(LEASE_TTL.as_millis()).unwrap());
+            let Some(_) = replay(&world.journal.snapshot()).unwrap() else {
+                // Crashed before the intent was durable: nothing happened.
+                assert_eq!(*world.traffic.weights.lock().unwrap(), prior, "seed {seed}");
+                stats.rollouts += 1;
+                return;
+            };
+            rt.block_on(Driver::new(ports, "resumer", LEASE_TTL).resume("sim", std::future::pending()))
+                .unwrap_or_else(|e| panic!("seed {seed}: resume: {e}"))
+        }
+    };
+
+    // Final invariants.
+    let weights = world.traffic.weights.lock().unwrap().clone();
+    let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    for r in &spec.regions {
+        let w = weights.get(&r.name).copied().unwrap_or(Weights { blue: 0, green: 0 });
+        match outcome.regions[&r.name].status {
+            RegionStatus::Promoted => assert_eq!(
+                w.of(new_slot[&r.name]),
+                100,
+                "seed {seed}: {} promoted but {w:?}",
+                r.name
+            ),
+            RegionStatus::Pending | RegionStatus::RolledBack => {
+                assert_eq!(
+                    Some(&w).filter(|_| !create).copied(),
+                    prior.get(&r.name).copied().filter(|_| !create),
+                    "seed {seed}: {} not at its prior weights",
+                    r.name
+                );
+            }
+            RegionStatus::Halted { percent } => {
+                assert_eq!(w.of(new_slot[&r.name]), if create { 0 } else { percent }, "seed {seed}")
+            }
+            other => panic!("seed {seed}: {} ended {other}", r.name),
+        }
+    }
+    assert_eq!(Some(outcome.status), state.status, "seed {seed}");
+    if outcome.status == RolloutStatus::Succeeded {
+        assert!(outcome.failure.is_none());
+        assert_eq!(outcome.serving_version.as_deref(), Some("v2"));
+    } else {
+        assert!(outcome.failure.is_some(), "seed {seed}: {outcome:?}");
+    }
+    assert!(
+        world.journal.lease.lock().unwrap().is_none(),
+        "seed {seed}: lease not released"
+    );
+    stats.rollouts += 1;
+    *stats.outcomes.entry(outcome.status.as_str()).or_default() += 1;
+    stats.writes += world.traffic.writes.lock().unwrap().len() as u64;
+    stats.samples += world.probe.samples.load(Ordering::Relaxed);
+}
+
+#[test]
+fn randomized_rollouts_keep_every_invariant() {
+    let started = Instant::now();
+    let seeds: Vec<u64> = match std::env::var("SIM_SEED") {
+        Ok(seed) => vec![seed.parse().expect("SIM_SEED is a number")],
+        Err(_) => {
+            let n: u64 = std::env::var("SIM_ROLLOUTS")
+                .ok()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(3_000);
+            (0..n).collect()
+        }
+    };
+    let mut stats = Stats {
+        rollouts: 0,
+        crashes: 0,
+        outcomes: BTreeMap::new(),
+        writes: 0,
+        samples: 0,
+    };
+    for seed in seeds {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(seed, &mut stats)));
+        if let Err(panic) = result {
+            eprintln!("simulation failed; replay with: SIM_SEED={seed} cargo test -p globaldeploy-reconciler --test engine sim");
+            std::panic::resume_unwind(panic);
+        }
+    }
+    eprintln!(
+        "simulated {} rollouts ({} crashed and resumed) in {:.1?}: {:?}, {} weight writes, {} samples",
+        stats.rollouts,
+        stats.crashes,
+        started.elapsed(),
+        stats.outcomes,
+        stats.writes,
+        stats.samples
+    );
+}

@@ -1,0 +1,153 @@
+//! A small world of fakes around one deployment, and a spec builder.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use globaldeploy_reconciler::engine::driver::{Driver, Ports};
+use globaldeploy_reconciler::engine::error::EngineError;
+use globaldeploy_reconciler::engine::outcome::Outcome;
+use globaldeploy_reconciler::journal::entry::{Serving, Weights};
+use globaldeploy_reconciler::model::{
+    Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Slot, Strategy, Target, WaveSpec,
+};
+
+use crate::fakes::{FakeClock, FakeProbe, FakeTraffic, Health, MemJournal};
+
+pub const LEASE_TTL: Duration = Duration::from_secs(60);
+
+pub fn gate(interval_s: u64, min_samples: u32, ratio: f64, threshold: u32) -> GateSpec {
+    GateSpec {
+        check: Check::Http {
+            url: None,
+            expect_status: vec![200],
+            timeout: Duration::from_secs(2),
+            max_latency: Some(Duration::from_millis(500)),
+        },
+        interval: Duration::from_secs(interval_s),
+        min_samples,
+        success_ratio: ratio,
+        failure_threshold: threshold,
+    }
+}
+
+pub fn region(name: &str, weight: u32) -> RegionSpec {
+    RegionSpec {
+        name: name.into(),
+        record_name: format!("{name}.api.example.com"),
+        ttl: 60,
+        target: Target::Records(vec![format!("192.0.2.{}", name.len())]),
+        health_url: Some(format!("https://{name}.example.com/healthz")),
+        global_weight: weight,
+    }
+}
+
+pub fn wave(name: &str, regions: &[&str]) -> WaveSpec {
+    WaveSpec {
+        name: name.into(),
+        regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+        max_parallel: 1,
+        bake_time: Duration::ZERO,
+        require_approval: false,
+        gates: vec![],
+    }
+}
+
+/// canary [us-west-2], rest [us-east-1, eu-west-1]; steps 25/50/100 every minute.
+pub fn three_regions(on_failure: OnFailure) -> DeploymentSpec {
+    DeploymentSpec {
+        name: "api".into(),
+        version: "v2".into(),
+        zone_id: "Z1".into(),
+        waves: vec![
+            wave("canary", &["us-west-2"]),
+            wave("rest", &["us-east-1", "eu-west-1"]),
+        ],
+        strategy: Strategy {
+            steps: vec![25, 50, 100],
+            step_interval: Duration::from_secs(60),
+            on_failure,
+        },
+        regions: vec![
+            region("us-west-2", 20),
+            region("us-east-1", 40),
+            region("eu-west-1", 40),
+        ],
+        gates: vec![gate(5, 3, 0.99, 2)],
+    }
+}
+
+pub struct World {
+    pub clock: Arc<FakeClock>,
+    pub traffic: FakeTraffic,
+    pub probe: FakeProbe,
+    pub journal: MemJournal,
+}
+
+impl World {
+    /// Every region of `spec` serving `v1` on blue (or nothing, when `published` is false).
+    pub fn new(
+        spec: &DeploymentSpec,
+        published: bool,
+        script: BTreeMap<String, Vec<(u64, Health)>>,
+        approve_after: Option<u64>,
+    ) -> Self {
+        let clock = Arc::new(FakeClock::at(1_700_000_000_000));
+        let weights = if published {
+            spec.regions
+                .iter()
+                .map(|r| (r.name.clone(), Weights { blue: 100, green: 0 }))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        World {
+            traffic: FakeTraffic::new(weights),
+            probe: FakeProbe::new(clock.clone(), script),
+            journal: MemJournal::new(clock.clone(), approve_after),
+            clock,
+        }
+    }
+
+    pub fn serving(spec: &DeploymentSpec) -> BTreeMap<String, Serving> {
+        spec.regions
+            .iter()
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    Serving {
+                        slot: Slot::Blue,
+                        version: "v1".into(),
+                    },
+                )
+            })
+            .collect()
+    }
+
+    pub fn driver(&self, holder: &str) -> Driver<'_> {
+        Driver::new(
+            Ports {
+                traffic: &self.traffic,
+                probe: &self.probe,
+                clock: &*self.clock,
+                journal: &self.journal,
+                approvals: &self.journal,
+                progress: &(),
+            },
+            holder,
+            LEASE_TTL,
+        )
+    }
+
+    pub fn start(&self, spec: &DeploymentSpec, current: &BTreeMap<String, Serving>) -> Result<Outcome, EngineError> {
+        block_on(self.driver("test").start(spec, current, std::future::pending()))
+    }
+}
+
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
