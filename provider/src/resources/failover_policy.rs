@@ -31,7 +31,7 @@ use globaldeploy_sdk::{
 
 use super::record_target::{
     alias_block, batch_weight, display_name, records_attribute, same_name, target_from_value, target_to_values_like,
-    validate_target, RECORD_TYPES,
+    validate_target, validate_ttl_with_aliases, RECORD_TYPES,
 };
 use crate::ProviderClient;
 
@@ -666,16 +666,6 @@ fn keep_prior_spelling(prior: &Value, planned: &mut Value) {
     }
 }
 
-/// Whether a target block sets `alias` (known and non-null).
-fn uses_alias(target: &Value) -> bool {
-    target.get("alias").is_some_and(|a| a.is_known() && !a.is_null())
-}
-
-/// Whether a target block sets `records` (known and non-null).
-fn uses_records(target: &Value) -> bool {
-    target.get("records").is_some_and(|r| r.is_known() && !r.is_null())
-}
-
 /// Checks across the attributes and blocks: each target's rules (records xor alias, CNAME
 /// single value, a TTL with records), no TTL when both targets are aliases, a primary that can
 /// fail over, and both sets fitting one change batch. Unknown values are skipped.
@@ -685,21 +675,15 @@ fn validate_policy(config: &Value, diags: &mut Diagnostics) {
     }
     let rtype = config.get("type").and_then(Value::as_str);
     let ttl = config.get("ttl").unwrap_or(&Value::Null);
-    let mut all_alias = true;
     let (mut elements, mut chars) = (0usize, 0usize);
     for (_, block) in ROLES {
         let path = AttributePath::attr(block);
         let target = config.get(block).unwrap_or(&Value::Null);
         if target.is_null() || !target.is_known() {
             // Missing blocks are Terraform's to report (the schema requires them).
-            all_alias = false;
             continue;
         }
-        // The TTL belongs to the set(s) using records: an alias target beside a records target
-        // is fine with it, so the "no ttl with an alias" rule is checked for the pair below.
-        let target_ttl = if uses_alias(target) { &Value::Null } else { ttl };
-        validate_target(target, rtype, target_ttl, &path, diags);
-        all_alias &= uses_alias(target) && !uses_records(target);
+        validate_target(target, rtype, ttl, &path, diags);
         if target.get("records").is_none_or(Value::is_wholly_known)
             && target.get("alias").is_none_or(Value::is_wholly_known)
         {
@@ -708,14 +692,8 @@ fn validate_policy(config: &Value, diags: &mut Diagnostics) {
             chars += c;
         }
     }
-    if all_alias && ttl.is_known() && !ttl.is_null() {
-        diags.error_at(
-            AttributePath::attr("ttl"),
-            "Invalid argument \"ttl\" with an alias",
-            "primary and secondary are both aliases: Route 53 aliases use the TTL of their target, so ttl must not be \
-             set. Remove ttl.",
-        );
-    }
+    let targets = ROLES.iter().filter_map(|(_, block)| config.get(block)).filter(|t| !t.is_null());
+    validate_ttl_with_aliases(targets, ttl, "each of primary and secondary", diags);
     // An update may UPSERT both sets, which Route 53 counts twice.
     if 2 * elements > MAX_BATCH_ELEMENTS || 2 * chars > MAX_BATCH_CHARS {
         diags.error_at(

@@ -59,8 +59,8 @@ pub fn alias_block() -> NestedBlock {
 /// `path`) of a record of type `rtype`, with the resource's top-level `ttl` (at path `ttl`).
 ///
 /// Rules: exactly one of `records` and `alias`; `ttl` required with `records` (reported at
-/// `records`) and forbidden with `alias` (reported at `ttl`); a CNAME has exactly one record.
-/// Unknown values are skipped.
+/// `records`); a CNAME has exactly one record. Unknown values are skipped. Whether `ttl` may be
+/// set depends on all of a resource's targets: see [`validate_ttl_with_aliases`].
 pub fn validate_target(
     target: &Value,
     rtype: Option<&str>,
@@ -103,15 +103,6 @@ pub fn validate_target(
             path.join("records"),
             "Missing required argument \"ttl\"",
             format!("{path} uses records, which need a TTL: set the resource's ttl (e.g. ttl = 60)."),
-        );
-    }
-    if has_alias && ttl.is_known() && !ttl.is_null() {
-        diags.error_at(
-            AttributePath::attr("ttl"),
-            "Invalid argument \"ttl\" with an alias",
-            format!(
-                "{path} is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set. Remove ttl."
-            ),
         );
     }
     if rtype.is_some_and(|t| t.eq_ignore_ascii_case("CNAME")) {
@@ -353,5 +344,32 @@ mod tests {
         assert!(same_name("API.example.com.", "api.example.com"));
         assert_eq!(display_name("API.example.com."), "api.example.com");
         assert_eq!(normalized_name("API.example.com"), "api.example.com.");
+    }
+}
+
+/// `ttl` is for the targets that use records; when every target of a resource is an alias
+/// (which takes its target's TTL), a set `ttl` would silently do nothing, so it is an error at
+/// `ttl`. `what` names the targets for the message, e.g. "every endpoint". Unknown targets
+/// count as possibly using records.
+pub fn validate_ttl_with_aliases<'a>(
+    targets: impl IntoIterator<Item = &'a Value>,
+    ttl: &Value,
+    what: &str,
+    diags: &mut Diagnostics,
+) {
+    if ttl.is_null() || !ttl.is_known() {
+        return;
+    }
+    let all_alias = targets.into_iter().all(|target| {
+        target.is_known()
+            && target.get("alias").is_some_and(|a| a.is_known() && !a.is_null())
+            && target.get("records").is_some_and(Value::is_null)
+    });
+    if all_alias {
+        diags.error_at(
+            AttributePath::attr("ttl"),
+            "Invalid argument \"ttl\" with an alias",
+            format!("{what} is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set. Remove ttl."),
+        );
     }
 }

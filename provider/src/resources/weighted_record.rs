@@ -24,7 +24,7 @@ use globaldeploy_sdk::{
 
 use super::record_target::{
     alias_block, batch_weight, display_name, records_attribute, same_name, target_from_value, target_to_values_like,
-    validate_target, RECORD_TYPES,
+    validate_target, validate_ttl_with_aliases, RECORD_TYPES,
 };
 use crate::ProviderClient;
 
@@ -605,6 +605,7 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
     let rtype = config.get("type").and_then(Value::as_str);
     let ttl = config.get("ttl").unwrap_or(&Value::Null);
     let mut found = Diagnostics::new();
+    validate_ttl_with_aliases(items.iter().filter(|e| !e.is_null()), ttl, "every endpoint", &mut found);
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let (mut elements, mut chars) = (0usize, 0usize);
     let mut size_reported = false;

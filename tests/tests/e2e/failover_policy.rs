@@ -643,7 +643,7 @@ fn a_ttl_with_two_aliases_is_rejected_at_the_ttl() {
     assert_invalid(
         &bad(TYPE_A_TTL, checked_alias, ALIAS),
         "Invalid argument \"ttl\" with an alias",
-        "primary and secondary are both aliases: Route 53 aliases use the TTL of their target, so ttl must not be set.",
+        "each of primary and secondary is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set.",
         "ttl     = 60",
     );
 }

@@ -689,9 +689,27 @@ fn ttl_forbidden_with_alias() {
             "  endpoint {\n    set_identifier = \"a\"\n    weight = 1\n    alias {\n      name = \"x.example.com\"\n      zone_id = \"Z1\"\n    }\n  }\n  endpoint {\n    set_identifier = \"b\"\n    weight = 1\n    alias {\n      name = \"y.example.com\"\n      zone_id = \"Z1\"\n    }\n  }\n",
         ),
         "Invalid argument \"ttl\" with an alias",
-        "endpoint[0] is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set.",
+        "every endpoint is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set.",
         "ttl     = 60",
     );
+}
+
+/// SPEC §4.2's own example: a records endpoint beside an alias endpoint, with the ttl the
+/// records endpoint needs.
+#[test]
+fn records_and_alias_endpoints_may_share_a_record_with_a_ttl() {
+    let ws = Workspace::new();
+    ws.write(
+        "main.tf",
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}",
+            bad(
+                A60,
+                "  endpoint {\n    set_identifier = \"a\"\n    weight = 40\n    records = [\"192.0.2.1\"]\n  }\n  endpoint {\n    set_identifier = \"b\"\n    weight = 25\n    alias {\n      name = \"euw1.api.example.com\"\n      zone_id = \"Z1\"\n      evaluate_target_health = true\n    }\n  }\n",
+            )
+        ),
+    );
+    ws.validate().assert_success();
 }
 
 #[test]
