@@ -5,10 +5,10 @@
 //! configuration that only declares waves needs no credentials at all. Secrets are marked
 //! sensitive and the parsed settings' `Debug` output redacts them.
 
+use globaldeploy_reconciler::aws::{AssumeRole, AwsSettings};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
-use globaldeploy_reconciler::aws::{AssumeRole, AwsSettings};
-use globaldeploy_sdk::{AttributePath, Attribute, Block, Diagnostics, NestedBlock, Schema};
+use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Schema};
 
 /// Default journal location: a directory beside the configuration.
 pub const DEFAULT_JOURNAL: &str = "file://.globaldeploy";
@@ -16,16 +16,29 @@ pub const DEFAULT_JOURNAL: &str = "file://.globaldeploy";
 /// The provider block's schema.
 pub fn schema() -> Schema {
     let endpoints = Block::new("Custom service endpoints, e.g. LocalStack or moto for tests, or private endpoints.")
-        .attribute(url_attribute("route53", "Route 53 API endpoint URL (else `AWS_ENDPOINT_URL_ROUTE_53` or the AWS default)."))
-        .attribute(url_attribute("s3", "S3 API endpoint URL for an `s3://` journal (else `AWS_ENDPOINT_URL_S3` or the AWS default)."));
+        .attribute(url_attribute(
+            "route53",
+            "Route 53 API endpoint URL (else `AWS_ENDPOINT_URL_ROUTE_53` or the AWS default).",
+        ))
+        .attribute(url_attribute(
+            "s3",
+            "S3 API endpoint URL for an `s3://` journal (else `AWS_ENDPOINT_URL_S3` or the AWS default).",
+        ));
     let assume_role = Block::new("An IAM role to assume for every AWS call.")
         .attribute(
             Attribute::required("role_arn", Type::String)
                 .description("ARN of the role, e.g. `arn:aws:iam::123456789012:role/deployer`.")
                 .validate(validators::from_fn(|v| check_role_arn(v.as_str().unwrap_or_default()))),
         )
-        .attribute(Attribute::optional("session_name", Type::String).description("Session name recorded in CloudTrail. Default: `globaldeploy`."))
-        .attribute(Attribute::optional("external_id", Type::String).description("External ID the role's trust policy requires.").sensitive());
+        .attribute(
+            Attribute::optional("session_name", Type::String)
+                .description("Session name recorded in CloudTrail. Default: `globaldeploy`."),
+        )
+        .attribute(
+            Attribute::optional("external_id", Type::String)
+                .description("External ID the role's trust policy requires.")
+                .sensitive(),
+        );
     let block = Block::new(
         "Configures how globaldeploy reaches AWS Route 53 and where it journals rollouts. Every argument is optional; \
          AWS settings follow the usual `AWS_*` environment variables and shared config files when unset.",
@@ -66,25 +79,34 @@ pub fn schema() -> Schema {
 }
 
 fn url_attribute(name: &str, description: &str) -> Attribute {
-    Attribute::optional(name, Type::String).description(description).validate(validators::from_fn(|v| {
-        let url = v.as_str().unwrap_or_default();
-        if (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len() {
-            Ok(())
-        } else {
-            Err(format!("{url:?} is not an endpoint URL; expected http://HOST[:PORT] or https://HOST[:PORT]."))
-        }
-    }))
+    Attribute::optional(name, Type::String)
+        .description(description)
+        .validate(validators::from_fn(|v| {
+            let url = v.as_str().unwrap_or_default();
+            if (url.starts_with("http://") || url.starts_with("https://")) && url.len() > "https://".len() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{url:?} is not an endpoint URL; expected http://HOST[:PORT] or https://HOST[:PORT]."
+                ))
+            }
+        }))
 }
 
 fn check_role_arn(arn: &str) -> Result<(), String> {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     match parts.as_slice() {
         ["arn", partition, "iam", "", account, resource]
-            if !partition.is_empty() && account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && resource.starts_with("role/") =>
+            if !partition.is_empty()
+                && account.len() == 12
+                && account.bytes().all(|b| b.is_ascii_digit())
+                && resource.starts_with("role/") =>
         {
             Ok(())
         }
-        _ => Err(format!("{arn:?} is not an IAM role ARN; expected arn:PARTITION:iam::ACCOUNT_ID:role/NAME.")),
+        _ => Err(format!(
+            "{arn:?} is not an IAM role ARN; expected arn:PARTITION:iam::ACCOUNT_ID:role/NAME."
+        )),
     }
 }
 
@@ -137,9 +159,14 @@ impl JournalLocation {
             if bucket.is_empty() {
                 return Err("s3:// needs a bucket, e.g. s3://my-bucket/globaldeploy".to_owned());
             }
-            return Ok(Self::S3 { bucket: bucket.to_owned(), prefix: prefix.trim_end_matches('/').to_owned() });
+            return Ok(Self::S3 {
+                bucket: bucket.to_owned(),
+                prefix: prefix.trim_end_matches('/').to_owned(),
+            });
         }
-        Err(format!("{text:?} is not a journal location; expected file://DIR or s3://BUCKET/PREFIX."))
+        Err(format!(
+            "{text:?} is not a journal location; expected file://DIR or s3://BUCKET/PREFIX."
+        ))
     }
 }
 
@@ -187,7 +214,10 @@ impl ProviderConfig {
                 .and_then(Value::as_i64)
                 .and_then(|n| u32::try_from(n).ok())
                 .unwrap_or(defaults.max_retries),
-            skip_credentials_validation: config.get("skip_credentials_validation").and_then(Value::as_bool).unwrap_or(false),
+            skip_credentials_validation: config
+                .get("skip_credentials_validation")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             api_requests_per_second: config
                 .get("api_requests_per_second")
                 .and_then(Value::as_f64)
@@ -206,10 +236,16 @@ mod tests {
 
     #[test]
     fn journal_locations() {
-        assert_eq!(JournalLocation::parse("file://.globaldeploy"), Ok(JournalLocation::File(".globaldeploy".into())));
+        assert_eq!(
+            JournalLocation::parse("file://.globaldeploy"),
+            Ok(JournalLocation::File(".globaldeploy".into()))
+        );
         assert_eq!(
             JournalLocation::parse("s3://bucket/team/prod/"),
-            Ok(JournalLocation::S3 { bucket: "bucket".into(), prefix: "team/prod".into() })
+            Ok(JournalLocation::S3 {
+                bucket: "bucket".into(),
+                prefix: "team/prod".into()
+            })
         );
         assert!(JournalLocation::parse("s3:///x").is_err());
         assert!(JournalLocation::parse("/tmp/journal").is_err());
@@ -231,6 +267,9 @@ mod tests {
         ]);
         let parsed = ProviderConfig::from_value(&config, &mut Diagnostics::new()).expect("parses");
         let debug = format!("{parsed:?}");
-        assert!(!debug.contains("super-secret") && !debug.contains("AKIAEXAMPLE"), "{debug}");
+        assert!(
+            !debug.contains("super-secret") && !debug.contains("AKIAEXAMPLE"),
+            "{debug}"
+        );
     }
 }

@@ -11,4 +11,5 @@ pub mod journal;
 pub mod model;
 pub mod probes;
 pub mod schedule;
+pub mod terraform_json;
 pub mod traffic;

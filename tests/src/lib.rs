@@ -48,9 +48,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// Directories where cargo puts debug binaries, most specific first.
@@ -94,10 +92,7 @@ pub fn provider_binary() -> PathBuf {
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return found.clone();
     }
-    let tried: Vec<String> = candidates
-        .iter()
-        .map(|p| format!("  {}", p.display()))
-        .collect();
+    let tried: Vec<String> = candidates.iter().map(|p| format!("  {}", p.display())).collect();
     panic!(
         "the provider binary {PROVIDER_BIN_NAME} was not found; build it first: cargo build --bins \
          (or run bash scripts/test.sh, or set GLOBALDEPLOY_PROVIDER_BIN). Looked at:\n{}",
@@ -190,11 +185,7 @@ impl Output {
     /// Panics, showing everything the command printed, unless it failed.
     #[track_caller]
     pub fn assert_failure(&self) -> &Self {
-        assert!(
-            !self.success(),
-            "command unexpectedly succeeded: {}",
-            self.describe()
-        );
+        assert!(!self.success(), "command unexpectedly succeeded: {}", self.describe());
         self
     }
 
@@ -243,10 +234,8 @@ fn run_captured(mut cmd: Command, description: String, timeout: Duration) -> Out
             Ok(None) if Instant::now() >= deadline => {
                 kill_group(&mut child);
                 let status = child.wait().expect("wait after kill");
-                let stdout =
-                    String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-                let stderr =
-                    String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+                let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+                let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
                 panic!(
                     "`{description}` did not finish within {timeout:?} (killed: {status})\n\
                      --- stdout ---\n{stdout}\n--- stderr ---\n{stderr}"
@@ -287,8 +276,8 @@ fn kill_group(child: &mut Child) {
 
 /// Subcommands that accept `-no-color`.
 const NO_COLOR_COMMANDS: &[&str] = &[
-    "apply", "console", "destroy", "fmt", "get", "import", "init", "output", "plan", "refresh",
-    "show", "taint", "test", "untaint", "validate",
+    "apply", "console", "destroy", "fmt", "get", "import", "init", "output", "plan", "refresh", "show", "taint",
+    "test", "untaint", "validate",
 ];
 
 /// A temporary directory holding one Terraform configuration plus the CLI configuration that
@@ -301,9 +290,7 @@ pub struct Workspace {
 
 impl std::fmt::Debug for Workspace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Workspace")
-            .field("dir", &self.dir.path())
-            .finish()
+        f.debug_struct("Workspace").field("dir", &self.dir.path()).finish()
     }
 }
 
@@ -363,8 +350,7 @@ impl Workspace {
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).expect("create parent directories");
         }
-        let mut file = std::fs::File::create(&path)
-            .unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
+        let mut file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("create {}: {e}", path.display()));
         file.write_all(contents.as_bytes())
             .unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
         path
@@ -490,8 +476,7 @@ impl Workspace {
 #[track_caller]
 fn parse_json(out: &Output) -> serde_json::Value {
     out.assert_success();
-    serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("output is not JSON ({e}): {}", out.describe()))
+    serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("output is not JSON ({e}): {}", out.describe()))
 }
 
 fn hcl_escape(s: &str) -> String {
@@ -600,19 +585,13 @@ pub fn free_port() -> u16 {
 
 /// A minimal HTTP/1.0 GET for loopback URLs (`http://host:port/path`): (status, body).
 pub fn http_get(url: &str) -> std::io::Result<(u16, String)> {
-    let invalid = |what: &str| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {url}"))
-    };
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or_else(|| invalid("not http"))?;
+    let invalid = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}: {url}"));
+    let rest = url.strip_prefix("http://").ok_or_else(|| invalid("not http"))?;
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
-    let addr: SocketAddr = authority
-        .parse()
-        .map_err(|_| invalid("host must be ip:port"))?;
+    let addr: SocketAddr = authority.parse().map_err(|_| invalid("host must be ip:port"))?;
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
     stream.set_read_timeout(Some(Duration::from_secs(10)))?;
     write!(
@@ -626,9 +605,7 @@ pub fn http_get(url: &str) -> std::io::Result<(u16, String)> {
         .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse::<u16>().ok())
-        .ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidData, "no HTTP status line")
-        })?;
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidData, "no HTTP status line"))?;
     let body = text
         .split_once("\r\n\r\n")
         .map(|(_, b)| b.to_owned())

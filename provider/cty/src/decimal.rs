@@ -79,11 +79,7 @@ impl Decimal {
     /// The float64 this decimal equals exactly under cty's rules, if there is one.
     pub(crate) fn to_exact_f64(&self) -> Option<f64> {
         let sign = if self.negative { "-" } else { "" };
-        let digits = if self.digits.is_empty() {
-            "0"
-        } else {
-            &self.digits
-        };
+        let digits = if self.digits.is_empty() { "0" } else { &self.digits };
         let float: f64 = format!("{sign}{digits}e{}", self.exponent).parse().ok()?;
         (Decimal::from_f64(float).as_ref() == Some(self)).then_some(float)
     }
@@ -158,25 +154,16 @@ mod tests {
             Decimal::parse("-9223372036854775808").and_then(|d| d.to_i64()),
             Some(i64::MIN)
         );
-        assert_eq!(
-            Decimal::parse("9223372036854775808").and_then(|d| d.to_i64()),
-            None
-        );
+        assert_eq!(Decimal::parse("9223372036854775808").and_then(|d| d.to_i64()), None);
         assert_eq!(Decimal::parse("1.5").and_then(|d| d.to_i64()), None);
-        assert_eq!(
-            Decimal::parse("12e3").and_then(|d| d.to_i64()),
-            Some(12_000)
-        );
+        assert_eq!(Decimal::parse("12e3").and_then(|d| d.to_i64()), Some(12_000));
         assert_eq!(Decimal::from_i64(i64::MIN).to_i64(), Some(i64::MIN));
     }
 
     #[test]
     fn floats_compare_by_shortest_rendering() {
         assert_eq!(Decimal::from_f64(0.1), Decimal::parse("0.1"));
-        assert_eq!(
-            Decimal::parse("0.1").and_then(|d| d.to_exact_f64()),
-            Some(0.1)
-        );
+        assert_eq!(Decimal::parse("0.1").and_then(|d| d.to_exact_f64()), Some(0.1));
         assert_eq!(
             Decimal::parse("0.10000000000000001").and_then(|d| d.to_exact_f64()),
             None

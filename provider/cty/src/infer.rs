@@ -42,9 +42,7 @@ where
     let elements = elements.into_iter();
     let unified = elements
         .clone()
-        .try_fold(Type::Dynamic, |unified, element| {
-            unify(unified, element.infer_type())
-        });
+        .try_fold(Type::Dynamic, |unified, element| unify(unified, element.infer_type()));
     match unified {
         // Unification reads every `dynamic` as a wildcard, including one that stands for a
         // conflict deeper down; checking each element against the result catches those.
@@ -58,18 +56,13 @@ fn fits(value: &Value, ty: &Type) -> bool {
     let all_fit = |elements: &[Value], element: &Type| elements.iter().all(|v| fits(v, element));
     match (ty, value) {
         (Type::Dynamic, _) | (_, Value::Null | Value::Unknown) => true,
-        (Type::String, Value::String(_))
-        | (Type::Number, Value::Number(_))
-        | (Type::Bool, Value::Bool(_)) => true,
-        (Type::List(element), Value::List(elements))
-        | (Type::Set(element), Value::Set(elements)) => all_fit(elements, element),
+        (Type::String, Value::String(_)) | (Type::Number, Value::Number(_)) | (Type::Bool, Value::Bool(_)) => true,
+        (Type::List(element), Value::List(elements)) | (Type::Set(element), Value::Set(elements)) => {
+            all_fit(elements, element)
+        }
         (Type::Map(element), Value::Map(elements)) => elements.values().all(|v| fits(v, element)),
         (Type::Object(types), Value::Object(attributes)) => {
-            types.keys().eq(attributes.keys())
-                && types
-                    .values()
-                    .zip(attributes.values())
-                    .all(|(t, v)| fits(v, t))
+            types.keys().eq(attributes.keys()) && types.values().zip(attributes.values()).all(|(t, v)| fits(v, t))
         }
         (Type::Tuple(types), Value::Tuple(elements)) => {
             types.len() == elements.len() && types.iter().zip(elements).all(|(t, v)| fits(v, t))
@@ -92,12 +85,9 @@ fn unify(a: Type, b: Type) -> Option<Type> {
                 .map(|((name, a), b)| Some((name, unify(a, b)?)))
                 .collect::<Option<_>>()?,
         ),
-        (Type::Tuple(a), Type::Tuple(b)) if a.len() == b.len() => Type::Tuple(
-            a.into_iter()
-                .zip(b)
-                .map(|(a, b)| unify(a, b))
-                .collect::<Option<_>>()?,
-        ),
+        (Type::Tuple(a), Type::Tuple(b)) if a.len() == b.len() => {
+            Type::Tuple(a.into_iter().zip(b).map(|(a, b)| unify(a, b)).collect::<Option<_>>()?)
+        }
         (a, b) if a == b => a,
         _ => return None,
     })
@@ -133,10 +123,7 @@ mod tests {
     #[test]
     fn infers_structure_and_skips_nulls_for_element_types() {
         let value = Value::object([
-            (
-                "tags",
-                Value::map([("a", Value::Null), ("b", Value::from("x"))]),
-            ),
+            ("tags", Value::map([("a", Value::Null), ("b", Value::from("x"))])),
             ("pair", Value::Tuple(vec![Value::int(1), Value::Unknown])),
             ("empty", Value::list(vec![])),
         ]);

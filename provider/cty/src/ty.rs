@@ -59,12 +59,7 @@ impl Type {
         K: Into<String>,
         I: IntoIterator<Item = (K, Type)>,
     {
-        Type::Object(
-            attributes
-                .into_iter()
-                .map(|(name, ty)| (name.into(), ty))
-                .collect(),
-        )
+        Type::Object(attributes.into_iter().map(|(name, ty)| (name.into(), ty)).collect())
     }
 
     /// The JSON notation: `"string"`, `["list","string"]`, `["object",{"a":"number"}]`,

@@ -92,9 +92,7 @@ impl Value {
             Value::List(elements) | Value::Set(elements) | Value::Tuple(elements) => {
                 elements.iter().all(Value::is_wholly_known)
             }
-            Value::Map(elements) | Value::Object(elements) => {
-                elements.values().all(Value::is_wholly_known)
-            }
+            Value::Map(elements) | Value::Object(elements) => elements.values().all(Value::is_wholly_known),
             Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => true,
         }
     }
@@ -201,13 +199,8 @@ impl Value {
     }
 }
 
-fn collect<K: Into<String>>(
-    pairs: impl IntoIterator<Item = (K, Value)>,
-) -> BTreeMap<String, Value> {
-    pairs
-        .into_iter()
-        .map(|(key, value)| (key.into(), value))
-        .collect()
+fn collect<K: Into<String>>(pairs: impl IntoIterator<Item = (K, Value)>) -> BTreeMap<String, Value> {
+    pairs.into_iter().map(|(key, value)| (key.into(), value)).collect()
 }
 
 /// Semantic equality: numbers numerically, sets as multisets, everything else structurally.
@@ -336,9 +329,7 @@ mod tests {
         null.set("a", Value::bool(true));
         assert_eq!(null.get("a").and_then(Value::as_bool), Some(true));
         assert_eq!(
-            Value::set_of(vec![Value::int(1)])
-                .as_list()
-                .map(<[Value]>::len),
+            Value::set_of(vec![Value::int(1)]).as_list().map(<[Value]>::len),
             Some(1)
         );
         assert!(Value::map([("k", Value::Null)]).as_map().is_some());

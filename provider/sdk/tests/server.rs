@@ -21,7 +21,13 @@ impl Provider for TestProvider {
     }
 
     async fn configure(&self, config: &Value, _tf: &str, _diags: &mut Diagnostics) -> Option<String> {
-        Some(config.get("greeting").and_then(Value::as_str).unwrap_or("hello").to_owned())
+        Some(
+            config
+                .get("greeting")
+                .and_then(Value::as_str)
+                .unwrap_or("hello")
+                .to_owned(),
+        )
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<String>>> {
@@ -77,7 +83,12 @@ impl Resource<String> for Thing {
 
     async fn delete(&self, _ctx: &Context<String>, _prior: &Value, _diags: &mut Diagnostics) {}
 
-    fn upgrade_state(&self, from_version: i64, mut state: serde_json::Value, _diags: &mut Diagnostics) -> Option<serde_json::Value> {
+    fn upgrade_state(
+        &self,
+        from_version: i64,
+        mut state: serde_json::Value,
+        _diags: &mut Diagnostics,
+    ) -> Option<serde_json::Value> {
         // Version 1 called the attribute `title`.
         assert_eq!(from_version, 1);
         let title = state["title"].take();
@@ -87,7 +98,10 @@ impl Resource<String> for Thing {
 }
 
 fn dynamic(value: &Value) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue { msgpack: msgpack::encode(value, &thing_type()).expect("encodes"), json: Vec::new() })
+    Some(pb::DynamicValue {
+        msgpack: msgpack::encode(value, &thing_type()).expect("encodes"),
+        json: Vec::new(),
+    })
 }
 
 fn decode(value: Option<pb::DynamicValue>) -> Value {
@@ -103,10 +117,17 @@ async fn configured() -> ProviderService<TestProvider> {
     let config = Value::object([("greeting", Value::string("hi"))]);
     let ty = TestProvider.schema().block.cty_type();
     let request = pb::configure::Request {
-        config: Some(pb::DynamicValue { msgpack: msgpack::encode(&config, &ty).expect("encodes"), json: Vec::new() }),
+        config: Some(pb::DynamicValue {
+            msgpack: msgpack::encode(&config, &ty).expect("encodes"),
+            json: Vec::new(),
+        }),
         ..Default::default()
     };
-    let response = service.configure(Request::new(request)).await.expect("rpc").into_inner();
+    let response = service
+        .configure(Request::new(request))
+        .await
+        .expect("rpc")
+        .into_inner();
     assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
     service
 }
@@ -122,11 +143,21 @@ async fn a_panic_in_a_handler_is_an_error_diagnostic_not_a_broken_rpc() {
         config: dynamic(&thing(Value::Null, "panic", Value::Null)),
         ..Default::default()
     };
-    let response = service.apply_resource_change(Request::new(request)).await.expect("the RPC itself succeeds").into_inner();
+    let response = service
+        .apply_resource_change(Request::new(request))
+        .await
+        .expect("the RPC itself succeeds")
+        .into_inner();
     assert_eq!(response.diagnostics.len(), 1);
     let diagnostic = &response.diagnostics[0];
     assert_eq!(diagnostic.severity, pb::diagnostic::Severity::Error as i32);
-    assert!(diagnostic.detail.contains("ApplyResourceChange: the thing refused to be created"), "{}", diagnostic.detail);
+    assert!(
+        diagnostic
+            .detail
+            .contains("ApplyResourceChange: the thing refused to be created"),
+        "{}",
+        diagnostic.detail
+    );
 }
 
 #[tokio::test]
@@ -160,7 +191,10 @@ async fn plan_fills_defaults_and_unknown_computed_values_then_apply_fills_them()
         .expect("rpc")
         .into_inner();
     assert!(apply.diagnostics.is_empty(), "{:?}", apply.diagnostics);
-    assert_eq!(decode(apply.new_state), thing(Value::string("hi-1"), "a", Value::int(3)));
+    assert_eq!(
+        decode(apply.new_state),
+        thing(Value::string("hi-1"), "a", Value::int(3))
+    );
 }
 
 #[tokio::test]
@@ -179,7 +213,9 @@ async fn validation_errors_carry_the_attribute_path() {
     let path = response.diagnostics[0].attribute.as_ref().expect("a path");
     assert_eq!(
         path.steps,
-        vec![pb::attribute_path::Step { selector: Some(pb::attribute_path::step::Selector::AttributeName("name".into())) }]
+        vec![pb::attribute_path::Step {
+            selector: Some(pb::attribute_path::step::Selector::AttributeName("name".into()))
+        }]
     );
 }
 
@@ -189,7 +225,11 @@ async fn unknown_values_are_never_validated() {
     let response = service
         .validate_resource_type_config(Request::new(pb::validate_resource_type_config::Request {
             type_name: "test_thing".into(),
-            config: dynamic(&Value::object([("id", Value::Null), ("name", Value::Unknown), ("size", Value::Null)])),
+            config: dynamic(&Value::object([
+                ("id", Value::Null),
+                ("name", Value::Unknown),
+                ("size", Value::Null),
+            ])),
             ..Default::default()
         }))
         .await
@@ -198,12 +238,19 @@ async fn unknown_values_are_never_validated() {
     assert!(response.diagnostics.is_empty());
 }
 
-async fn upgrade(service: &ProviderService<TestProvider>, version: i64, json: &str) -> pb::upgrade_resource_state::Response {
+async fn upgrade(
+    service: &ProviderService<TestProvider>,
+    version: i64,
+    json: &str,
+) -> pb::upgrade_resource_state::Response {
     service
         .upgrade_resource_state(Request::new(pb::upgrade_resource_state::Request {
             type_name: "test_thing".into(),
             version,
-            raw_state: Some(pb::RawState { json: json.as_bytes().to_vec(), ..Default::default() }),
+            raw_state: Some(pb::RawState {
+                json: json.as_bytes().to_vec(),
+                ..Default::default()
+            }),
         }))
         .await
         .expect("rpc")
@@ -215,11 +262,17 @@ async fn state_upgrades_run_for_old_versions_and_pass_through_current_ones() {
     let service = ProviderService::new(TestProvider);
     let current = upgrade(&service, 2, r#"{"id":"x","name":"a","size":3,"removed_later":true}"#).await;
     assert!(current.diagnostics.is_empty());
-    assert_eq!(decode(current.upgraded_state), thing(Value::string("x"), "a", Value::int(3)));
+    assert_eq!(
+        decode(current.upgraded_state),
+        thing(Value::string("x"), "a", Value::int(3))
+    );
 
     let old = upgrade(&service, 1, r#"{"id":"x","title":"from-v1","size":4}"#).await;
     assert!(old.diagnostics.is_empty(), "{:?}", old.diagnostics);
-    assert_eq!(decode(old.upgraded_state), thing(Value::string("x"), "from-v1", Value::int(4)));
+    assert_eq!(
+        decode(old.upgraded_state),
+        thing(Value::string("x"), "from-v1", Value::int(4))
+    );
 
     let newer = upgrade(&service, 3, r#"{"id":"x"}"#).await;
     assert!(newer.diagnostics[0].summary.contains("newer provider"));
@@ -243,7 +296,11 @@ async fn read_of_a_deleted_object_returns_null_state() {
 #[tokio::test]
 async fn schema_is_markdown_and_announces_capabilities() {
     let service = ProviderService::new(TestProvider);
-    let response = service.get_schema(Request::new(pb::get_provider_schema::Request {})).await.expect("rpc").into_inner();
+    let response = service
+        .get_schema(Request::new(pb::get_provider_schema::Request {}))
+        .await
+        .expect("rpc")
+        .into_inner();
     let thing = &response.resource_schemas["test_thing"];
     assert_eq!(thing.version, 2);
     let block = thing.block.as_ref().expect("block");

@@ -692,7 +692,10 @@ fn validate_policy(config: &Value, diags: &mut Diagnostics) {
             chars += c;
         }
     }
-    let targets = ROLES.iter().filter_map(|(_, block)| config.get(block)).filter(|t| !t.is_null());
+    let targets = ROLES
+        .iter()
+        .filter_map(|(_, block)| config.get(block))
+        .filter(|t| !t.is_null());
     validate_ttl_with_aliases(targets, ttl, "each of primary and secondary", diags);
     // An update may UPSERT both sets, which Route 53 counts twice.
     if 2 * elements > MAX_BATCH_ELEMENTS || 2 * chars > MAX_BATCH_CHARS {

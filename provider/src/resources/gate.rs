@@ -25,10 +25,14 @@ pub fn gate_block() -> NestedBlock {
                 .validate(validators::from_fn(|v| check_http_url(v.as_str().unwrap_or_default()))),
         )
         .attribute(
-            Attribute::with_default("expect_status", Type::list(Type::Number), Value::list(vec![Value::int(200)]))
-                .description("HTTP status codes that count as healthy. Default: `[200]`.")
-                .validate(validators::length_between(1, 100))
-                .validate(validators::each(validators::int_between(100, 599))),
+            Attribute::with_default(
+                "expect_status",
+                Type::list(Type::Number),
+                Value::list(vec![Value::int(200)]),
+            )
+            .description("HTTP status codes that count as healthy. Default: `[200]`.")
+            .validate(validators::length_between(1, 100))
+            .validate(validators::each(validators::int_between(100, 599))),
         )
         .attribute(
             Attribute::with_default("timeout", Type::String, DEFAULT_TIMEOUT)
@@ -76,17 +80,24 @@ fn check_http_url(url: &str) -> Result<(), String> {
     let rest = url.strip_prefix("http://").or_else(|| url.strip_prefix("https://"));
     match rest {
         Some(host) if !host.is_empty() && !host.starts_with('/') => Ok(()),
-        _ => Err(format!("{url:?} is not an HTTP URL; expected http://HOST/PATH or https://HOST/PATH.")),
+        _ => Err(format!(
+            "{url:?} is not an HTTP URL; expected http://HOST/PATH or https://HOST/PATH."
+        )),
     }
 }
 
 /// Cross-attribute checks of every gate in `config` (the gates' parent object): a probe that
 /// may take longer than the interval between probes would overlap itself.
 pub fn validate_gates(config: &Value, diags: &mut Diagnostics) {
-    let Some(gates) = config.get("gate").and_then(Value::as_list) else { return };
+    let Some(gates) = config.get("gate").and_then(Value::as_list) else {
+        return;
+    };
     for (index, gate) in gates.iter().enumerate() {
         let interval = duration_or(gate.get("interval"), DEFAULT_INTERVAL);
-        let timeout = gate.get("http").filter(|h| !h.is_null()).and_then(|h| duration_or(h.get("timeout"), DEFAULT_TIMEOUT));
+        let timeout = gate
+            .get("http")
+            .filter(|h| !h.is_null())
+            .and_then(|h| duration_or(h.get("timeout"), DEFAULT_TIMEOUT));
         if let (Some(interval), Some(timeout)) = (interval, timeout) {
             if timeout > interval {
                 diags.error_at(

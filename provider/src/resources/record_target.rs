@@ -369,7 +369,9 @@ pub fn validate_ttl_with_aliases<'a>(
         diags.error_at(
             AttributePath::attr("ttl"),
             "Invalid argument \"ttl\" with an alias",
-            format!("{what} is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set. Remove ttl."),
+            format!(
+                "{what} is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set. Remove ttl."
+            ),
         );
     }
 }

@@ -56,7 +56,9 @@ impl Resource<ProviderClient> for Wave {
         )
         .attribute(
             Attribute::with_default("bake_time", Type::String, "0s")
-                .description("How long a region is observed at 100 % before it is promoted, e.g. `\"10m\"`. Default: `\"0s\"`.")
+                .description(
+                    "How long a region is observed at 100 % before it is promoted, e.g. `\"10m\"`. Default: `\"0s\"`.",
+                )
                 .validate(validators::duration()),
         )
         .attribute(
@@ -82,7 +84,13 @@ impl Resource<ProviderClient> for Wave {
         Some(state.clone())
     }
 
-    async fn update(&self, _ctx: &Context<ProviderClient>, _prior: &Value, planned: &Value, _diags: &mut Diagnostics) -> Value {
+    async fn update(
+        &self,
+        _ctx: &Context<ProviderClient>,
+        _prior: &Value,
+        planned: &Value,
+        _diags: &mut Diagnostics,
+    ) -> Value {
         planned.clone()
     }
 

@@ -24,8 +24,7 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use tokio::sync::OnceCell;
 
 use super::convert::{
-    change_batch_to_sdk, health_check_config_to_sdk, health_check_from_sdk, record_set_from_sdk,
-    regions_to_sdk,
+    change_batch_to_sdk, health_check_config_to_sdk, health_check_from_sdk, record_set_from_sdk, regions_to_sdk,
 };
 use super::error::AwsError;
 use super::health::{HealthCheck, HealthCheckSpec};
@@ -123,21 +122,13 @@ impl Route53 {
     }
 
     /// Runs one SDK call with our retries inside our rate budget.
-    async fn call<T, E, F, Fut>(
-        &self,
-        operation: &'static str,
-        subject: &str,
-        mut send: F,
-    ) -> Result<T, AwsError>
+    async fn call<T, E, F, Fut>(&self, operation: &'static str, subject: &str, mut send: F) -> Result<T, AwsError>
     where
         F: FnMut(aws_sdk_route53::Client) -> Fut,
         Fut: std::future::Future<
             Output = Result<
                 T,
-                aws_sdk_route53::error::SdkError<
-                    E,
-                    aws_smithy_runtime_api::client::orchestrator::HttpResponse,
-                >,
+                aws_sdk_route53::error::SdkError<E, aws_smithy_runtime_api::client::orchestrator::HttpResponse>,
             >,
         >,
         E: aws_sdk_route53::error::ProvideErrorMetadata + std::error::Error + 'static,
@@ -145,10 +136,7 @@ impl Route53 {
         let client = self.sdk().await?;
         retrying(&self.inner.policy, &self.inner.bucket, || {
             let sent = send(client.clone());
-            async move {
-                sent.await
-                    .map_err(|err| AwsError::from_sdk(operation, subject, err))
-            }
+            async move { sent.await.map_err(|err| AwsError::from_sdk(operation, subject, err)) }
         })
         .await
     }
@@ -169,12 +157,7 @@ impl Route53 {
 
     /// The record sets of `zone_id` with this name and type (every set identifier), from the
     /// same cache as [`Route53::record_sets`].
-    pub async fn record_sets_named(
-        &self,
-        zone_id: &str,
-        name: &str,
-        rtype: &str,
-    ) -> Result<Vec<RecordSet>, AwsError> {
+    pub async fn record_sets_named(&self, zone_id: &str, name: &str, rtype: &str) -> Result<Vec<RecordSet>, AwsError> {
         let name = normalize_name(name);
         let rtype = rtype.to_ascii_uppercase();
         Ok(self
@@ -255,12 +238,7 @@ impl Route53 {
     /// An attempt whose outcome is unknown (timeout, broken connection, 5xx) is settled by
     /// reading the zone before anything is sent again: if the zone shows the whole batch it
     /// was applied and is not repeated. The zone's cached listing is dropped in every case.
-    pub async fn change_batch(
-        &self,
-        zone_id: &str,
-        changes: Vec<Change>,
-        deadline: Instant,
-    ) -> Result<(), AwsError> {
+    pub async fn change_batch(&self, zone_id: &str, changes: Vec<Change>, deadline: Instant) -> Result<(), AwsError> {
         let zone = strip_zone_prefix(zone_id).to_owned();
         let subject = batch_subject(&zone, &changes);
         let batch = change_batch_to_sdk(&changes).map_err(|message| AwsError::Invalid {
@@ -269,9 +247,7 @@ impl Route53 {
             message,
         })?;
         let client = self.sdk().await?;
-        let outcome = self
-            .send_batch(&client, &zone, &subject, &batch, &changes)
-            .await;
+        let outcome = self.send_batch(&client, &zone, &subject, &batch, &changes).await;
         // Even a failed write may have changed the zone (unknown outcomes), so always forget.
         self.invalidate_zone(&zone);
         match outcome? {
@@ -336,19 +312,12 @@ impl Route53 {
     }
 
     /// Polls GetChange until INSYNC or the deadline.
-    async fn wait_insync(
-        &self,
-        change_id: &str,
-        subject: &str,
-        deadline: Instant,
-    ) -> Result<(), AwsError> {
+    async fn wait_insync(&self, change_id: &str, subject: &str, deadline: Instant) -> Result<(), AwsError> {
         let deadline = tokio::time::Instant::from_std(deadline);
         let mut interval = INSYNC_POLL_START;
         loop {
             let output = self
-                .call("GetChange", subject, |client| {
-                    client.get_change().id(change_id).send()
-                })
+                .call("GetChange", subject, |client| client.get_change().id(change_id).send())
                 .await?;
             if output
                 .change_info()
@@ -434,10 +403,7 @@ impl Route53 {
         let mut maybe_created = false;
         let created = loop {
             if maybe_created {
-                if let Some(existing) = self
-                    .find_health_check_by_reference(caller_reference)
-                    .await?
-                {
+                if let Some(existing) = self.find_health_check_by_reference(caller_reference).await? {
                     break existing;
                 }
             }
@@ -465,17 +431,13 @@ impl Route53 {
         };
         self.invalidate_health_checks();
         if !spec.tags.is_empty() {
-            self.change_health_check_tags(&created, &spec.tags, &[])
-                .await?;
+            self.change_health_check_tags(&created, &spec.tags, &[]).await?;
         }
         Ok(created)
     }
 
     /// A fresh look for the health check created with `caller_reference`.
-    async fn find_health_check_by_reference(
-        &self,
-        caller_reference: &str,
-    ) -> Result<Option<String>, AwsError> {
+    async fn find_health_check_by_reference(&self, caller_reference: &str) -> Result<Option<String>, AwsError> {
         Ok(self
             .scan_health_checks()
             .await?
@@ -509,11 +471,7 @@ impl Route53 {
     /// Brings the health check `id` to `spec`. The type and request interval cannot change
     /// (the resource replaces the check instead); optional fields that `spec` leaves unset are
     /// reset to Route 53's defaults, and tags are made equal to `spec.tags`.
-    pub async fn update_health_check(
-        &self,
-        id: &str,
-        spec: &HealthCheckSpec,
-    ) -> Result<(), AwsError> {
+    pub async fn update_health_check(&self, id: &str, spec: &HealthCheckSpec) -> Result<(), AwsError> {
         let subject = format!("health check {id}");
         let mut resets = Vec::new();
         if spec.fqdn.is_none() {
@@ -559,8 +517,7 @@ impl Route53 {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !changed.is_empty() || !removed.is_empty() {
-            self.change_health_check_tags(id, &changed, &removed)
-                .await?;
+            self.change_health_check_tags(id, &changed, &removed).await?;
         }
         Ok(())
     }
@@ -656,12 +613,7 @@ impl Route53 {
             .map(|set| {
                 set.tags()
                     .iter()
-                    .filter_map(|tag| {
-                        Some((
-                            tag.key()?.to_owned(),
-                            tag.value().unwrap_or_default().to_owned(),
-                        ))
-                    })
+                    .filter_map(|tag| Some((tag.key()?.to_owned(), tag.value().unwrap_or_default().to_owned())))
                     .collect()
             })
             .unwrap_or_default())
@@ -698,9 +650,7 @@ impl Route53 {
 /// Locks a cache map. A poisoned lock only means another task panicked while swapping an
 /// `Arc`; the map itself is always consistent, so it is used as is.
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Names a batch in messages: the zone and its changes, abbreviated past a few.
@@ -815,13 +765,11 @@ async fn assume_role(base: SdkConfig, role: &super::settings::AssumeRole) -> Sdk
 /// credentials. Credentials that resolve but are rejected surface on the first Route 53 call
 /// as an AWS error with its code.
 async fn validate_credentials(config: &SdkConfig) -> Result<(), AwsError> {
-    let provider = config
-        .credentials_provider()
-        .ok_or_else(|| AwsError::Credentials {
-            message: "no credential source is configured (provider block, environment, profile, \
+    let provider = config.credentials_provider().ok_or_else(|| AwsError::Credentials {
+        message: "no credential source is configured (provider block, environment, profile, \
                   or instance role)"
-                .into(),
-        })?;
+            .into(),
+    })?;
     provider
         .provide_credentials()
         .await

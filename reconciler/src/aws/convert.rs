@@ -6,9 +6,7 @@
 use aws_sdk_route53::types as sdk;
 
 use super::health::{HealthCheck, HealthCheckSpec, HealthCheckType};
-use super::records::{
-    normalize_name, strip_zone_prefix, AliasTarget, Change, ChangeAction, Failover, RecordSet,
-};
+use super::records::{normalize_name, strip_zone_prefix, AliasTarget, Change, ChangeAction, Failover, RecordSet};
 
 /// A record set as Route 53 listed it, with its name normalised so that comparisons and cache
 /// look-ups need no further care.
@@ -20,11 +18,7 @@ pub(crate) fn record_set_from_sdk(set: &sdk::ResourceRecordSet) -> RecordSet {
         weight: set.weight(),
         failover: set.failover().and_then(|f| Failover::parse(f.as_str())),
         ttl: set.ttl(),
-        records: set
-            .resource_records()
-            .iter()
-            .map(|r| r.value().to_owned())
-            .collect(),
+        records: set.resource_records().iter().map(|r| r.value().to_owned()).collect(),
         alias: set.alias_target().map(|a| AliasTarget {
             name: normalize_name(a.dns_name()),
             zone_id: strip_zone_prefix(a.hosted_zone_id()).to_owned(),
@@ -60,10 +54,7 @@ pub(crate) fn record_set_to_sdk(set: &RecordSet) -> Result<sdk::ResourceRecordSe
         .r#type(sdk::RrType::from(set.rtype.to_ascii_uppercase().as_str()))
         .set_set_identifier(set.set_identifier.clone())
         .set_weight(set.weight)
-        .set_failover(
-            set.failover
-                .map(|f| sdk::ResourceRecordSetFailover::from(f.as_str())),
-        )
+        .set_failover(set.failover.map(|f| sdk::ResourceRecordSetFailover::from(f.as_str())))
         .set_ttl(set.ttl)
         // An empty list is "no records" to us but an invalid element to Route 53.
         .set_resource_records((!records.is_empty()).then_some(records))
@@ -97,9 +88,7 @@ pub(crate) fn change_batch_to_sdk(changes: &[Change]) -> Result<sdk::ChangeBatch
 }
 
 /// Our health check spec as the SDK's creation config (tags travel separately).
-pub(crate) fn health_check_config_to_sdk(
-    spec: &HealthCheckSpec,
-) -> Result<sdk::HealthCheckConfig, String> {
+pub(crate) fn health_check_config_to_sdk(spec: &HealthCheckSpec) -> Result<sdk::HealthCheckConfig, String> {
     sdk::HealthCheckConfig::builder()
         .r#type(sdk::HealthCheckType::from(spec.check_type.as_str()))
         .set_fully_qualified_domain_name(spec.fqdn.clone())
@@ -136,11 +125,7 @@ pub(crate) fn health_check_from_sdk(check: &sdk::HealthCheck) -> HealthCheck {
             search_string: config.search_string().map(str::to_owned),
             request_interval: config.request_interval(),
             failure_threshold: config.failure_threshold(),
-            regions: config
-                .regions()
-                .iter()
-                .map(|r| r.as_str().to_owned())
-                .collect(),
+            regions: config.regions().iter().map(|r| r.as_str().to_owned()).collect(),
             tags: Default::default(),
         })
     });

@@ -67,9 +67,7 @@ pub enum AwsError {
         message: String,
     },
     /// A change was accepted but did not reach INSYNC before the caller's deadline.
-    #[error(
-        "{operation} {subject}: change {change_id} was applied but not INSYNC before the deadline"
-    )]
+    #[error("{operation} {subject}: change {change_id} was applied but not INSYNC before the deadline")]
     NotInSync {
         /// The API operation (`GetChange`).
         operation: &'static str,
@@ -136,9 +134,7 @@ impl AwsError {
                 }
             }
             SdkError::TimeoutError(_) => AwsError::Timeout { operation, subject },
-            SdkError::DispatchFailure(failure) if failure.is_timeout() => {
-                AwsError::Timeout { operation, subject }
-            }
+            SdkError::DispatchFailure(failure) if failure.is_timeout() => AwsError::Timeout { operation, subject },
             SdkError::DispatchFailure(failure) if failure.is_user() => AwsError::Invalid {
                 operation,
                 subject,
@@ -207,21 +203,16 @@ impl AwsError {
             return true;
         }
         match self {
-            AwsError::Service { code, status, .. } => {
-                code == "PriorRequestNotComplete" || *status >= 500
-            }
+            AwsError::Service { code, status, .. } => code == "PriorRequestNotComplete" || *status >= 500,
             AwsError::Http { status, .. } => *status >= 500,
             AwsError::Timeout { .. } | AwsError::Connection { .. } => true,
-            AwsError::NotInSync { .. }
-            | AwsError::Credentials { .. }
-            | AwsError::Invalid { .. } => false,
+            AwsError::NotInSync { .. } | AwsError::Credentials { .. } | AwsError::Invalid { .. } => false,
         }
     }
 
     /// The object the call was about does not exist.
     pub fn is_not_found(&self) -> bool {
-        self.code()
-            .is_some_and(|code| NOT_FOUND_CODES.contains(&code))
+        self.code().is_some_and(|code| NOT_FOUND_CODES.contains(&code))
     }
 
     /// A write that failed this way may nevertheless have been applied: AWS may have received
@@ -235,9 +226,7 @@ impl AwsError {
                     && self.code() != Some("PriorRequestNotComplete")
                     && self.status().is_some_and(|s| s >= 500)
             }
-            AwsError::NotInSync { .. }
-            | AwsError::Credentials { .. }
-            | AwsError::Invalid { .. } => false,
+            AwsError::NotInSync { .. } | AwsError::Credentials { .. } | AwsError::Invalid { .. } => false,
         }
     }
 }

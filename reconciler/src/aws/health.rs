@@ -45,9 +45,7 @@ impl HealthCheckType {
     /// Parses the Route 53 spelling; types the provider does not manage (CALCULATED, ...) give
     /// `None`.
     pub fn parse(value: &str) -> Option<HealthCheckType> {
-        HealthCheckType::ALL
-            .into_iter()
-            .find(|t| t.as_str() == value)
+        HealthCheckType::ALL.into_iter().find(|t| t.as_str() == value)
     }
 }
 

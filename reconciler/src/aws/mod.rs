@@ -22,9 +22,6 @@ pub use client::{HostedZone, Route53};
 pub use error::AwsError;
 pub use health::{HealthCheck, HealthCheckSpec, HealthCheckType};
 pub use rate::TokenBucket;
-pub use records::{
-    batch_reflected, normalize_name, AliasTarget, Change, ChangeAction, Failover, RecordKey,
-    RecordSet,
-};
+pub use records::{batch_reflected, normalize_name, AliasTarget, Change, ChangeAction, Failover, RecordKey, RecordSet};
 pub use retry::RetryPolicy;
 pub use settings::{AssumeRole, AwsSettings};

@@ -55,14 +55,9 @@ impl TokenBucket {
         let Some(rate) = self.rate else { return };
         let wait = {
             // The lock is held only for arithmetic, never across an await.
-            let mut state = self
-                .state
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             let now = Instant::now();
-            let elapsed = now
-                .saturating_duration_since(state.refilled_at)
-                .as_secs_f64();
+            let elapsed = now.saturating_duration_since(state.refilled_at).as_secs_f64();
             state.tokens = (state.tokens + elapsed * rate).min(self.burst);
             state.refilled_at = now;
             state.tokens -= 1.0;
@@ -112,10 +107,7 @@ mod tests {
         time_to_acquire(&bucket, 2).await;
         tokio::time::advance(Duration::from_secs(60)).await;
         // A minute of idling buys the burst (2), not 120 tokens: the third waits 0.5 s.
-        assert_eq!(
-            time_to_acquire(&bucket, 3).await,
-            Duration::from_millis(500)
-        );
+        assert_eq!(time_to_acquire(&bucket, 3).await, Duration::from_millis(500));
     }
 
     #[tokio::test(start_paused = true)]

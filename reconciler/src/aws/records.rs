@@ -171,9 +171,7 @@ pub fn batch_reflected(changes: &[Change], zone: &[RecordSet]) -> bool {
         let key = change.set.key();
         let current = zone.iter().find(|set| set.key() == key);
         match change.action {
-            ChangeAction::Create | ChangeAction::Upsert => {
-                current.is_some_and(|set| set.same_as(&change.set))
-            }
+            ChangeAction::Create | ChangeAction::Upsert => current.is_some_and(|set| set.same_as(&change.set)),
             ChangeAction::Delete => current.is_none(),
         }
     })
@@ -190,10 +188,7 @@ pub fn normalize_name(name: &str) -> String {
             // Route 53 escapes every character outside [a-z0-9-_.] as three octal digits.
             let digits: String = chars.clone().take(3).collect();
             if digits.len() == 3 && digits.chars().all(|d| d.is_digit(8)) {
-                if let Some(decoded) = u32::from_str_radix(&digits, 8)
-                    .ok()
-                    .and_then(char::from_u32)
-                {
+                if let Some(decoded) = u32::from_str_radix(&digits, 8).ok().and_then(char::from_u32) {
                     out.push(decoded.to_ascii_lowercase());
                     for _ in 0..3 {
                         chars.next();
@@ -273,10 +268,7 @@ mod tests {
 
     #[test]
     fn a_batch_is_reflected_only_when_every_change_shows() {
-        let zone = vec![
-            weighted("use1", 40, "192.0.2.1"),
-            weighted("usw2", 60, "192.0.2.2"),
-        ];
+        let zone = vec![weighted("use1", 40, "192.0.2.1"), weighted("usw2", 60, "192.0.2.2")];
         let upsert = |set| Change {
             action: ChangeAction::Upsert,
             set,
@@ -285,18 +277,9 @@ mod tests {
             action: ChangeAction::Delete,
             set,
         };
-        assert!(batch_reflected(
-            &[upsert(weighted("use1", 40, "192.0.2.1"))],
-            &zone
-        ));
-        assert!(!batch_reflected(
-            &[upsert(weighted("use1", 41, "192.0.2.1"))],
-            &zone
-        ));
-        assert!(batch_reflected(
-            &[delete(weighted("euw1", 1, "192.0.2.3"))],
-            &zone
-        ));
+        assert!(batch_reflected(&[upsert(weighted("use1", 40, "192.0.2.1"))], &zone));
+        assert!(!batch_reflected(&[upsert(weighted("use1", 41, "192.0.2.1"))], &zone));
+        assert!(batch_reflected(&[delete(weighted("euw1", 1, "192.0.2.3"))], &zone));
         assert!(!batch_reflected(
             &[
                 upsert(weighted("use1", 40, "192.0.2.1")),
@@ -308,9 +291,6 @@ mod tests {
 
     #[test]
     fn keys_print_for_error_messages() {
-        assert_eq!(
-            weighted("use1", 1, "x").key().to_string(),
-            "api.example.com. A (use1)"
-        );
+        assert_eq!(weighted("use1", 1, "x").key().to_string(), "api.example.com. A (use1)");
     }
 }

@@ -211,10 +211,7 @@ mod tests {
             total_ceiling += policy.ceiling(retry);
             assert!(backoff.wait(&throttled()).await);
         }
-        assert!(
-            !backoff.wait(&throttled()).await,
-            "the 11th retry is refused"
-        );
+        assert!(!backoff.wait(&throttled()).await, "the 11th retry is refused");
         assert_eq!(backoff.retries(), 10);
         // Paused time auto-advances by exactly the slept delays (rounded up to the timer's
         // millisecond), so the sum is bounded by the ceilings.

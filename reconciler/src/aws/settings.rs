@@ -94,10 +94,7 @@ impl fmt::Debug for AwsSettings {
             .field("secret_key", &redact(&self.secret_key))
             .field("token", &redact(&self.token))
             .field("max_retries", &self.max_retries)
-            .field(
-                "skip_credentials_validation",
-                &self.skip_credentials_validation,
-            )
+            .field("skip_credentials_validation", &self.skip_credentials_validation)
             .field("api_requests_per_second", &self.api_requests_per_second)
             .field("route53_endpoint", &self.route53_endpoint)
             .field("s3_endpoint", &self.s3_endpoint)
@@ -143,12 +140,7 @@ mod tests {
             ..AwsSettings::default()
         };
         let printed = format!("{s:?}");
-        for secret in [
-            "AKIAEXAMPLEKEY",
-            "wJalrXUtnFEMI",
-            "FwoGZXIv",
-            "very-secret-external-id",
-        ] {
+        for secret in ["AKIAEXAMPLEKEY", "wJalrXUtnFEMI", "FwoGZXIv", "very-secret-external-id"] {
             assert!(!printed.contains(secret), "{secret} leaked into {printed}");
         }
         assert!(printed.contains(REDACTED));

@@ -8,8 +8,7 @@ use std::sync::Arc;
 
 use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
 use globaldeploy_reconciler::aws::{
-    AliasTarget, AwsError, AwsSettings, Change, ChangeAction, HealthCheckSpec, HealthCheckType,
-    RecordSet, Route53,
+    AliasTarget, AwsError, AwsSettings, Change, ChangeAction, HealthCheckSpec, HealthCheckType, RecordSet, Route53,
 };
 use support::{client, deadline, Moto};
 
@@ -43,11 +42,7 @@ async fn weighted_sets_are_created_changed_and_renamed_atomically() {
     let moto = Moto::start();
     let r53 = client(&moto.endpoint);
     let zone = r53.create_hosted_zone("example.com").await.expect("zone");
-    assert!(r53
-        .get_hosted_zone(&zone)
-        .await
-        .expect("get zone")
-        .is_some());
+    assert!(r53.get_hosted_zone(&zone).await.expect("get zone").is_some());
 
     let use1 = weighted("api.example.com", "api-use1", 40, "192.0.2.10");
     let usw2 = weighted("api.example.com", "api-usw2", 35, "192.0.2.20");
@@ -66,9 +61,7 @@ async fn weighted_sets_are_created_changed_and_renamed_atomically() {
         change(ChangeAction::Create, usw2.clone()),
         change(ChangeAction::Create, euw1.clone()),
     ];
-    r53.change_batch(&zone, batch, deadline())
-        .await
-        .expect("create");
+    r53.change_batch(&zone, batch, deadline()).await.expect("create");
 
     let listed = r53
         .record_sets_named(&zone, "API.example.com", "A")
@@ -76,10 +69,7 @@ async fn weighted_sets_are_created_changed_and_renamed_atomically() {
         .expect("list");
     assert_eq!(listed.len(), 3);
     for want in [&use1, &usw2, &euw1] {
-        assert!(
-            listed.iter().any(|s| s.same_as(want)),
-            "missing {want:?} in {listed:?}"
-        );
+        assert!(listed.iter().any(|s| s.same_as(want)), "missing {want:?} in {listed:?}");
     }
 
     // Change weights, and rename a set identifier (DELETE + CREATE) in the same batch.
@@ -97,9 +87,7 @@ async fn weighted_sets_are_created_changed_and_renamed_atomically() {
         change(ChangeAction::Delete, usw2.clone()),
         change(ChangeAction::Create, usw2_renamed.clone()),
     ];
-    r53.change_batch(&zone, batch, deadline())
-        .await
-        .expect("update");
+    r53.change_batch(&zone, batch, deadline()).await.expect("update");
 
     // A brand-new client has no cache: this is what Route 53 (moto) really holds.
     let fresh = client(&moto.endpoint);
@@ -109,12 +97,7 @@ async fn weighted_sets_are_created_changed_and_renamed_atomically() {
         .expect("fresh list");
     let ids: Vec<_> = sets_of(&listed, "api.example.com.")
         .into_iter()
-        .map(|s| {
-            (
-                s.set_identifier.unwrap_or_default(),
-                s.weight.unwrap_or_default(),
-            )
-        })
+        .map(|s| (s.set_identifier.unwrap_or_default(), s.weight.unwrap_or_default()))
         .collect();
     assert_eq!(
         ids,
@@ -141,10 +124,7 @@ async fn concurrent_readers_share_one_paginated_scan() {
         .await
         .expect("proxy");
     let r53 = client(&proxy.endpoint());
-    let zone = r53
-        .create_hosted_zone("many.example.com")
-        .await
-        .expect("zone");
+    let zone = r53.create_hosted_zone("many.example.com").await.expect("zone");
     // Plain (non-weighted) names: moto ignores StartRecordIdentifier, see the report.
     let creates: Vec<Change> = (0..650)
         .map(|i| {
@@ -156,9 +136,7 @@ async fn concurrent_readers_share_one_paginated_scan() {
             change(ChangeAction::Create, set)
         })
         .collect();
-    r53.change_batch(&zone, creates, deadline())
-        .await
-        .expect("create 650");
+    r53.change_batch(&zone, creates, deadline()).await.expect("create 650");
 
     proxy.reset_counts();
     let readers: Vec<_> = (0..20)
@@ -192,10 +170,7 @@ async fn concurrent_readers_share_one_paginated_scan() {
 async fn fifty_batches_survive_thirty_percent_faults_without_duplicates() {
     let moto = Moto::start();
     let setup = client(&moto.endpoint);
-    let zone = setup
-        .create_hosted_zone("faults.example.com")
-        .await
-        .expect("zone");
+    let zone = setup.create_hosted_zone("faults.example.com").await.expect("zone");
 
     let proxy = FaultProxy::start(
         &moto.endpoint,
@@ -215,10 +190,7 @@ async fn fifty_batches_survive_thirty_percent_faults_without_duplicates() {
         let green = weighted(&name, &format!("svc{i:02}-green"), 0, "192.0.2.2");
         expected.push(blue.clone());
         expected.push(green.clone());
-        let batch = vec![
-            change(ChangeAction::Create, blue),
-            change(ChangeAction::Create, green),
-        ];
+        let batch = vec![change(ChangeAction::Create, blue), change(ChangeAction::Create, green)];
         r53.change_batch(&zone, batch, deadline())
             .await
             .unwrap_or_else(|e| panic!("batch {i}: {e}"));
@@ -229,49 +201,27 @@ async fn fifty_batches_survive_thirty_percent_faults_without_duplicates() {
     let injected: u64 = faults.values().sum();
     assert!(injected > 0, "faults were injected: {faults:?}");
     assert!(
-        faults
-            .get(Fault::ErrorAfterForward.name())
-            .copied()
-            .unwrap_or(0)
-            + faults
-                .get(Fault::ResetAfterForward.name())
-                .copied()
-                .unwrap_or(0)
+        faults.get(Fault::ErrorAfterForward.name()).copied().unwrap_or(0)
+            + faults.get(Fault::ResetAfterForward.name()).copied().unwrap_or(0)
             > 0,
         "some writes had an unknown outcome: {faults:?}"
     );
-    assert!(
-        calls["ChangeResourceRecordSets"] > 50,
-        "retries happened: {calls:?}"
-    );
+    assert!(calls["ChangeResourceRecordSets"] > 50, "retries happened: {calls:?}");
     // This client never lists on its own: every listing settled a write with unknown outcome.
-    assert!(
-        calls.get("ListResourceRecordSets").is_some_and(|n| *n > 0),
-        "{calls:?}"
-    );
+    assert!(calls.get("ListResourceRecordSets").is_some_and(|n| *n > 0), "{calls:?}");
     eprintln!("calls {calls:?}\nfaults {faults:?}");
 
     // The truth, read without the proxy and without a cache.
-    let listing = client(&moto.endpoint)
-        .record_sets(&zone)
-        .await
-        .expect("list");
+    let listing = client(&moto.endpoint).record_sets(&zone).await.expect("list");
     let ours: Vec<&RecordSet> = listing.iter().filter(|s| s.rtype == "A").collect();
-    assert_eq!(
-        ours.len(),
-        expected.len(),
-        "no duplicate or missing sets: {ours:?}"
-    );
+    assert_eq!(ours.len(), expected.len(), "no duplicate or missing sets: {ours:?}");
     for want in &expected {
         assert_eq!(
             ours.iter().filter(|s| s.key() == want.key()).count(),
             1,
             "{want:?} exactly once"
         );
-        assert!(
-            ours.iter().any(|s| s.same_as(want)),
-            "{want:?} with its values"
-        );
+        assert!(ours.iter().any(|s| s.same_as(want)), "{want:?} with its values");
     }
 }
 
@@ -282,18 +232,11 @@ async fn rejected_changes_fail_at_once_naming_record_and_code() {
         .await
         .expect("proxy");
     let r53 = client(&proxy.endpoint());
-    let zone = r53
-        .create_hosted_zone("dup.example.com")
-        .await
-        .expect("zone");
+    let zone = r53.create_hosted_zone("dup.example.com").await.expect("zone");
     let set = weighted("www.dup.example.com", "www-a", 10, "192.0.2.5");
-    r53.change_batch(
-        &zone,
-        vec![change(ChangeAction::Create, set.clone())],
-        deadline(),
-    )
-    .await
-    .expect("first create");
+    r53.change_batch(&zone, vec![change(ChangeAction::Create, set.clone())], deadline())
+        .await
+        .expect("first create");
 
     proxy.reset_counts();
     let err = r53
@@ -307,18 +250,10 @@ async fn rejected_changes_fail_at_once_naming_record_and_code() {
         text.contains("www.dup.example.com.") && text.contains("InvalidChangeBatch"),
         "{text}"
     );
-    assert_eq!(
-        proxy.counts().get("ChangeResourceRecordSets"),
-        Some(&1),
-        "no retries"
-    );
+    assert_eq!(proxy.counts().get("ChangeResourceRecordSets"), Some(&1), "no retries");
 
     // A zone that does not exist is "not found".
-    assert!(r53
-        .get_hosted_zone("ZNOSUCHZONE")
-        .await
-        .expect("get")
-        .is_none());
+    assert!(r53.get_hosted_zone("ZNOSUCHZONE").await.expect("get").is_none());
     let err = r53.record_sets("ZNOSUCHZONE").await.expect_err("no zone");
     assert!(err.is_not_found(), "{err}");
 }
@@ -337,20 +272,10 @@ async fn health_checks_round_trip() {
         request_interval: Some(10),
         failure_threshold: Some(3),
         regions: vec![],
-        tags: BTreeMap::from([
-            ("team".into(), "platform".into()),
-            ("env".into(), "prod".into()),
-        ]),
+        tags: BTreeMap::from([("team".into(), "platform".into()), ("env".into(), "prod".into())]),
     };
-    let id = r53
-        .create_health_check(&spec, "hc-use1-1")
-        .await
-        .expect("create");
-    let got = r53
-        .get_health_check(&id)
-        .await
-        .expect("get")
-        .expect("exists");
+    let id = r53.create_health_check(&spec, "hc-use1-1").await.expect("create");
+    let got = r53.get_health_check(&id).await.expect("get").expect("exists");
     assert_eq!(got.caller_reference, "hc-use1-1");
     let got_spec = got.spec.expect("managed type");
     assert_eq!(got_spec.fqdn.as_deref(), Some("use1.api.example.com"));
@@ -367,14 +292,8 @@ async fn health_checks_round_trip() {
         tags: BTreeMap::from([("team".into(), "edge".into())]),
         ..spec.clone()
     };
-    r53.update_health_check(&id, &updated)
-        .await
-        .expect("update");
-    let got = r53
-        .get_health_check(&id)
-        .await
-        .expect("get")
-        .expect("exists");
+    r53.update_health_check(&id, &updated).await.expect("update");
+    let got = r53.get_health_check(&id).await.expect("get").expect("exists");
     let got_spec = got.spec.expect("managed type");
     assert_eq!(got_spec.failure_threshold, Some(5));
     assert_eq!(got_spec.resource_path.as_deref(), Some("/ready"));
@@ -387,14 +306,9 @@ async fn health_checks_round_trip() {
 
     r53.delete_health_check(&id).await.expect("delete");
     assert!(r53.get_health_check(&id).await.expect("get").is_none());
-    r53.delete_health_check(&id)
-        .await
-        .expect("deleting twice is fine");
+    r53.delete_health_check(&id).await.expect("deleting twice is fine");
     let listed = r53.list_health_checks().await.expect("list");
-    assert!(
-        !listed.iter().any(|c| c.id == id),
-        "cache invalidated by the delete"
-    );
+    assert!(!listed.iter().any(|c| c.id == id), "cache invalidated by the delete");
 }
 
 #[tokio::test]
@@ -407,10 +321,7 @@ async fn construction_does_no_io_and_credential_problems_surface_on_first_use() 
         ..AwsSettings::default()
     });
     let copy = r53.clone();
-    let err = copy
-        .record_sets("Z1")
-        .await
-        .expect_err("credentials are incomplete");
+    let err = copy.record_sets("Z1").await.expect_err("credentials are incomplete");
     assert!(matches!(err, AwsError::Credentials { .. }), "{err}");
     assert!(!format!("{r53:?}").contains("only-half"));
 }

@@ -135,12 +135,7 @@ pub(crate) fn error_response(fault: Fault) -> (u16, &'static str, &'static str, 
             "The request was rejected because Route 53 was still processing a prior request.",
         ),
         Fault::ServiceUnavailable => (503, "Receiver", "ServiceUnavailable", "Service unavailable"),
-        _ => (
-            500,
-            "Receiver",
-            "InternalFailure",
-            "An internal error occurred",
-        ),
+        _ => (500, "Receiver", "InternalFailure", "An internal error occurred"),
     }
 }
 

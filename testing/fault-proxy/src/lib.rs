@@ -109,11 +109,7 @@ impl FaultProxy {
     }
 
     /// Starts a proxy on `port` (0 = a free one).
-    pub async fn start_on(
-        upstream: &str,
-        port: u16,
-        config: FaultConfig,
-    ) -> Result<FaultProxy, ProxyError> {
+    pub async fn start_on(upstream: &str, port: u16, config: FaultConfig) -> Result<FaultProxy, ProxyError> {
         let upstream_uri: hyper::Uri =
             upstream
                 .parse()
@@ -139,11 +135,7 @@ impl FaultProxy {
             state: Mutex::new(State::new(config)),
         });
         let server = tokio::spawn(serve(listener, Arc::clone(&shared)));
-        Ok(FaultProxy {
-            addr,
-            shared,
-            server,
-        })
+        Ok(FaultProxy { addr, shared, server })
     }
 
     /// The proxy's URL, to use as the client's endpoint.
@@ -231,11 +223,7 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Response<Full
         let request_id = format!("fault-proxy-{}", state.requests);
         let fault = choose_fault(&mut state, &operation);
         if let Some(fault) = fault {
-            *state
-                .counts
-                .faults
-                .entry(fault.name().to_owned())
-                .or_default() += 1;
+            *state.counts.faults.entry(fault.name().to_owned()).or_default() += 1;
         }
         (fault, state.config.latency(), request_id)
     };
@@ -318,11 +306,7 @@ async fn forward(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes
 
 /// The control endpoints.
 async fn control(shared: &Shared, req: Request<Incoming>) -> Response<Full<Bytes>> {
-    let route = req
-        .uri()
-        .path()
-        .trim_start_matches(CONTROL_PREFIX)
-        .to_owned();
+    let route = req.uri().path().trim_start_matches(CONTROL_PREFIX).to_owned();
     match (req.method().as_str(), route.as_str()) {
         ("GET", "counts") => {
             let counts = shared.lock().counts.clone();

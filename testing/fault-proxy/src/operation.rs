@@ -48,16 +48,8 @@ mod tests {
     #[test]
     fn route53_paths_map_to_operations() {
         let cases = [
-            (
-                "POST",
-                "/2013-04-01/hostedzone/Z1/rrset",
-                "ChangeResourceRecordSets",
-            ),
-            (
-                "POST",
-                "/2013-04-01/hostedzone/Z1/rrset/",
-                "ChangeResourceRecordSets",
-            ),
+            ("POST", "/2013-04-01/hostedzone/Z1/rrset", "ChangeResourceRecordSets"),
+            ("POST", "/2013-04-01/hostedzone/Z1/rrset/", "ChangeResourceRecordSets"),
             (
                 "GET",
                 "/2013-04-01/hostedzone/Z1/rrset?maxitems=300",
@@ -65,24 +57,13 @@ mod tests {
             ),
             ("GET", "/2013-04-01/change/C2682N5HXP0BZ4", "GetChange"),
             ("POST", "/2013-04-01/healthcheck", "CreateHealthCheck"),
-            (
-                "GET",
-                "/2013-04-01/healthcheck/abc/status",
-                "GetHealthCheckStatus",
-            ),
-            (
-                "POST",
-                "/2013-04-01/tags/healthcheck/abc",
-                "ChangeTagsForResource",
-            ),
+            ("GET", "/2013-04-01/healthcheck/abc/status", "GetHealthCheckStatus"),
+            ("POST", "/2013-04-01/tags/healthcheck/abc", "ChangeTagsForResource"),
             ("GET", "/2013-04-01/hostedzone/Z1", "GetHostedZone"),
         ];
         for (method, path, want) in cases {
             assert_eq!(operation_name(method, path), want, "{method} {path}");
         }
-        assert_eq!(
-            operation_name("GET", "/bucket/key"),
-            "Other:GET /bucket/key"
-        );
+        assert_eq!(operation_name("GET", "/bucket/key"), "Other:GET /bucket/key");
     }
 }

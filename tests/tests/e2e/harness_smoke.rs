@@ -46,15 +46,10 @@ output "echo" {
 
     ws.plan_out("tfplan");
     let plan = ws.show_json(Some("tfplan"));
-    let changes = plan["resource_changes"]
-        .as_array()
-        .expect("resource_changes");
+    let changes = plan["resource_changes"].as_array().expect("resource_changes");
     assert_eq!(changes.len(), 1);
     assert_eq!(changes[0]["address"], "terraform_data.example");
-    assert_eq!(
-        changes[0]["change"]["actions"],
-        serde_json::json!(["create"])
-    );
+    assert_eq!(changes[0]["change"]["actions"], serde_json::json!(["create"]));
 
     ws.apply()
         .assert_success()
@@ -69,16 +64,12 @@ output "echo" {
 
     ws.destroy().assert_success().assert_contains("1 destroyed");
     let state = ws.show_json(None);
-    assert!(
-        state.get("values").is_none(),
-        "state is empty after destroy: {state}"
-    );
+    assert!(state.get("values").is_none(), "state is empty after destroy: {state}");
 }
 
 #[test]
 fn moto_answers_http() {
     let moto = Moto::start();
-    let (status, _body) =
-        http_get(&format!("{}/moto-api/", moto.endpoint())).expect("GET /moto-api/");
+    let (status, _body) = http_get(&format!("{}/moto-api/", moto.endpoint())).expect("GET /moto-api/");
     assert_eq!(status, 200);
 }

@@ -11,11 +11,17 @@ const MAGIC_COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d
 
 #[test]
 fn run_by_hand_it_explains_itself_and_exits_1() {
-    let out = Command::new(provider_binary()).env_remove("TF_PLUGIN_MAGIC_COOKIE").output().expect("runs");
+    let out = Command::new(provider_binary())
+        .env_remove("TF_PLUGIN_MAGIC_COOKIE")
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "stdout is reserved for the handshake");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("is a Terraform plugin") && stderr.contains("not meant to be run directly"), "{stderr}");
+    assert!(
+        stderr.contains("is a Terraform plugin") && stderr.contains("not meant to be run directly"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -40,10 +46,15 @@ fn handshake(extra_env: &[(&str, &str)]) -> Vec<String> {
         .spawn()
         .expect("starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("reads the handshake");
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("reads the handshake");
     let fields: Vec<String> = line.trim_end().split('|').map(str::to_owned).collect();
     if fields.get(2).map(String::as_str) == Some("unix") {
-        let dir = std::path::Path::new(&fields[3]).parent().expect("socket dir").to_owned();
+        let dir = std::path::Path::new(&fields[3])
+            .parent()
+            .expect("socket dir")
+            .to_owned();
         let mode = std::fs::metadata(&dir).expect("socket dir exists").permissions().mode() & 0o777;
         assert_eq!(mode, 0o700, "the socket directory must be private");
     }
@@ -60,7 +71,10 @@ fn handshake_announces_a_private_unix_socket_and_the_certificate() {
     assert!(fields[3].ends_with("/provider.sock"), "{fields:?}");
     assert_eq!(fields[4], "grpc");
     let cert = &fields[5];
-    assert!(!cert.is_empty() && !cert.ends_with('='), "base64 without padding: {cert}");
+    assert!(
+        !cert.is_empty() && !cert.ends_with('='),
+        "base64 without padding: {cert}"
+    );
     // A DER certificate starts with a SEQUENCE tag: base64 "MII".
     assert!(cert.starts_with("MII"), "{cert}");
 }
@@ -88,25 +102,45 @@ fn provider_logs_reach_terraform_at_their_levels_and_shutdown_is_graceful() {
     let debug = ws.terraform_with_env(&["plan"], &[("TF_LOG", "DEBUG")]);
     debug.assert_success();
     let log = debug.combined();
-    let provider_lines: Vec<&str> = log.lines().filter(|l| l.contains("provider.terraform-provider-globaldeploy")).collect();
+    let provider_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("provider.terraform-provider-globaldeploy"))
+        .collect();
     assert!(
-        provider_lines.iter().any(|l| l.contains("[DEBUG]") && l.contains("request") && l.contains("rpc=PlanResourceChange")),
+        provider_lines
+            .iter()
+            .any(|l| l.contains("[DEBUG]") && l.contains("request") && l.contains("rpc=PlanResourceChange")),
         "no DEBUG request line from the provider in:\n{}",
         provider_lines.join("\n")
     );
-    assert!(provider_lines.iter().any(|l| l.contains("[INFO]") && l.contains("plugin serving")), "{}", provider_lines.join("\n"));
-    assert!(!log.contains("plugin failed to exit gracefully"), "the provider must exit on Shutdown");
+    assert!(
+        provider_lines
+            .iter()
+            .any(|l| l.contains("[INFO]") && l.contains("plugin serving")),
+        "{}",
+        provider_lines.join("\n")
+    );
+    assert!(
+        !log.contains("plugin failed to exit gracefully"),
+        "the provider must exit on Shutdown"
+    );
 
     let info = ws.terraform_with_env(&["plan"], &[("TF_LOG", "INFO")]);
     info.assert_success();
     let info_log = info.combined();
     assert!(info_log.contains("plugin serving"), "INFO lines are shown at INFO");
-    assert!(!info_log.contains("rpc=PlanResourceChange"), "DEBUG lines are hidden at INFO");
+    assert!(
+        !info_log.contains("rpc=PlanResourceChange"),
+        "DEBUG lines are hidden at INFO"
+    );
 }
 
 #[test]
 fn terraform_drives_the_provider_over_the_tcp_fallback_too() {
     let ws = wave_workspace();
-    let out = ws.terraform_with_env(&["apply", "-auto-approve"], &[("GLOBALDEPLOY_PLUGIN_NETWORK", "tcp"), ("TF_LOG", "INFO")]);
+    let out = ws.terraform_with_env(
+        &["apply", "-auto-approve"],
+        &[("GLOBALDEPLOY_PLUGIN_NETWORK", "tcp"), ("TF_LOG", "INFO")],
+    );
     out.assert_success().assert_contains("|tcp|127.0.0.1:");
 }

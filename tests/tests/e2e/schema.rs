@@ -6,7 +6,10 @@ use globaldeploy_e2e::{Workspace, PROVIDER_SOURCE, REQUIRED_PROVIDERS};
 #[test]
 fn provider_schema_snapshot() {
     let ws = Workspace::new();
-    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n"));
+    ws.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n"),
+    );
     ws.init().assert_success();
     let schemas = ws.providers_schema_json();
     let ours = &schemas["provider_schemas"][PROVIDER_SOURCE];

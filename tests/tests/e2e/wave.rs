@@ -6,14 +6,20 @@ use serde_json::Value as Json;
 
 fn workspace(resources: &str) -> Workspace {
     let ws = Workspace::new();
-    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n\n{resources}"));
+    ws.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n\n{resources}"),
+    );
     ws
 }
 
 /// The `values` of resource `address` in `terraform show -json` state.
 fn state_values(ws: &Workspace, address: &str) -> Json {
     let state = ws.show_json(None);
-    let resources = state["values"]["root_module"]["resources"].as_array().cloned().unwrap_or_default();
+    let resources = state["values"]["root_module"]["resources"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     resources
         .into_iter()
         .find(|r| r["address"] == address)
@@ -38,9 +44,15 @@ resource "globaldeploy_wave" "canary" {
 fn lifecycle_create_noop_update_replace_destroy() {
     let ws = workspace(CANARY_V1);
     ws.init().assert_success();
-    ws.validate().assert_success().assert_contains("The configuration is valid");
-    ws.plan().assert_success().assert_contains("1 to add, 0 to change, 0 to destroy");
-    ws.apply().assert_success().assert_contains("Apply complete! Resources: 1 added");
+    ws.validate()
+        .assert_success()
+        .assert_contains("The configuration is valid");
+    ws.plan()
+        .assert_success()
+        .assert_contains("1 to add, 0 to change, 0 to destroy");
+    ws.apply()
+        .assert_success()
+        .assert_contains("Apply complete! Resources: 1 added");
 
     let values = state_values(&ws, "globaldeploy_wave.canary");
     assert_eq!(values["id"], "canary");
@@ -54,18 +66,29 @@ fn lifecycle_create_noop_update_replace_destroy() {
     assert_eq!(gate["failure_threshold"], 3);
     assert_eq!(gate["http"]["expect_status"], serde_json::json!([200]));
     assert_eq!(gate["http"]["timeout"], "2s");
-    assert_eq!(ws.plan_detailed_exitcode(), 0, "a plan right after apply must show no changes");
+    assert_eq!(
+        ws.plan_detailed_exitcode(),
+        0,
+        "a plan right after apply must show no changes"
+    );
 
     // In-place update: regions, parallelism and a gate setting.
     ws.write(
         "main.tf",
         &ws.read("main.tf")
-            .replace(r#"regions = ["us-west-2"]"#, "regions      = [\"us-west-2\", \"us-east-1\"]\n  max_parallel = 2\n  bake_time    = \"10m\"")
+            .replace(
+                r#"regions = ["us-west-2"]"#,
+                "regions      = [\"us-west-2\", \"us-east-1\"]\n  max_parallel = 2\n  bake_time    = \"10m\"",
+            )
             .replace("gate {\n", "gate {\n    min_samples = 10\n"),
     );
     let plan = ws.plan();
-    plan.assert_success().assert_contains("will be updated in-place").assert_contains("0 to add, 1 to change, 0 to destroy");
-    ws.apply().assert_success().assert_contains("0 added, 1 changed, 0 destroyed");
+    plan.assert_success()
+        .assert_contains("will be updated in-place")
+        .assert_contains("0 to add, 1 to change, 0 to destroy");
+    ws.apply()
+        .assert_success()
+        .assert_contains("0 added, 1 changed, 0 destroyed");
     let values = state_values(&ws, "globaldeploy_wave.canary");
     assert_eq!(values["regions"], serde_json::json!(["us-west-2", "us-east-1"]));
     assert_eq!(values["max_parallel"], 2);
@@ -74,15 +97,27 @@ fn lifecycle_create_noop_update_replace_destroy() {
     assert_eq!(ws.plan_detailed_exitcode(), 0);
 
     // A new name replaces the wave.
-    ws.write("main.tf", &ws.read("main.tf").replace(r#"name    = "canary""#, r#"name    = "canary-2""#));
-    ws.plan().assert_success().assert_contains("must be replaced").assert_contains("1 to add, 0 to change, 1 to destroy");
-    ws.apply().assert_success().assert_contains("1 added, 0 changed, 1 destroyed");
+    ws.write(
+        "main.tf",
+        &ws.read("main.tf")
+            .replace(r#"name    = "canary""#, r#"name    = "canary-2""#),
+    );
+    ws.plan()
+        .assert_success()
+        .assert_contains("must be replaced")
+        .assert_contains("1 to add, 0 to change, 1 to destroy");
+    ws.apply()
+        .assert_success()
+        .assert_contains("1 added, 0 changed, 1 destroyed");
     assert_eq!(state_values(&ws, "globaldeploy_wave.canary")["id"], "canary-2");
     assert_eq!(ws.plan_detailed_exitcode(), 0);
 
     ws.destroy().assert_success().assert_contains("Resources: 1 destroyed");
     let state = ws.show_json(None);
-    assert!(state["values"].is_null() || state["values"]["root_module"]["resources"].is_null(), "{state:#}");
+    assert!(
+        state["values"].is_null() || state["values"]["root_module"]["resources"].is_null(),
+        "{state:#}"
+    );
 }
 
 #[test]
@@ -128,14 +163,20 @@ fn assert_invalid(resource: &str, summary: &str, detail: &str, line_text: &str) 
     out.assert_failure().assert_contains(&format!("Error: {summary}"));
     // Terraform wraps long messages: compare with whitespace collapsed.
     let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(collapse(&out.combined()).contains(&collapse(detail)), "expected {detail:?} in:\n{}", out.combined());
+    assert!(
+        collapse(&out.combined()).contains(&collapse(detail)),
+        "expected {detail:?} in:\n{}",
+        out.combined()
+    );
     let main_tf = ws.read("main.tf");
     let line = main_tf
         .lines()
         .position(|l| l.contains(line_text))
         .unwrap_or_else(|| panic!("{line_text:?} not in main.tf"))
         + 1;
-    out.assert_contains(&format!("on main.tf line {line}, in resource \"globaldeploy_wave\" \"bad\""));
+    out.assert_contains(&format!(
+        "on main.tf line {line}, in resource \"globaldeploy_wave\" \"bad\""
+    ));
 }
 
 #[test]

@@ -31,12 +31,8 @@ impl Decoder {
             (Type::Bool, Json::String(text)) if text == "true" => Value::Bool(true),
             (Type::Bool, Json::String(text)) if text == "false" => Value::Bool(false),
             (Type::Dynamic, Json::Object(wrapper)) => self.dynamic(wrapper, ty)?,
-            (Type::List(element), Json::Array(elements)) => {
-                Value::List(self.elements(elements, |_| element)?)
-            }
-            (Type::Set(element), Json::Array(elements)) => {
-                Value::Set(self.elements(elements, |_| element)?)
-            }
+            (Type::List(element), Json::Array(elements)) => Value::List(self.elements(elements, |_| element)?),
+            (Type::Set(element), Json::Array(elements)) => Value::Set(self.elements(elements, |_| element)?),
             (Type::Tuple(types), Json::Array(elements)) if types.len() == elements.len() => {
                 Value::Tuple(self.elements(elements, |index| &types[index])?)
             }
@@ -71,9 +67,7 @@ impl Decoder {
 
     /// `{"value": ..., "type": ...}`.
     fn dynamic(&mut self, wrapper: &Map<String, Json>, ty: &Type) -> Result<Value, Error> {
-        let (Some(value), Some(type_json), 2) =
-            (wrapper.get("value"), wrapper.get("type"), wrapper.len())
-        else {
+        let (Some(value), Some(type_json), 2) = (wrapper.get("value"), wrapper.get("type"), wrapper.len()) else {
             let expected = format!("{ty} as {{\"value\": ..., \"type\": ...}}");
             return Err(self.mismatch(expected, "an object of other shape"));
         };
@@ -88,11 +82,7 @@ impl Decoder {
     }
 
     /// Array elements; `element(i)` is the type of element `i`.
-    fn elements<'t>(
-        &mut self,
-        elements: &[Json],
-        element: impl Fn(usize) -> &'t Type,
-    ) -> Result<Vec<Value>, Error> {
+    fn elements<'t>(&mut self, elements: &[Json], element: impl Fn(usize) -> &'t Type) -> Result<Vec<Value>, Error> {
         elements
             .iter()
             .enumerate()

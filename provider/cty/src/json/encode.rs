@@ -21,18 +21,12 @@ impl Encoder {
     fn value(&mut self, value: &Value, ty: &Type) -> Result<Json, Error> {
         Ok(match (ty, value) {
             (_, Value::Null) => Json::Null,
-            (_, Value::Unknown) => {
-                return Err(Error::UnknownInJson {
-                    at: self.trail.here(),
-                })
-            }
+            (_, Value::Unknown) => return Err(Error::UnknownInJson { at: self.trail.here() }),
             (Type::String, Value::String(text)) => Json::String(text.clone()),
             (Type::Number, Value::Number(number)) => {
                 let json = match number.wire() {
                     Some(WireNumber::Int(int)) => Some(Json::from(int)),
-                    Some(WireNumber::Float(float)) => {
-                        serde_json::Number::from_f64(float).map(Json::Number)
-                    }
+                    Some(WireNumber::Float(float)) => serde_json::Number::from_f64(float).map(Json::Number),
                     Some(WireNumber::Text(text)) => Some(Json::String(text.to_owned())),
                     None => None,
                 };
@@ -56,10 +50,9 @@ impl Encoder {
                 Type::List(element) | Type::Set(element),
                 Value::List(elements) | Value::Set(elements) | Value::Tuple(elements),
             ) => Json::Array(self.elements(elements, |_| element)?),
-            (
-                Type::Tuple(types),
-                Value::List(elements) | Value::Set(elements) | Value::Tuple(elements),
-            ) if types.len() == elements.len() => {
+            (Type::Tuple(types), Value::List(elements) | Value::Set(elements) | Value::Tuple(elements))
+                if types.len() == elements.len() =>
+            {
                 Json::Array(self.elements(elements, |index| &types[index])?)
             }
             (Type::Map(element), Value::Map(elements) | Value::Object(elements)) => {
@@ -98,11 +91,7 @@ impl Encoder {
     }
 
     /// Array elements; `element(i)` is the type of element `i`.
-    fn elements<'t>(
-        &mut self,
-        elements: &[Value],
-        element: impl Fn(usize) -> &'t Type,
-    ) -> Result<Vec<Json>, Error> {
+    fn elements<'t>(&mut self, elements: &[Value], element: impl Fn(usize) -> &'t Type) -> Result<Vec<Json>, Error> {
         elements
             .iter()
             .enumerate()

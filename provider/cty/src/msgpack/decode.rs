@@ -89,13 +89,11 @@ impl<'a> Decoder<'a> {
         let header_marker = self.next_marker()?;
         let header_len = match header_marker {
             Marker::Bin8 | Marker::Bin16 | Marker::Bin32 => self.length(header_marker)?,
-            _ => self
-                .string_len(header_marker)?
-                .ok_or_else(|| Error::TypeMismatch {
-                    at: self.trail.here(),
-                    expected: "a type (JSON as bin or str) heading a dynamic value".to_owned(),
-                    found: describe(header_marker).to_owned(),
-                })?,
+            _ => self.string_len(header_marker)?.ok_or_else(|| Error::TypeMismatch {
+                at: self.trail.here(),
+                expected: "a type (JSON as bin or str) heading a dynamic value".to_owned(),
+                found: describe(header_marker).to_owned(),
+            })?,
         };
         let header = self.take(header_len)?;
         let inner = Type::from_json_bytes(header).map_err(|error| Error::InvalidType {
@@ -156,11 +154,9 @@ impl<'a> Decoder<'a> {
         for _ in 0..len {
             let key_marker = self.next_marker()?;
             let key = self.string(key_marker, &Type::String)?;
-            let mark = self.trail.enter(if is_object {
-                Step::Attr(&key)
-            } else {
-                Step::Key(&key)
-            })?;
+            let mark = self
+                .trail
+                .enter(if is_object { Step::Attr(&key) } else { Step::Key(&key) })?;
             let value_type = element(&key, &self.trail)?;
             let value = self.value(value_type)?;
             self.trail.leave(mark);
@@ -172,9 +168,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn string(&mut self, marker: Marker, ty: &Type) -> Result<String, Error> {
-        let len = self
-            .string_len(marker)?
-            .ok_or_else(|| self.mismatch(ty, marker))?;
+        let len = self.string_len(marker)?.ok_or_else(|| self.mismatch(ty, marker))?;
         let bytes = self.take(len)?;
         match std::str::from_utf8(bytes) {
             Ok(text) => Ok(text.to_owned()),
@@ -192,8 +186,7 @@ impl<'a> Decoder<'a> {
             Marker::U32 => int(i64::from(u32::from_be_bytes(self.array()?))),
             Marker::U64 => {
                 let value = u64::from_be_bytes(self.array()?);
-                Ok(i64::try_from(value)
-                    .map_or_else(|_| Number::Big(value.to_string()), Number::Int))
+                Ok(i64::try_from(value).map_or_else(|_| Number::Big(value.to_string()), Number::Int))
             }
             Marker::I8 => int(i64::from(i8::from_be_bytes(self.array()?))),
             Marker::I16 => int(i64::from(i16::from_be_bytes(self.array()?))),
@@ -274,9 +267,7 @@ impl<'a> Decoder<'a> {
             }
             _ => u32::from_be_bytes(self.array()?),
         };
-        usize::try_from(len).map_err(|_| Error::TooLarge {
-            at: self.trail.here(),
-        })
+        usize::try_from(len).map_err(|_| Error::TooLarge { at: self.trail.here() })
     }
 
     fn peek(&self) -> Result<Marker, Error> {
@@ -307,9 +298,7 @@ impl<'a> Decoder<'a> {
     }
 
     fn truncated(&self) -> Error {
-        Error::Truncated {
-            at: self.trail.here(),
-        }
+        Error::Truncated { at: self.trail.here() }
     }
 
     fn malformed(&self, reason: String) -> Error {

@@ -28,9 +28,7 @@ struct Encoder {
 impl Encoder {
     fn value(&mut self, value: &Value, ty: &Type) -> Result<(), Error> {
         match (ty, value) {
-            (_, Value::Null) => written(
-                write::write_nil(&mut self.out).map_err(ValueWriteError::InvalidMarkerWrite),
-            ),
+            (_, Value::Null) => written(write::write_nil(&mut self.out).map_err(ValueWriteError::InvalidMarkerWrite)),
             (_, Value::Unknown) => self.out.as_mut_vec().extend_from_slice(&UNKNOWN),
             (Type::String, Value::String(text)) => self.string(text)?,
             (Type::Number, Value::Number(number)) => match number.wire() {
@@ -47,10 +45,7 @@ impl Encoder {
                 }
             },
             (Type::Bool, Value::Bool(flag)) => {
-                written(
-                    write::write_bool(&mut self.out, *flag)
-                        .map_err(ValueWriteError::InvalidMarkerWrite),
-                );
+                written(write::write_bool(&mut self.out, *flag).map_err(ValueWriteError::InvalidMarkerWrite));
             }
             (Type::Dynamic, _) => self.dynamic(value)?,
             (
@@ -64,10 +59,9 @@ impl Encoder {
                     self.trail.leave(mark);
                 }
             }
-            (
-                Type::Tuple(types),
-                Value::List(elements) | Value::Set(elements) | Value::Tuple(elements),
-            ) if types.len() == elements.len() => {
+            (Type::Tuple(types), Value::List(elements) | Value::Set(elements) | Value::Tuple(elements))
+                if types.len() == elements.len() =>
+            {
                 self.array_len(elements.len())?;
                 for (index, (item, element)) in elements.iter().zip(types).enumerate() {
                     let mark = self.trail.enter(Step::Index(index))?;
@@ -144,9 +138,7 @@ impl Encoder {
     }
 
     fn length(&self, len: usize) -> Result<u32, Error> {
-        u32::try_from(len).map_err(|_| Error::TooLarge {
-            at: self.trail.here(),
-        })
+        u32::try_from(len).map_err(|_| Error::TooLarge { at: self.trail.here() })
     }
 }
 
@@ -154,8 +146,6 @@ impl Encoder {
 fn written<T>(result: Result<T, ValueWriteError<Infallible>>) {
     match result {
         Ok(_) => {}
-        Err(
-            ValueWriteError::InvalidMarkerWrite(never) | ValueWriteError::InvalidDataWrite(never),
-        ) => match never {},
+        Err(ValueWriteError::InvalidMarkerWrite(never) | ValueWriteError::InvalidDataWrite(never)) => match never {},
     }
 }

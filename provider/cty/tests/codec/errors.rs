@@ -4,10 +4,7 @@ use globaldeploy_cty::{json, msgpack, Error, Number, Type, Value};
 use serde_json::json;
 
 fn gate_type() -> Type {
-    Type::object([(
-        "gate",
-        Type::list(Type::object([("interval", Type::Number)])),
-    )])
+    Type::object([("gate", Type::list(Type::object([("interval", Type::Number)])))])
 }
 
 #[test]
@@ -31,11 +28,7 @@ fn msgpack_mismatch_names_the_path() {
     bytes.truncate(last);
     bytes.push(0xc3);
     match msgpack::decode(&bytes, &gate_type()) {
-        Err(Error::TypeMismatch {
-            at,
-            expected,
-            found,
-        }) => {
+        Err(Error::TypeMismatch { at, expected, found }) => {
             assert_eq!(
                 (at.as_str(), expected.as_str(), found.as_str()),
                 (".gate[0].interval", "number", "bool")
@@ -77,10 +70,7 @@ fn msgpack_rejects_malformed_input() {
         Err(Error::Malformed { .. })
     ));
     assert!(matches!(
-        msgpack::decode(
-            &[0x91, 0x01],
-            &Type::Tuple(vec![Type::Number, Type::Number])
-        ),
+        msgpack::decode(&[0x91, 0x01], &Type::Tuple(vec![Type::Number, Type::Number])),
         Err(Error::TypeMismatch { .. })
     ));
     assert!(matches!(
@@ -189,14 +179,8 @@ fn json_decoding_is_lenient_like_go_cty() {
         json::decode(&json!({"n": "many"}), &ty),
         Err(Error::InvalidNumber { ref at, .. }) if at == ".n"
     ));
-    assert!(matches!(
-        json::decode_bytes(b"{", &ty),
-        Err(Error::InvalidJson(_))
-    ));
-    let dynamic = json::decode_bytes(
-        br#"{"value": ["a"], "type": ["list", "string"]}"#,
-        &Type::Dynamic,
-    );
+    assert!(matches!(json::decode_bytes(b"{", &ty), Err(Error::InvalidJson(_))));
+    let dynamic = json::decode_bytes(br#"{"value": ["a"], "type": ["list", "string"]}"#, &Type::Dynamic);
     assert_eq!(dynamic.expect("decodes"), Value::list(vec!["a".into()]));
 }
 

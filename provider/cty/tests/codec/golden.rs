@@ -38,20 +38,12 @@ fn integers_use_the_smallest_form() {
     golden(Value::int(-33), &Type::Number, &[0xd0, 0xdf]);
     golden(Value::int(300), &Type::Number, &[0xcd, 0x01, 0x2c]);
     golden(Value::int(-300), &Type::Number, &[0xd1, 0xfe, 0xd4]);
-    golden(
-        Value::int(i64::MIN),
-        &Type::Number,
-        &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0],
-    );
+    golden(Value::int(i64::MIN), &Type::Number, &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0]);
 }
 
 #[test]
 fn floats_are_float64_unless_integral() {
-    golden(
-        Value::float(1.5),
-        &Type::Number,
-        &[0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0],
-    );
+    golden(Value::float(1.5), &Type::Number, &[0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]);
     golden(Value::float(2.0), &Type::Number, &[0x02]);
     // 1e19 is integral but beyond i64: float64 0x43e158e460913d00.
     golden(
@@ -73,11 +65,7 @@ fn big_numbers() {
     let text = "0.10000000000000000001";
     let mut bytes = vec![0xa0 | 22];
     bytes.extend(text.as_bytes());
-    golden(
-        Value::Number(Number::Big(text.into())),
-        &Type::Number,
-        &bytes,
-    );
+    golden(Value::Number(Number::Big(text.into())), &Type::Number, &bytes);
 }
 
 #[test]
@@ -120,9 +108,7 @@ fn dynamic_wraps_type_and_value() {
         ],
     );
     // The type header may also arrive as a str.
-    let as_str = [
-        0x92, 0xa8, b'"', b'n', b'u', b'm', b'b', b'e', b'r', b'"', 0x05,
-    ];
+    let as_str = [0x92, 0xa8, b'"', b'n', b'u', b'm', b'b', b'e', b'r', b'"', 0x05];
     assert_eq!(
         msgpack::decode(&as_str, &Type::Dynamic).expect("decodes"),
         Value::int(5)
@@ -136,10 +122,7 @@ fn every_extension_decodes_as_unknown() {
     let ext16 = [0xc8, 0x00, 0x01, 0x7f, 0xaa];
     for bytes in [&refined[..], &fixext4, &ext16] {
         for ty in [Type::String, Type::list(Type::Number), Type::Dynamic] {
-            assert_eq!(
-                msgpack::decode(bytes, &ty).expect("decodes"),
-                Value::Unknown
-            );
+            assert_eq!(msgpack::decode(bytes, &ty).expect("decodes"), Value::Unknown);
         }
     }
 }
@@ -174,10 +157,7 @@ fn every_number_width_decodes() {
         );
     }
     // u64::MAX keeps its exact decimal text.
-    let max = msgpack::decode(
-        &[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-        &Type::Number,
-    );
+    let max = msgpack::decode(&[0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], &Type::Number);
     assert!(
         matches!(max, Ok(Value::Number(Number::Big(ref text))) if text == "18446744073709551615"),
         "{max:?}"
@@ -193,8 +173,5 @@ fn every_number_width_decodes() {
 fn decoding_fills_missing_attributes_with_null() {
     let ty = Type::object([("a", Type::String), ("b", Type::Number)]);
     let decoded = msgpack::decode(&[0x81, 0xa1, b'a', 0xa1, b'x'], &ty).expect("decodes");
-    assert_eq!(
-        decoded,
-        Value::object([("a", Value::from("x")), ("b", Value::Null)])
-    );
+    assert_eq!(decoded, Value::object([("a", Value::from("x")), ("b", Value::Null)]));
 }

@@ -7,10 +7,7 @@ use serde_json::json;
 fn primitives_and_collections_encode_as_terraform_expects() {
     assert_eq!(Type::String.to_json_bytes(), br#""string""#);
     assert_eq!(Type::Dynamic.to_json(), json!("dynamic"));
-    assert_eq!(
-        Type::list(Type::String).to_json_bytes(),
-        br#"["list","string"]"#
-    );
+    assert_eq!(Type::list(Type::String).to_json_bytes(), br#"["list","string"]"#);
     assert_eq!(
         Type::object([("b", Type::Number), ("a", Type::set(Type::Bool))]).to_json_bytes(),
         br#"["object",{"a":["set","bool"],"b":"number"}]"#
@@ -31,17 +28,11 @@ fn nested_types_round_trip() {
                 ("labels", Type::map(Type::String)),
             ])),
         ),
-        (
-            "pair",
-            Type::Tuple(vec![Type::Dynamic, Type::set(Type::Bool)]),
-        ),
+        ("pair", Type::Tuple(vec![Type::Dynamic, Type::set(Type::Bool)])),
         ("empty", Type::object::<String, _>([])),
         ("unit", Type::Tuple(vec![])),
     ]);
-    assert_eq!(
-        Type::from_json_bytes(&ty.to_json_bytes()).expect("parses"),
-        ty
-    );
+    assert_eq!(Type::from_json_bytes(&ty.to_json_bytes()).expect("parses"), ty);
     assert_eq!(Type::from_json(&ty.to_json()).expect("parses"), ty);
 }
 
@@ -88,10 +79,7 @@ fn absurd_nesting_is_an_error_not_a_crash() {
     for _ in 0..1000 {
         json = json!(["list", json]);
     }
-    assert!(matches!(
-        Type::from_json(&json),
-        Err(Error::InvalidType { .. })
-    ));
+    assert!(matches!(Type::from_json(&json), Err(Error::InvalidType { .. })));
 }
 
 #[test]
@@ -100,8 +88,5 @@ fn display_uses_terraform_notation() {
         ("a", Type::list(Type::String)),
         ("b", Type::Tuple(vec![Type::Number, Type::Bool])),
     ]);
-    assert_eq!(
-        ty.to_string(),
-        "object({a = list(string), b = tuple([number, bool])})"
-    );
+    assert_eq!(ty.to_string(), "object({a = list(string), b = tuple([number, bool])})");
 }

@@ -32,12 +32,20 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error not tied to an attribute.
     pub fn error(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { severity: Severity::Error, summary: summary.into(), detail: detail.into(), path: None }
+        Self {
+            severity: Severity::Error,
+            summary: summary.into(),
+            detail: detail.into(),
+            path: None,
+        }
     }
 
     /// A warning not tied to an attribute.
     pub fn warning(summary: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(summary, detail) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(summary, detail)
+        }
     }
 
     /// This diagnostic pointing at `path`.

@@ -19,7 +19,9 @@ pub enum DurationError {
     #[error("durations cannot be negative")]
     Negative,
     /// A number without a unit, or text that is not a number.
-    #[error("{0:?} is not a duration: expected a sequence of numbers with units (ns, us, ms, s, m, h), e.g. \"1h30m\"")]
+    #[error(
+        "{0:?} is not a duration: expected a sequence of numbers with units (ns, us, ms, s, m, h), e.g. \"1h30m\""
+    )]
     Malformed(String),
     /// A unit Go does not know.
     #[error("unknown unit {unit:?} in duration {input:?}; valid units are ns, us (or µs), ms, s, m, h")]
@@ -51,14 +53,18 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     let mut total_nanos: f64 = 0.0;
     let mut rest = text;
     while !rest.is_empty() {
-        let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let number = &rest[..number_len];
         if number.is_empty() || number == "." || number.matches('.').count() > 1 {
             return Err(malformed());
         }
         let value: f64 = number.parse().map_err(|_| malformed())?;
         rest = &rest[number_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let scale = match unit {
@@ -70,7 +76,10 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             "h" => 3600e9,
             "" => return Err(malformed()),
             other => {
-                return Err(DurationError::UnknownUnit { unit: other.to_owned(), input: input.to_owned() })
+                return Err(DurationError::UnknownUnit {
+                    unit: other.to_owned(),
+                    input: input.to_owned(),
+                })
             }
         };
         total_nanos += value * scale;
@@ -106,7 +115,10 @@ mod tests {
         assert!(matches!(parse_duration("5"), Err(DurationError::Malformed(_))));
         assert!(matches!(parse_duration("s"), Err(DurationError::Malformed(_))));
         assert!(matches!(parse_duration("1..2s"), Err(DurationError::Malformed(_))));
-        assert!(matches!(parse_duration("5 minutes"), Err(DurationError::UnknownUnit { .. })));
+        assert!(matches!(
+            parse_duration("5 minutes"),
+            Err(DurationError::UnknownUnit { .. })
+        ));
         assert!(matches!(parse_duration("3d"), Err(DurationError::UnknownUnit { .. })));
         assert!(matches!(parse_duration("9999999999h"), Err(DurationError::Overflow(_))));
     }

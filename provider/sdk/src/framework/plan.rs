@@ -23,19 +23,37 @@ pub struct Plan {
 /// destroy.
 pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> Plan {
     if proposed.is_null() {
-        return Plan { planned: Value::Null, requires_replace: Vec::new() };
+        return Plan {
+            planned: Value::Null,
+            requires_replace: Vec::new(),
+        };
     }
     let mut planned = proposed.clone();
-    fill(block, config, Some(prior).filter(|p| !p.is_null()), &mut planned, Pass::Defaults);
+    fill(
+        block,
+        config,
+        Some(prior).filter(|p| !p.is_null()),
+        &mut planned,
+        Pass::Defaults,
+    );
     let creating = prior.is_null();
     if creating || planned != *prior {
-        fill(block, config, Some(prior).filter(|p| !p.is_null()), &mut planned, Pass::Computed);
+        fill(
+            block,
+            config,
+            Some(prior).filter(|p| !p.is_null()),
+            &mut planned,
+            Pass::Computed,
+        );
     }
     let mut requires_replace = Vec::new();
     if !creating {
         replacements(block, prior, &planned, &AttributePath::root(), &mut requires_replace);
     }
-    Plan { planned, requires_replace }
+    Plan {
+        planned,
+        requires_replace,
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -76,10 +94,18 @@ fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Valu
         let name = nested.name.as_str();
         let config_value = config.get(name).cloned().unwrap_or(Value::Null);
         let prior_value = prior.and_then(|p| p.get(name)).cloned().unwrap_or(Value::Null);
-        let Some(planned_value) = planned.get_mut(name) else { continue };
+        let Some(planned_value) = planned.get_mut(name) else {
+            continue;
+        };
         match nested.nesting {
             Nesting::Single => {
-                fill(&nested.block, &config_value, Some(&prior_value).filter(|p| !p.is_null()), planned_value, pass);
+                fill(
+                    &nested.block,
+                    &config_value,
+                    Some(&prior_value).filter(|p| !p.is_null()),
+                    planned_value,
+                    pass,
+                );
             }
             Nesting::List | Nesting::Set => {
                 let configs = config_value.as_list().unwrap_or_default();
@@ -88,7 +114,11 @@ fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Valu
                     for (index, item) in items.iter_mut().enumerate() {
                         let item_config = configs.get(index).unwrap_or(&Value::Null);
                         // Set elements have no stable position: never reuse a prior element.
-                        let item_prior = if nested.nesting == Nesting::List { priors.get(index) } else { None };
+                        let item_prior = if nested.nesting == Nesting::List {
+                            priors.get(index)
+                        } else {
+                            None
+                        };
                         fill(&nested.block, item_config, item_prior, item, pass);
                     }
                 }
@@ -117,7 +147,11 @@ fn replacements(block: &Block, prior: &Value, planned: &Value, path: &AttributeP
                 replacements(&nested.block, before, after, &nested_path, out);
             }
             (Nesting::List, Some(before), Some(after)) => {
-                let pairs = before.as_list().unwrap_or_default().iter().zip(after.as_list().unwrap_or_default());
+                let pairs = before
+                    .as_list()
+                    .unwrap_or_default()
+                    .iter()
+                    .zip(after.as_list().unwrap_or_default());
                 for (index, (b, a)) in pairs.enumerate() {
                     replacements(&nested.block, b, a, &nested_path.index(index), out);
                 }
@@ -140,18 +174,30 @@ mod tests {
             .attribute(Attribute::required("name", Type::String).force_new())
             .attribute(Attribute::with_default("size", Type::Number, Value::int(1)))
             .attribute(Attribute::computed("etag", Type::String))
-            .block(NestedBlock::list("item", Block::new("").attribute(Attribute::with_default("n", Type::Number, Value::int(7)))))
+            .block(NestedBlock::list(
+                "item",
+                Block::new("").attribute(Attribute::with_default("n", Type::Number, Value::int(7))),
+            ))
     }
 
     fn object(name: &str, size: Value, id: Value, etag: Value) -> Value {
-        Value::object([("id", id), ("name", Value::string(name)), ("size", size), ("etag", etag), ("item", Value::list(vec![]))])
+        Value::object([
+            ("id", id),
+            ("name", Value::string(name)),
+            ("size", size),
+            ("etag", etag),
+            ("item", Value::list(vec![])),
+        ])
     }
 
     #[test]
     fn create_fills_defaults_and_unknowns() {
         let config = object("a", Value::Null, Value::Null, Value::Null);
         let result = plan(&schema(), &Value::Null, &config, &config);
-        assert_eq!(result.planned, object("a", Value::int(1), Value::Unknown, Value::Unknown));
+        assert_eq!(
+            result.planned,
+            object("a", Value::int(1), Value::Unknown, Value::Unknown)
+        );
         assert!(result.requires_replace.is_empty());
     }
 
@@ -169,7 +215,10 @@ mod tests {
         let config = object("a", Value::int(2), Value::Null, Value::Null);
         let proposed = object("a", Value::int(2), Value::string("id-1"), Value::string("e1"));
         let result = plan(&schema(), &prior, &proposed, &config);
-        assert_eq!(result.planned, object("a", Value::int(2), Value::string("id-1"), Value::Unknown));
+        assert_eq!(
+            result.planned,
+            object("a", Value::int(2), Value::string("id-1"), Value::Unknown)
+        );
         assert!(result.requires_replace.is_empty());
     }
 
@@ -188,6 +237,9 @@ mod tests {
         let mut config = object("a", Value::Null, Value::Null, Value::Null);
         config.set("item", Value::list(vec![item(Value::Null), item(Value::int(3))]));
         let planned = plan(&schema(), &Value::Null, &config, &config).planned;
-        assert_eq!(planned.get("item"), Some(&Value::list(vec![item(Value::int(7)), item(Value::int(3))])));
+        assert_eq!(
+            planned.get("item"),
+            Some(&Value::list(vec![item(Value::int(7)), item(Value::int(3))]))
+        );
     }
 }

@@ -53,7 +53,8 @@ pub trait Provider: Send + Sync + 'static {
 
     /// Builds the client from the provider block. Must not call remote APIs: credentials are
     /// resolved lazily, on the first operation that needs them.
-    async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) -> Option<Self::Client>;
+    async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics)
+        -> Option<Self::Client>;
 
     /// Every managed resource type.
     fn resources(&self) -> Vec<Box<dyn Resource<Self::Client>>>;

@@ -51,7 +51,10 @@ pub struct Block {
 impl Block {
     /// An empty block described by `description` (markdown).
     pub fn new(description: impl Into<String>) -> Self {
-        Self { description: description.into(), ..Self::default() }
+        Self {
+            description: description.into(),
+            ..Self::default()
+        }
     }
 
     /// Adds an attribute.
@@ -173,7 +176,10 @@ impl Attribute {
 
     /// An optional attribute whose value, when not configured, is `default`.
     pub fn with_default(name: &str, ty: Type, default: impl Into<Value>) -> Self {
-        Self { default: Some(default.into()), ..Self::new(name, ty, Presence::OptionalComputed) }
+        Self {
+            default: Some(default.into()),
+            ..Self::new(name, ty, Presence::OptionalComputed)
+        }
     }
 
     /// Sets the markdown description.
@@ -259,7 +265,14 @@ pub struct NestedBlock {
 
 impl NestedBlock {
     fn new(name: &str, nesting: Nesting, block: Block) -> Self {
-        Self { name: name.to_owned(), nesting, min_items: 0, max_items: 0, force_new: false, block }
+        Self {
+            name: name.to_owned(),
+            nesting,
+            min_items: 0,
+            max_items: 0,
+            force_new: false,
+            block,
+        }
     }
 
     /// A block written at most once.

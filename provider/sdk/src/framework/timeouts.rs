@@ -54,9 +54,21 @@ mod tests {
 
     #[test]
     fn reads_configured_or_default() {
-        let resource = Value::object([("timeouts", Value::object([("create", Value::string("1h30m")), ("delete", Value::Null)]))]);
-        assert_eq!(timeout(&resource, "create", Duration::from_secs(60)), Duration::from_secs(5400));
-        assert_eq!(timeout(&resource, "delete", Duration::from_secs(60)), Duration::from_secs(60));
-        assert_eq!(timeout(&Value::Null, "create", Duration::from_secs(60)), Duration::from_secs(60));
+        let resource = Value::object([(
+            "timeouts",
+            Value::object([("create", Value::string("1h30m")), ("delete", Value::Null)]),
+        )]);
+        assert_eq!(
+            timeout(&resource, "create", Duration::from_secs(60)),
+            Duration::from_secs(5400)
+        );
+        assert_eq!(
+            timeout(&resource, "delete", Duration::from_secs(60)),
+            Duration::from_secs(60)
+        );
+        assert_eq!(
+            timeout(&Value::Null, "create", Duration::from_secs(60)),
+            Duration::from_secs(60)
+        );
     }
 }

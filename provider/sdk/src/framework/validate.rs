@@ -15,7 +15,9 @@ pub fn validate_block(block: &Block, object: &Value, path: &AttributePath, diags
         return;
     }
     for attribute in &block.attributes {
-        let Some(value) = object.get(&attribute.name) else { continue };
+        let Some(value) = object.get(&attribute.name) else {
+            continue;
+        };
         if value.is_null() || !value.is_known() {
             continue;
         }
@@ -25,7 +27,9 @@ pub fn validate_block(block: &Block, object: &Value, path: &AttributePath, diags
         }
     }
     for nested in &block.blocks {
-        let Some(value) = object.get(&nested.name) else { continue };
+        let Some(value) = object.get(&nested.name) else {
+            continue;
+        };
         let nested_path = path.join(&nested.name);
         match nested.nesting {
             Nesting::Single => validate_block(&nested.block, value, &nested_path, diags),

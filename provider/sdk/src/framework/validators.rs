@@ -31,7 +31,11 @@ where
 {
     fn validate(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         if let Err(detail) = (self.0)(value) {
-            diags.error_at(path.clone(), format!("Invalid value for \"{}\"", last_name(path)), detail);
+            diags.error_at(
+                path.clone(),
+                format!("Invalid value for \"{}\"", last_name(path)),
+                detail,
+            );
         }
     }
 }
@@ -57,7 +61,10 @@ pub fn from_fn(check: impl Fn(&Value) -> Result<(), String> + Send + Sync + 'sta
 pub fn one_of(allowed: &'static [&'static str]) -> impl Validator {
     from_fn(move |value| match value.as_str() {
         Some(s) if allowed.contains(&s) => Ok(()),
-        Some(s) => Err(format!("{s:?} is not allowed; expected one of: {}.", allowed.join(", "))),
+        Some(s) => Err(format!(
+            "{s:?} is not allowed; expected one of: {}.",
+            allowed.join(", ")
+        )),
         None => Err("expected a string".to_owned()),
     })
 }
@@ -74,7 +81,9 @@ pub fn not_empty() -> impl Validator {
 pub fn int_between(min: i64, max: i64) -> impl Validator {
     from_fn(move |value| match value.as_i64() {
         Some(n) if (min..=max).contains(&n) => Ok(()),
-        Some(n) => Err(format!("{n} is out of range: expected a whole number from {min} to {max}.")),
+        Some(n) => Err(format!(
+            "{n} is out of range: expected a whole number from {min} to {max}."
+        )),
         None => Err(format!("expected a whole number from {min} to {max}.")),
     })
 }
@@ -92,7 +101,9 @@ pub fn int_at_least(min: i64) -> impl Validator {
 pub fn number_above_up_to(min: f64, max: f64) -> impl Validator {
     from_fn(move |value| match value.as_f64() {
         Some(n) if n > min && n <= max => Ok(()),
-        Some(n) => Err(format!("{n} is out of range: expected a number greater than {min} and at most {max}.")),
+        Some(n) => Err(format!(
+            "{n} is out of range: expected a number greater than {min} and at most {max}."
+        )),
         None => Err(format!("expected a number greater than {min} and at most {max}.")),
     })
 }
@@ -138,7 +149,10 @@ impl Validator for Unique {
                 diags.error_at(
                     path.index(index),
                     format!("Duplicate value in \"{}\"", last_name(path)),
-                    format!("{} appears more than once; each value may be listed only once.", describe(item)),
+                    format!(
+                        "{} appears more than once; each value may be listed only once.",
+                        describe(item)
+                    ),
                 );
             } else {
                 seen.push(item);
@@ -232,7 +246,16 @@ mod tests {
     fn errors(validator: &dyn Validator, value: Value) -> Vec<String> {
         let mut diags = Diagnostics::new();
         validator.validate(&value, &AttributePath::attr("x"), &mut diags);
-        diags.iter().map(|d| format!("{}: {}", d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(), d.detail)).collect()
+        diags
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}: {}",
+                    d.path.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+                    d.detail
+                )
+            })
+            .collect()
     }
 
     #[test]
@@ -246,8 +269,16 @@ mod tests {
 
     #[test]
     fn unique_points_at_the_repeat_and_skips_unknowns() {
-        let list = Value::list(vec![Value::string("a"), Value::Unknown, Value::string("a"), Value::Unknown]);
-        assert_eq!(errors(&unique(), list), vec!["x[2]: \"a\" appears more than once; each value may be listed only once."]);
+        let list = Value::list(vec![
+            Value::string("a"),
+            Value::Unknown,
+            Value::string("a"),
+            Value::Unknown,
+        ]);
+        assert_eq!(
+            errors(&unique(), list),
+            vec!["x[2]: \"a\" appears more than once; each value may be listed only once."]
+        );
     }
 
     #[test]
@@ -266,8 +297,15 @@ mod tests {
             check.validate(&object, &AttributePath::attr("gate").index(0), &mut diags);
             diags.iter().map(|d| d.summary.clone()).collect::<Vec<_>>()
         };
-        assert_eq!(run(Value::object([("a", Value::list(vec![])), ("b", Value::Null)])), vec!["Missing required argument"]);
-        assert!(run(Value::object([("a", Value::list(vec![Value::object([("u", Value::Null)])])), ("b", Value::Null)])).is_empty());
+        assert_eq!(
+            run(Value::object([("a", Value::list(vec![])), ("b", Value::Null)])),
+            vec!["Missing required argument"]
+        );
+        assert!(run(Value::object([
+            ("a", Value::list(vec![Value::object([("u", Value::Null)])])),
+            ("b", Value::Null)
+        ]))
+        .is_empty());
         assert!(run(Value::object([("a", Value::Unknown), ("b", Value::string("x"))])).is_empty());
         assert_eq!(
             run(Value::object([("a", Value::string("x")), ("b", Value::string("y"))])),

@@ -69,7 +69,9 @@ pub fn handshake_line(address: &Address, server_cert_der: Option<&[u8]>) -> Stri
         Address::Tcp(addr) => ("tcp", addr.to_string()),
     };
     // go-plugin decodes the certificate with base64's RawStdEncoding: no padding.
-    let cert = server_cert_der.map(|der| base64::engine::general_purpose::STANDARD_NO_PAD.encode(der)).unwrap_or_default();
+    let cert = server_cert_der
+        .map(|der| base64::engine::general_purpose::STANDARD_NO_PAD.encode(der))
+        .unwrap_or_default();
     format!("{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|{network}|{address}|grpc|{cert}")
 }
 
@@ -89,7 +91,10 @@ mod tests {
     #[test]
     fn formats_unix_and_tcp_lines() {
         let unix = Address::Unix("/tmp/plugin123/provider.sock".into());
-        assert_eq!(handshake_line(&unix, None), "1|5|unix|/tmp/plugin123/provider.sock|grpc|");
+        assert_eq!(
+            handshake_line(&unix, None),
+            "1|5|unix|/tmp/plugin123/provider.sock|grpc|"
+        );
         let tcp = Address::Tcp("127.0.0.1:10001".parse().expect("addr"));
         // 0x01 0x02 -> "AQI" without the "=" padding.
         assert_eq!(handshake_line(&tcp, Some(&[1, 2])), "1|5|tcp|127.0.0.1:10001|grpc|AQI");

@@ -54,21 +54,35 @@ impl PluginListener {
     fn bind_unix() -> io::Result<Self> {
         let dir = tempfile::Builder::new().prefix("plugin").tempdir_in(socket_parent())?;
         // Only this user may reach the socket, whatever the umask.
-        std::fs::set_permissions(dir.path(), <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700))?;
+        std::fs::set_permissions(
+            dir.path(),
+            <std::fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o700),
+        )?;
         let path = dir.path().join("provider.sock");
         let listener = UnixListener::bind(&path)?;
-        Ok(Self { kind: ListenerKind::Unix(listener), address: Address::Unix(path), socket_dir: Some(dir) })
+        Ok(Self {
+            kind: ListenerKind::Unix(listener),
+            address: Address::Unix(path),
+            socket_dir: Some(dir),
+        })
     }
 
     async fn bind_tcp() -> io::Result<Self> {
         let port = |name: &str, default: u16| std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default);
         let (min, max) = (port("PLUGIN_MIN_PORT", 10000), port("PLUGIN_MAX_PORT", 25000));
-        let mut last_error = io::Error::new(io::ErrorKind::AddrNotAvailable, format!("no free port in {min}..={max}"));
+        let mut last_error = io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!("no free port in {min}..={max}"),
+        );
         for candidate in min..=max {
             match TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, candidate))).await {
                 Ok(listener) => {
                     let address = Address::Tcp(listener.local_addr()?);
-                    return Ok(Self { kind: ListenerKind::Tcp(listener), address, socket_dir: None });
+                    return Ok(Self {
+                        kind: ListenerKind::Tcp(listener),
+                        address,
+                        socket_dir: None,
+                    });
                 }
                 Err(error) => last_error = error,
             }
@@ -78,7 +92,10 @@ impl PluginListener {
 
     /// Accepts connections forever, completing TLS (if any) off the accept loop, and yields
     /// them for tonic.
-    pub fn incoming(self, tls: Option<TlsAcceptor>) -> (ReceiverStream<io::Result<PluginConn>>, Option<tempfile::TempDir>) {
+    pub fn incoming(
+        self,
+        tls: Option<TlsAcceptor>,
+    ) -> (ReceiverStream<io::Result<PluginConn>>, Option<tempfile::TempDir>) {
         let (sender, receiver) = mpsc::channel(16);
         let tls = tls.map(Arc::new);
         let Self { kind, socket_dir, .. } = self;
@@ -159,7 +176,11 @@ impl AsyncWrite for Stream {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         delegate_io!(self, s => s.poll_shutdown(cx))
     }
-    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         delegate_io!(self, s => s.poll_write_vectored(cx, bufs))
     }
     fn is_write_vectored(&self) -> bool {
@@ -195,7 +216,11 @@ impl AsyncWrite for PluginConn {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.get_mut().0.as_mut().poll_shutdown(cx)
     }
-    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[io::IoSlice<'_>]) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         self.get_mut().0.as_mut().poll_write_vectored(cx, bufs)
     }
     fn is_write_vectored(&self) -> bool {

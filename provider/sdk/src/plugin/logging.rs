@@ -17,10 +17,18 @@ use tracing_subscriber::Layer;
 
 /// Installs the stderr JSON logger if the environment asks for logs.
 pub fn init() {
-    let Some(level) = level_from_env(|name| std::env::var(name).ok()) else { return };
-    let _ = tracing_subscriber::registry().with(HclogLayer.with_filter(level)).try_init();
+    let Some(level) = level_from_env(|name| std::env::var(name).ok()) else {
+        return;
+    };
+    let _ = tracing_subscriber::registry()
+        .with(HclogLayer.with_filter(level))
+        .try_init();
     std::panic::set_hook(Box::new(|info| {
-        tracing::error!(location = info.location().map(ToString::to_string), "panic: {}", payload_text(info.payload()));
+        tracing::error!(
+            location = info.location().map(ToString::to_string),
+            "panic: {}",
+            payload_text(info.payload())
+        );
     }));
 }
 
@@ -56,7 +64,10 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
         let mut line = Map::new();
         line.insert("@level".into(), Json::from(level_name(*event.metadata().level())));
-        line.insert("@timestamp".into(), Json::from(humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string()));
+        line.insert(
+            "@timestamp".into(),
+            Json::from(humantime::format_rfc3339_micros(std::time::SystemTime::now()).to_string()),
+        );
         line.insert("@module".into(), Json::from("globaldeploy"));
         let mut fields = JsonFields(&mut line);
         event.record(&mut fields);
@@ -84,7 +95,11 @@ struct JsonFields<'a>(&'a mut Map<String, Json>);
 
 impl JsonFields<'_> {
     fn put(&mut self, field: &Field, value: Json) {
-        let key = if field.name() == "message" { "@message" } else { field.name() };
+        let key = if field.name() == "message" {
+            "@message"
+        } else {
+            field.name()
+        };
         self.0.insert(key.to_owned(), value);
     }
 }
@@ -122,8 +137,14 @@ mod tests {
     fn provider_specific_level_wins() {
         assert_eq!(level(&[]), None);
         assert_eq!(level(&[("TF_LOG", "debug")]), Some(LevelFilter::DEBUG));
-        assert_eq!(level(&[("TF_LOG", "TRACE"), ("TF_LOG_PROVIDER", "warn")]), Some(LevelFilter::WARN));
-        assert_eq!(level(&[("TF_LOG_PROVIDER", "warn"), ("TF_LOG_PROVIDER_GLOBALDEPLOY", "error")]), Some(LevelFilter::ERROR));
+        assert_eq!(
+            level(&[("TF_LOG", "TRACE"), ("TF_LOG_PROVIDER", "warn")]),
+            Some(LevelFilter::WARN)
+        );
+        assert_eq!(
+            level(&[("TF_LOG_PROVIDER", "warn"), ("TF_LOG_PROVIDER_GLOBALDEPLOY", "error")]),
+            Some(LevelFilter::ERROR)
+        );
         assert_eq!(level(&[("TF_LOG", "off")]), None);
         assert_eq!(level(&[("TF_LOG", "json")]), Some(LevelFilter::TRACE));
     }

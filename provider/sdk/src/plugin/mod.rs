@@ -52,7 +52,10 @@ pub fn serve<P: Provider>(provider: P) -> ExitCode {
 
 fn fail(message: String) -> ExitCode {
     tracing::error!("{message}");
-    let _ = std::io::Write::write_all(&mut std::io::stderr(), format!("terraform-provider-globaldeploy: {message}\n").as_bytes());
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!("terraform-provider-globaldeploy: {message}\n").as_bytes(),
+    );
     ExitCode::FAILURE
 }
 
@@ -71,16 +74,21 @@ async fn run<P: Provider>(provider: P) -> Result<(), String> {
         Ok(pem) if !pem.trim().is_empty() => Some(PluginTls::new(&pem).map_err(|e| e.to_string())?),
         _ => None,
     };
-    let listener = PluginListener::bind().await.map_err(|e| format!("could not listen for Terraform: {e}"))?;
+    let listener = PluginListener::bind()
+        .await
+        .map_err(|e| format!("could not listen for Terraform: {e}"))?;
     let line = handshake::handshake_line(&listener.address, tls.as_ref().map(|t| t.certificate.as_ref()));
     let acceptor = tls.map(|t| TlsAcceptor::from(t.config));
     let (incoming, _socket_dir) = listener.incoming(acceptor);
 
     let service = ProviderService::new(provider);
-    let provider_server =
-        ProviderServer::new(service).max_decoding_message_size(MAX_MESSAGE_BYTES).max_encoding_message_size(MAX_MESSAGE_BYTES);
+    let provider_server = ProviderServer::new(service)
+        .max_decoding_message_size(MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(MAX_MESSAGE_BYTES);
     let (health_reporter, health_service) = tonic_health::server::health_reporter();
-    health_reporter.set_service_status("plugin", tonic_health::ServingStatus::Serving).await;
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let mut server_shutdown = shutdown_rx.clone();
     let mut process_shutdown = shutdown_rx;

@@ -57,7 +57,10 @@ impl PluginTls {
             .with_client_cert_verifier(verifier)
             .with_single_cert(vec![certificate.clone()], key)?;
         config.alpn_protocols = vec![b"h2".to_vec()];
-        Ok(Self { certificate, config: Arc::new(config) })
+        Ok(Self {
+            certificate,
+            config: Arc::new(config),
+        })
     }
 }
 
@@ -103,7 +106,9 @@ impl ClientCertVerifier for ExactClientCert {
         if end_entity.as_ref() == self.expected.as_ref() {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(rustls::CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -149,6 +154,8 @@ mod tests {
         };
         assert!(verifier.verify_client_cert(&announced, &[], UnixTime::now()).is_ok());
         assert!(verifier.verify_client_cert(&other, &[], UnixTime::now()).is_err());
-        assert!(verifier.supported_verify_schemes().contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
+        assert!(verifier
+            .supported_verify_schemes()
+            .contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
     }
 }

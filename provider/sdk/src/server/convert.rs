@@ -5,13 +5,16 @@ use globaldeploy_tfplugin5::tfplugin5 as pb;
 
 use crate::framework::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::framework::path::{AttributePath, PathStep};
-use crate::framework::schema::{Attribute, Block, Nesting, NestedBlock, Presence, Schema};
+use crate::framework::schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
 
 /// Markdown, the kind every description here is written in.
 const MARKDOWN: i32 = pb::StringKind::Markdown as i32;
 
 pub fn schema(schema: &Schema) -> pb::Schema {
-    pb::Schema { version: schema.version, block: Some(block(&schema.block)) }
+    pb::Schema {
+        version: schema.version,
+        block: Some(block(&schema.block)),
+    }
 }
 
 fn block(block: &Block) -> pb::schema::Block {
@@ -100,13 +103,24 @@ pub fn decode(value: Option<&pb::DynamicValue>, ty: &Type) -> Result<Value, Diag
         return Ok(Value::Null);
     };
     decoded.map_err(|e| {
-        Diagnostic::error("Invalid value from Terraform", format!("The provider could not decode a value Terraform sent: {e}"))
+        Diagnostic::error(
+            "Invalid value from Terraform",
+            format!("The provider could not decode a value Terraform sent: {e}"),
+        )
     })
 }
 
 /// Encodes a value for Terraform (always msgpack).
 pub fn encode(value: &Value, ty: &Type) -> Result<pb::DynamicValue, Diagnostic> {
     msgpack::encode(value, ty)
-        .map(|msgpack| pb::DynamicValue { msgpack, json: Vec::new() })
-        .map_err(|e| Diagnostic::error("Provider produced an invalid value", format!("The provider could not encode its result: {e}. This is a bug in the provider.")))
+        .map(|msgpack| pb::DynamicValue {
+            msgpack,
+            json: Vec::new(),
+        })
+        .map_err(|e| {
+            Diagnostic::error(
+                "Provider produced an invalid value",
+                format!("The provider could not encode its result: {e}. This is a bug in the provider."),
+            )
+        })
 }

@@ -19,11 +19,11 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use crate::framework::diagnostics::{Diagnostic, Diagnostics};
+use crate::framework::path::AttributePath;
 use crate::framework::plan::plan;
 use crate::framework::resource::{Context, DataSource, PlanRequest, Provider, Resource};
 use crate::framework::schema::Schema;
 use crate::framework::validate::validate_block;
-use crate::framework::path::AttributePath;
 
 use self::guard::catch_panic;
 
@@ -75,8 +75,14 @@ impl<P: Provider> ProviderService<P> {
             .collect();
         let schema_response = pb::get_provider_schema::Response {
             provider: Some(convert::schema(&provider_schema)),
-            resource_schemas: resources.iter().map(|(name, r)| (name.to_string(), convert::schema(&r.schema))).collect(),
-            data_source_schemas: data_sources.iter().map(|(name, d)| (name.to_string(), convert::schema(&d.schema))).collect(),
+            resource_schemas: resources
+                .iter()
+                .map(|(name, r)| (name.to_string(), convert::schema(&r.schema)))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(name, d)| (name.to_string(), convert::schema(&d.schema)))
+                .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
         };
@@ -98,25 +104,40 @@ impl<P: Provider> ProviderService<P> {
     }
 
     fn context(&self) -> Context<P::Client> {
-        let client = self.client.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let client = self
+            .client
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         Context::new(client, self.cancel.clone())
     }
 
     fn resource(&self, type_name: &str) -> Result<&Registered<dyn Resource<P::Client>>, Diagnostic> {
-        self.resources.get(type_name).ok_or_else(|| unknown_type("resource", type_name))
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name))
     }
 
     fn data_source(&self, type_name: &str) -> Result<&Registered<dyn DataSource<P::Client>>, Diagnostic> {
-        self.data_sources.get(type_name).ok_or_else(|| unknown_type("data source", type_name))
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("data source", type_name))
     }
 }
 
 fn capabilities() -> pb::ServerCapabilities {
-    pb::ServerCapabilities { plan_destroy: true, get_provider_schema_optional: true, move_resource_state: false }
+    pb::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
 }
 
 fn unknown_type(kind: &str, type_name: &str) -> Diagnostic {
-    Diagnostic::error(format!("Unknown {kind} type"), format!("This provider has no {kind} type named {type_name:?}."))
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!("This provider has no {kind} type named {type_name:?}."),
+    )
 }
 
 /// Collects the diagnostics of a fallible step into `diags`, yielding its value on success.
@@ -155,24 +176,42 @@ impl<P: Provider> ProviderService<P> {
 
     async fn configure_provider(&self, request: &pb::configure::Request, diags: &mut Diagnostics) {
         let config = attempt!(diags, convert::decode(request.config.as_ref(), &self.provider_type));
-        if let Some(client) = self.provider.configure(&config, &request.terraform_version, diags).await {
+        if let Some(client) = self
+            .provider
+            .configure(&config, &request.terraform_version, diags)
+            .await
+        {
             *self.client.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Arc::new(client));
         }
     }
 
-    fn upgrade_state(&self, request: &pb::upgrade_resource_state::Request, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    fn upgrade_state(
+        &self,
+        request: &pb::upgrade_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::DynamicValue> {
         let entry = attempt!(diags, self.resource(&request.type_name));
-        let raw = request.raw_state.as_ref().map(|r| r.json.as_slice()).unwrap_or_default();
+        let raw = request
+            .raw_state
+            .as_ref()
+            .map(|r| r.json.as_slice())
+            .unwrap_or_default();
         if raw.is_empty() {
             let flatmap = request.raw_state.as_ref().is_some_and(|r| !r.flatmap.is_empty());
             if flatmap {
-                diags.error("Unsupported state format", "This state was written in the legacy flatmap format, which this provider never produced.");
+                diags.error(
+                    "Unsupported state format",
+                    "This state was written in the legacy flatmap format, which this provider never produced.",
+                );
             }
             return Some(attempt!(diags, convert::encode(&Value::Null, &entry.ty)));
         }
         let mut state: serde_json::Value = attempt!(
             diags,
-            serde_json::from_slice(raw).map_err(|e| Diagnostic::error("Invalid stored state", format!("The stored state is not valid JSON: {e}")))
+            serde_json::from_slice(raw).map_err(|e| Diagnostic::error(
+                "Invalid stored state",
+                format!("The stored state is not valid JSON: {e}")
+            ))
         );
         let current = entry.schema.version;
         if request.version > current {
@@ -198,18 +237,30 @@ impl<P: Provider> ProviderService<P> {
         if state.is_null() {
             return request.current_state.clone();
         }
-        let new_state = entry.handler.read(&self.context(), &state, diags).await.unwrap_or(Value::Null);
+        let new_state = entry
+            .handler
+            .read(&self.context(), &state, diags)
+            .await
+            .unwrap_or(Value::Null);
         Some(attempt!(diags, convert::encode(&new_state, &entry.ty)))
     }
 
-    async fn plan_change(&self, request: &pb::plan_resource_change::Request, diags: &mut Diagnostics) -> pb::plan_resource_change::Response {
+    async fn plan_change(
+        &self,
+        request: &pb::plan_resource_change::Request,
+        diags: &mut Diagnostics,
+    ) -> pb::plan_resource_change::Response {
         let entry = attempt!(diags, self.resource(&request.type_name));
         let prior = attempt!(diags, convert::decode(request.prior_state.as_ref(), &entry.ty));
         let proposed = attempt!(diags, convert::decode(request.proposed_new_state.as_ref(), &entry.ty));
         let config = attempt!(diags, convert::decode(request.config.as_ref(), &entry.ty));
         let mut planned = plan(&entry.schema.block, &prior, &proposed, &config);
         if !proposed.is_null() {
-            let request = PlanRequest { prior: &prior, config: &config, plan: &mut planned };
+            let request = PlanRequest {
+                prior: &prior,
+                config: &config,
+                plan: &mut planned,
+            };
             entry.handler.modify_plan(&self.context(), request, diags).await;
         }
         pb::plan_resource_change::Response {
@@ -220,7 +271,11 @@ impl<P: Provider> ProviderService<P> {
         }
     }
 
-    async fn apply_change(&self, request: &pb::apply_resource_change::Request, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    async fn apply_change(
+        &self,
+        request: &pb::apply_resource_change::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::DynamicValue> {
         let entry = attempt!(diags, self.resource(&request.type_name));
         let prior = attempt!(diags, convert::decode(request.prior_state.as_ref(), &entry.ty));
         let planned = attempt!(diags, convert::decode(request.planned_state.as_ref(), &entry.ty));
@@ -236,15 +291,24 @@ impl<P: Provider> ProviderService<P> {
         if !diags.has_errors() && !new_state.is_wholly_known() {
             diags.error(
                 "Provider left values unknown after apply",
-                format!("{} returned a state with unknown values. This is a bug in the provider.", request.type_name),
+                format!(
+                    "{} returned a state with unknown values. This is a bug in the provider.",
+                    request.type_name
+                ),
             );
         }
         Some(attempt!(diags, convert::encode(&new_state, &entry.ty)))
     }
 
-    async fn import(&self, request: &pb::import_resource_state::Request, diags: &mut Diagnostics) -> Vec<pb::import_resource_state::ImportedResource> {
+    async fn import(
+        &self,
+        request: &pb::import_resource_state::Request,
+        diags: &mut Diagnostics,
+    ) -> Vec<pb::import_resource_state::ImportedResource> {
         let entry = attempt!(diags, self.resource(&request.type_name));
-        let Some(state) = entry.handler.import(&self.context(), &request.id, diags).await else { return Vec::new() };
+        let Some(state) = entry.handler.import(&self.context(), &request.id, diags).await else {
+            return Vec::new();
+        };
         let state = attempt!(diags, convert::encode(&state, &entry.ty));
         vec![pb::import_resource_state::ImportedResource {
             type_name: request.type_name.clone(),
@@ -254,7 +318,11 @@ impl<P: Provider> ProviderService<P> {
         }]
     }
 
-    async fn read_data(&self, request: &pb::read_data_source::Request, diags: &mut Diagnostics) -> Option<pb::DynamicValue> {
+    async fn read_data(
+        &self,
+        request: &pb::read_data_source::Request,
+        diags: &mut Diagnostics,
+    ) -> Option<pb::DynamicValue> {
         let entry = attempt!(diags, self.data_source(&request.type_name));
         let config = attempt!(diags, convert::decode(request.config.as_ref(), &entry.ty));
         let state = entry.handler.read(&self.context(), &config, diags).await;
@@ -263,7 +331,10 @@ impl<P: Provider> ProviderService<P> {
 }
 
 /// Runs one RPC body with a fresh diagnostics list, converting a panic into a diagnostic.
-async fn handle<T: Default>(rpc: &'static str, body: impl std::future::Future<Output = (T, Diagnostics)>) -> (T, Vec<pb::Diagnostic>) {
+async fn handle<T: Default>(
+    rpc: &'static str,
+    body: impl std::future::Future<Output = (T, Diagnostics)>,
+) -> (T, Vec<pb::Diagnostic>) {
     tracing::debug!(rpc, "request");
     match catch_panic(rpc, body).await {
         Ok((value, diags)) => (value, convert::diagnostics(diags)),
@@ -283,16 +354,34 @@ where
 
 #[tonic::async_trait]
 impl<P: Provider> ProviderRpc for ProviderService<P> {
-    async fn get_metadata(&self, _: Request<pb::get_metadata::Request>) -> Result<Response<pb::get_metadata::Response>, Status> {
+    async fn get_metadata(
+        &self,
+        _: Request<pb::get_metadata::Request>,
+    ) -> Result<Response<pb::get_metadata::Response>, Status> {
         Ok(Response::new(pb::get_metadata::Response {
             server_capabilities: Some(capabilities()),
-            resources: self.resources.keys().map(|name| pb::get_metadata::ResourceMetadata { type_name: name.to_string() }).collect(),
-            data_sources: self.data_sources.keys().map(|name| pb::get_metadata::DataSourceMetadata { type_name: name.to_string() }).collect(),
+            resources: self
+                .resources
+                .keys()
+                .map(|name| pb::get_metadata::ResourceMetadata {
+                    type_name: name.to_string(),
+                })
+                .collect(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|name| pb::get_metadata::DataSourceMetadata {
+                    type_name: name.to_string(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
 
-    async fn get_schema(&self, _: Request<pb::get_provider_schema::Request>) -> Result<Response<pb::get_provider_schema::Response>, Status> {
+    async fn get_schema(
+        &self,
+        _: Request<pb::get_provider_schema::Request>,
+    ) -> Result<Response<pb::get_provider_schema::Response>, Status> {
         Ok(Response::new(self.schema_response.clone()))
     }
 
@@ -301,8 +390,15 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::prepare_provider_config::Request>,
     ) -> Result<Response<pb::prepare_provider_config::Response>, Status> {
         let request = request.into_inner();
-        let ((), diagnostics) = handle("PrepareProviderConfig", with_diags(async |d: &mut Diagnostics| self.validate_provider(request.config.as_ref(), d))).await;
-        Ok(Response::new(pb::prepare_provider_config::Response { prepared_config: request.config, diagnostics }))
+        let ((), diagnostics) = handle(
+            "PrepareProviderConfig",
+            with_diags(async |d: &mut Diagnostics| self.validate_provider(request.config.as_ref(), d)),
+        )
+        .await;
+        Ok(Response::new(pb::prepare_provider_config::Response {
+            prepared_config: request.config,
+            diagnostics,
+        }))
     }
 
     async fn validate_resource_type_config(
@@ -312,10 +408,14 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         let ((), diagnostics) = handle(
             "ValidateResourceTypeConfig",
-            with_diags(async |d: &mut Diagnostics| self.validate_resource(&request.type_name, request.config.as_ref(), d)),
+            with_diags(async |d: &mut Diagnostics| {
+                self.validate_resource(&request.type_name, request.config.as_ref(), d)
+            }),
         )
         .await;
-        Ok(Response::new(pb::validate_resource_type_config::Response { diagnostics }))
+        Ok(Response::new(pb::validate_resource_type_config::Response {
+            diagnostics,
+        }))
     }
 
     async fn validate_data_source_config(
@@ -325,7 +425,9 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         let request = request.into_inner();
         let ((), diagnostics) = handle(
             "ValidateDataSourceConfig",
-            with_diags(async |d: &mut Diagnostics| self.validate_data_source(&request.type_name, request.config.as_ref(), d)),
+            with_diags(async |d: &mut Diagnostics| {
+                self.validate_data_source(&request.type_name, request.config.as_ref(), d)
+            }),
         )
         .await;
         Ok(Response::new(pb::validate_data_source_config::Response { diagnostics }))
@@ -336,21 +438,46 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::upgrade_resource_state::Request>,
     ) -> Result<Response<pb::upgrade_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let (upgraded_state, diagnostics) =
-            handle("UpgradeResourceState", with_diags(async |d: &mut Diagnostics| self.upgrade_state(&request, d))).await;
-        Ok(Response::new(pb::upgrade_resource_state::Response { upgraded_state, diagnostics }))
+        let (upgraded_state, diagnostics) = handle(
+            "UpgradeResourceState",
+            with_diags(async |d: &mut Diagnostics| self.upgrade_state(&request, d)),
+        )
+        .await;
+        Ok(Response::new(pb::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics,
+        }))
     }
 
-    async fn configure(&self, request: Request<pb::configure::Request>) -> Result<Response<pb::configure::Response>, Status> {
+    async fn configure(
+        &self,
+        request: Request<pb::configure::Request>,
+    ) -> Result<Response<pb::configure::Response>, Status> {
         let request = request.into_inner();
-        let ((), diagnostics) = handle("Configure", with_diags(async |d: &mut Diagnostics| self.configure_provider(&request, d).await)).await;
+        let ((), diagnostics) = handle(
+            "Configure",
+            with_diags(async |d: &mut Diagnostics| self.configure_provider(&request, d).await),
+        )
+        .await;
         Ok(Response::new(pb::configure::Response { diagnostics }))
     }
 
-    async fn read_resource(&self, request: Request<pb::read_resource::Request>) -> Result<Response<pb::read_resource::Response>, Status> {
+    async fn read_resource(
+        &self,
+        request: Request<pb::read_resource::Request>,
+    ) -> Result<Response<pb::read_resource::Response>, Status> {
         let request = request.into_inner();
-        let (new_state, diagnostics) = handle("ReadResource", with_diags(async |d: &mut Diagnostics| self.read(&request, d).await)).await;
-        Ok(Response::new(pb::read_resource::Response { new_state, diagnostics, private: request.private, ..Default::default() }))
+        let (new_state, diagnostics) = handle(
+            "ReadResource",
+            with_diags(async |d: &mut Diagnostics| self.read(&request, d).await),
+        )
+        .await;
+        Ok(Response::new(pb::read_resource::Response {
+            new_state,
+            diagnostics,
+            private: request.private,
+            ..Default::default()
+        }))
     }
 
     async fn plan_resource_change(
@@ -358,8 +485,11 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::plan_resource_change::Request>,
     ) -> Result<Response<pb::plan_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let (mut response, diagnostics) =
-            handle("PlanResourceChange", with_diags(async |d: &mut Diagnostics| self.plan_change(&request, d).await)).await;
+        let (mut response, diagnostics) = handle(
+            "PlanResourceChange",
+            with_diags(async |d: &mut Diagnostics| self.plan_change(&request, d).await),
+        )
+        .await;
         response.diagnostics = diagnostics;
         Ok(Response::new(response))
     }
@@ -369,8 +499,11 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::apply_resource_change::Request>,
     ) -> Result<Response<pb::apply_resource_change::Response>, Status> {
         let request = request.into_inner();
-        let (new_state, diagnostics) =
-            handle("ApplyResourceChange", with_diags(async |d: &mut Diagnostics| self.apply_change(&request, d).await)).await;
+        let (new_state, diagnostics) = handle(
+            "ApplyResourceChange",
+            with_diags(async |d: &mut Diagnostics| self.apply_change(&request, d).await),
+        )
+        .await;
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
             private: request.planned_private,
@@ -384,9 +517,16 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::import_resource_state::Request>,
     ) -> Result<Response<pb::import_resource_state::Response>, Status> {
         let request = request.into_inner();
-        let (imported_resources, diagnostics) =
-            handle("ImportResourceState", with_diags(async |d: &mut Diagnostics| self.import(&request, d).await)).await;
-        Ok(Response::new(pb::import_resource_state::Response { imported_resources, diagnostics, ..Default::default() }))
+        let (imported_resources, diagnostics) = handle(
+            "ImportResourceState",
+            with_diags(async |d: &mut Diagnostics| self.import(&request, d).await),
+        )
+        .await;
+        Ok(Response::new(pb::import_resource_state::Response {
+            imported_resources,
+            diagnostics,
+            ..Default::default()
+        }))
     }
 
     async fn move_resource_state(
@@ -401,7 +541,10 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
                 request.source_type_name, request.target_type_name
             ),
         );
-        Ok(Response::new(pb::move_resource_state::Response { diagnostics: convert::diagnostics(diagnostic.into()), ..Default::default() }))
+        Ok(Response::new(pb::move_resource_state::Response {
+            diagnostics: convert::diagnostics(diagnostic.into()),
+            ..Default::default()
+        }))
     }
 
     async fn read_data_source(
@@ -409,18 +552,35 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
         request: Request<pb::read_data_source::Request>,
     ) -> Result<Response<pb::read_data_source::Response>, Status> {
         let request = request.into_inner();
-        let (state, diagnostics) = handle("ReadDataSource", with_diags(async |d: &mut Diagnostics| self.read_data(&request, d).await)).await;
-        Ok(Response::new(pb::read_data_source::Response { state, diagnostics, ..Default::default() }))
+        let (state, diagnostics) = handle(
+            "ReadDataSource",
+            with_diags(async |d: &mut Diagnostics| self.read_data(&request, d).await),
+        )
+        .await;
+        Ok(Response::new(pb::read_data_source::Response {
+            state,
+            diagnostics,
+            ..Default::default()
+        }))
     }
 
-    async fn get_functions(&self, _: Request<pb::get_functions::Request>) -> Result<Response<pb::get_functions::Response>, Status> {
+    async fn get_functions(
+        &self,
+        _: Request<pb::get_functions::Request>,
+    ) -> Result<Response<pb::get_functions::Response>, Status> {
         Ok(Response::new(pb::get_functions::Response::default()))
     }
 
-    async fn call_function(&self, request: Request<pb::call_function::Request>) -> Result<Response<pb::call_function::Response>, Status> {
+    async fn call_function(
+        &self,
+        request: Request<pb::call_function::Request>,
+    ) -> Result<Response<pb::call_function::Response>, Status> {
         let name = request.into_inner().name;
         Ok(Response::new(pb::call_function::Response {
-            error: Some(pb::FunctionError { text: format!("this provider has no function named {name:?}"), ..Default::default() }),
+            error: Some(pb::FunctionError {
+                text: format!("this provider has no function named {name:?}"),
+                ..Default::default()
+            }),
             ..Default::default()
         }))
     }

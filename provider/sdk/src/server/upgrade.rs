@@ -15,7 +15,10 @@ use crate::framework::schema::{Block, Nesting};
 pub fn decode_state(block: &Block, mut state: Json) -> Result<Value, Diagnostic> {
     retain_known_attributes(block, &mut state);
     globaldeploy_cty::json::decode(&state, &block.cty_type()).map_err(|e| {
-        Diagnostic::error("Invalid stored state", format!("The state stored for this resource does not match its schema: {e}"))
+        Diagnostic::error(
+            "Invalid stored state",
+            format!("The state stored for this resource does not match its schema: {e}"),
+        )
     })
 }
 
@@ -23,11 +26,15 @@ fn retain_known_attributes(block: &Block, state: &mut Json) {
     let Json::Object(map) = state else { return };
     map.retain(|name, _| block.find_attribute(name).is_some() || block.find_block(name).is_some());
     for nested in &block.blocks {
-        let Some(value) = map.get_mut(&nested.name) else { continue };
+        let Some(value) = map.get_mut(&nested.name) else {
+            continue;
+        };
         match (nested.nesting, value) {
             (Nesting::Single, value) => retain_known_attributes(&nested.block, value),
             (Nesting::List | Nesting::Set, Json::Array(items)) => {
-                items.iter_mut().for_each(|item| retain_known_attributes(&nested.block, item));
+                items
+                    .iter_mut()
+                    .for_each(|item| retain_known_attributes(&nested.block, item));
             }
             _ => {}
         }
@@ -45,14 +52,20 @@ mod tests {
     fn drops_removed_attributes_at_every_level() {
         let block = Block::new("")
             .attribute(Attribute::required("name", Type::String))
-            .block(NestedBlock::list("gate", Block::new("").attribute(Attribute::optional("interval", Type::String))));
+            .block(NestedBlock::list(
+                "gate",
+                Block::new("").attribute(Attribute::optional("interval", Type::String)),
+            ));
         let state = serde_json::json!({"name": "a", "old": 1, "gate": [{"interval": "5s", "gone": true}]});
         let value = decode_state(&block, state).expect("decodes");
         assert_eq!(
             value,
             Value::object([
                 ("name", Value::string("a")),
-                ("gate", Value::list(vec![Value::object([("interval", Value::string("5s"))])])),
+                (
+                    "gate",
+                    Value::list(vec![Value::object([("interval", Value::string("5s"))])])
+                ),
             ])
         );
     }

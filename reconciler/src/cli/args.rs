@@ -1,0 +1,199 @@
+//! The command line: every subcommand and flag of `globaldeploy`, as clap types.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::aws::AwsSettings;
+
+/// Plan, watch and drive globaldeploy rollouts outside Terraform.
+///
+/// Exit status: 0 on success, 1 on an error, 2 when a rollout that `resume` drove ended rolled
+/// back or halted.
+#[derive(Debug, Parser)]
+#[command(name = "globaldeploy", version)]
+pub struct Cli {
+    /// How results are written to stdout (`plan --format` takes precedence for `plan`).
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Result format of every command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Human-readable text.
+    Text,
+    /// One JSON document (one per line with `status --watch`).
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show the rollouts and other globaldeploy changes of a saved Terraform plan.
+    Plan(PlanArgs),
+    /// Show the state of rollouts from the journal.
+    Status(StatusArgs),
+    /// Approve the wave a running rollout is waiting for.
+    Approve(ApproveArgs),
+    /// Return every region the latest rollout of a deployment touched to its prior weights.
+    Rollback(RollbackArgs),
+    /// Finish (or roll back) rollouts whose process died, from the journal alone.
+    Resume(ResumeArgs),
+}
+
+/// `globaldeploy plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Output of `terraform show -json PLANFILE`.
+    #[arg(long, value_name = "FILE")]
+    pub terraform_plan: PathBuf,
+    /// Rendering; markdown is ready to post as a pull-request comment.
+    #[arg(long, value_enum)]
+    pub format: Option<PlanFormat>,
+}
+
+/// Renderings of `globaldeploy plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Aligned text for a terminal.
+    Text,
+    /// GitHub-flavoured markdown.
+    Markdown,
+    /// A stable machine-readable document.
+    Json,
+}
+
+/// Where rollout journals live.
+#[derive(Debug, Args)]
+pub struct JournalArgs {
+    /// Journal store (`file://DIR`), as the provider's `journal` setting.
+    #[arg(long, env = "GLOBALDEPLOY_JOURNAL", default_value = "file://.globaldeploy")]
+    pub journal: String,
+}
+
+/// `globaldeploy status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The journal.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// Deployment name; every deployment of the journal when omitted.
+    pub deployment: Option<String>,
+    /// Re-render until the rollouts shown have finished.
+    #[arg(long)]
+    pub watch: bool,
+    /// Time between renders with `--watch` (e.g. `2s`, `500ms`).
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    pub interval: Duration,
+}
+
+/// `globaldeploy approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The journal.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// Deployment name.
+    pub deployment: String,
+    /// The wave to approve: by default the one the rollout waits for; a later wave that
+    /// requires approval can be approved ahead.
+    #[arg(long)]
+    pub wave: Option<String>,
+    /// Who approves (recorded in the journal).
+    #[arg(long, env = "USER", default_value = "globaldeploy")]
+    pub by: String,
+}
+
+/// `globaldeploy rollback`.
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The journal.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Deployment name.
+    pub deployment: String,
+    /// Why (recorded in the journal).
+    #[arg(long, default_value = "requested with globaldeploy rollback")]
+    pub reason: String,
+}
+
+/// `globaldeploy resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The journal.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Deployment name; every unfinished rollout of the journal when omitted.
+    pub deployment: Option<String>,
+}
+
+/// AWS access for commands that move traffic. Credentials follow the AWS conventions
+/// (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, SSO, ...) through the default chain.
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    /// Route 53 endpoint (moto, LocalStack, private endpoints).
+    #[arg(long, env = "AWS_ENDPOINT_URL_ROUTE_53")]
+    pub route53_endpoint: Option<String>,
+    /// Region for API calls (else `AWS_REGION` / the profile's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Shared-config profile (else `AWS_PROFILE`).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Retries of one API call after a retryable failure.
+    #[arg(long, default_value_t = AwsSettings::DEFAULT_MAX_RETRIES)]
+    pub max_retries: u32,
+    /// The rate budget of every Route 53 call.
+    #[arg(long, default_value_t = AwsSettings::DEFAULT_REQUESTS_PER_SECOND)]
+    pub api_requests_per_second: f64,
+    /// Do not check that the credentials work on the first call.
+    #[arg(long)]
+    pub skip_credentials_validation: bool,
+    /// How long a weight change may take to become INSYNC.
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    pub insync_timeout: Duration,
+}
+
+impl AwsArgs {
+    /// The client settings; what is not given comes from the environment.
+    pub fn settings(&self) -> AwsSettings {
+        AwsSettings {
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+            max_retries: self.max_retries,
+            skip_credentials_validation: self.skip_credentials_validation,
+            api_requests_per_second: self.api_requests_per_second,
+            route53_endpoint: self.route53_endpoint.clone(),
+            ..AwsSettings::default()
+        }
+    }
+}
+
+/// A duration of one unit: `500ms`, `2s`, `5m`, `1h`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("{text:?} has no unit (ms, s, m or h)"))?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} does not start with a number"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n * 60)),
+        "h" => Ok(Duration::from_secs(n * 3600)),
+        _ => Err(format!("{text:?}: unit must be ms, s, m or h")),
+    }
+}

@@ -1,0 +1,104 @@
+//! Why a command failed. `main` prints these and exits with status 1.
+
+use std::path::PathBuf;
+
+use crate::engine::error::EngineError;
+use crate::engine::state::StateError;
+use crate::journal::error::JournalError;
+use crate::probes::TlsSetupError;
+
+/// A failed command.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The plan file cannot be read.
+    #[error("cannot read the Terraform plan {}: {source}", path.display())]
+    ReadPlan {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The plan file is not JSON.
+    #[error("{} is not JSON (write it with `terraform show -json PLANFILE`): {source}", path.display())]
+    PlanJson {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: serde_json::Error,
+    },
+    /// The plan file is JSON, but not a Terraform plan.
+    #[error("{} is not `terraform show -json` output of a saved plan: {problem}", path.display())]
+    NotAPlan {
+        /// The file.
+        path: PathBuf,
+        /// What is missing.
+        problem: String,
+    },
+    /// The journal store failed.
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    /// A journal does not replay.
+    #[error("the journal of {deployment:?} does not replay: {source}")]
+    Replay {
+        /// Deployment name.
+        deployment: String,
+        /// Why.
+        source: StateError,
+    },
+    /// The journal directory cannot be listed.
+    #[error("cannot list the journal directory {}: {source}", dir.display())]
+    ListJournal {
+        /// The directory.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The deployment has no rollout in the journal.
+    #[error("the journal {journal} has no rollout of {deployment:?}")]
+    NoRollout {
+        /// The journal URL.
+        journal: String,
+        /// Deployment name.
+        deployment: String,
+    },
+    /// Approving needs a running rollout.
+    #[error("rollout {rollout_id} of {deployment:?} has already finished ({status}); there is nothing to approve")]
+    Finished {
+        /// Deployment name.
+        deployment: String,
+        /// The rollout.
+        rollout_id: String,
+        /// How it ended.
+        status: &'static str,
+    },
+    /// No wave waits for approval and none was named.
+    #[error("rollout {rollout_id} of {deployment:?} is not waiting for an approval; name a later wave with --wave to approve it ahead")]
+    NothingAwaitsApproval {
+        /// Deployment name.
+        deployment: String,
+        /// The rollout.
+        rollout_id: String,
+    },
+    /// The named wave cannot be approved.
+    #[error("wave {wave:?} of rollout {rollout_id} cannot be approved: {reason}")]
+    CannotApprove {
+        /// The wave.
+        wave: String,
+        /// The rollout.
+        rollout_id: String,
+        /// Why.
+        reason: &'static str,
+    },
+    /// The engine failed (lease held, traffic layer down, ...).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The HTTP probe's TLS setup failed.
+    #[error("cannot set up TLS for health probes: {0}")]
+    Tls(#[from] TlsSetupError),
+    /// The async runtime could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Writing the result failed.
+    #[error("cannot write the output: {0}")]
+    Output(std::io::Error),
+}
