@@ -46,10 +46,10 @@ impl globaldeploy_sdk::Provider for GlobalDeploy {
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<ProviderClient>>> {
-        vec![Box::new(resources::failover_policy::FailoverPolicy), Box::new(resources::health_check::HealthCheck), Box::new(resources::wave::Wave), Box::new(resources::weighted_record::WeightedRecord)]
+        vec![Box::new(resources::deployment::Deployment), Box::new(resources::failover_policy::FailoverPolicy), Box::new(resources::health_check::HealthCheck), Box::new(resources::wave::Wave), Box::new(resources::weighted_record::WeightedRecord)]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn globaldeploy_sdk::DataSource<ProviderClient>>> {
-        vec![Box::new(resources::weighted_record_data::WeightedRecordData)]
+        vec![Box::new(resources::rollout_data::RolloutData), Box::new(resources::weighted_record_data::WeightedRecordData)]
     }
 }

@@ -5,6 +5,7 @@
 //! - [`aws`]: the shared Route 53 client (rate budget, retries, read cache).
 
 pub mod aws;
+pub mod cli;
 pub mod clock;
 pub mod engine;
 pub mod journal;

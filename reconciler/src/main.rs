@@ -1,12 +1,18 @@
-//! `globaldeploy`: the reconciler CLI (commands arrive with the rollout engine).
+//! `globaldeploy`: plan, watch and drive globaldeploy rollouts outside Terraform. Everything
+//! lives in [`globaldeploy_reconciler::cli`]; this binary parses arguments and reports errors.
+
+use std::process::ExitCode;
+
 use clap::Parser;
+use globaldeploy_reconciler::cli::{self, Cli};
 
-/// Plan, watch and drive globaldeploy rollouts outside Terraform.
-#[derive(Parser)]
-#[command(name = "globaldeploy", version)]
-struct Cli {}
-
-fn main() -> anyhow::Result<()> {
-    let _cli = Cli::parse();
-    Ok(())
+fn main() -> ExitCode {
+    match cli::run(Cli::parse()).map_err(anyhow::Error::from) {
+        Ok(code) => code,
+        Err(error) => {
+            // `{:#}` prints the error and its causes on one line.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

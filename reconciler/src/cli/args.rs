@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsSettings;
+use crate::terraform_json::parse_go_duration;
 
 /// Plan, watch and drive globaldeploy rollouts outside Terraform.
 ///
@@ -27,7 +28,7 @@ pub struct Cli {
 pub enum Output {
     /// Human-readable text.
     Text,
-    /// One JSON document (one per line with `status --watch`).
+    /// One JSON document (with `status --watch`, one compact document per line).
     Json,
 }
 
@@ -88,7 +89,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub watch: bool,
     /// Time between renders with `--watch` (e.g. `2s`, `500ms`).
-    #[arg(long, default_value = "2s", value_parser = parse_duration)]
+    #[arg(long, default_value = "2s", value_parser = parse_go_duration)]
     pub interval: Duration,
 }
 
@@ -161,7 +162,7 @@ pub struct AwsArgs {
     #[arg(long)]
     pub skip_credentials_validation: bool,
     /// How long a weight change may take to become INSYNC.
-    #[arg(long, default_value = "5m", value_parser = parse_duration)]
+    #[arg(long, default_value = "5m", value_parser = parse_go_duration)]
     pub insync_timeout: Duration,
 }
 
@@ -177,23 +178,5 @@ impl AwsArgs {
             route53_endpoint: self.route53_endpoint.clone(),
             ..AwsSettings::default()
         }
-    }
-}
-
-/// A duration of one unit: `500ms`, `2s`, `5m`, `1h`.
-fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .ok_or_else(|| format!("{text:?} has no unit (ms, s, m or h)"))?;
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("{text:?} does not start with a number"))?;
-    match unit {
-        "ms" => Ok(Duration::from_millis(n)),
-        "s" => Ok(Duration::from_secs(n)),
-        "m" => Ok(Duration::from_secs(n * 60)),
-        "h" => Ok(Duration::from_secs(n * 3600)),
-        _ => Err(format!("{text:?}: unit must be ms, s, m or h")),
     }
 }

@@ -1,4 +1,4 @@
-//! Why a command failed. `main` prints these and exits with status 1.
+//! Why a command failed. `main` prints the error with its causes and exits with status 1.
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ use crate::probes::TlsSetupError;
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
     /// The plan file cannot be read.
-    #[error("cannot read the Terraform plan {}: {source}", path.display())]
+    #[error("cannot read the Terraform plan {}", path.display())]
     ReadPlan {
         /// The file.
         path: PathBuf,
@@ -19,7 +19,7 @@ pub enum CliError {
         source: std::io::Error,
     },
     /// The plan file is not JSON.
-    #[error("{} is not JSON (write it with `terraform show -json PLANFILE`): {source}", path.display())]
+    #[error("{} is not JSON (write it with `terraform show -json PLANFILE`)", path.display())]
     PlanJson {
         /// The file.
         path: PathBuf,
@@ -38,7 +38,7 @@ pub enum CliError {
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// A journal does not replay.
-    #[error("the journal of {deployment:?} does not replay: {source}")]
+    #[error("the journal of {deployment:?} does not replay")]
     Replay {
         /// Deployment name.
         deployment: String,
@@ -46,7 +46,7 @@ pub enum CliError {
         source: StateError,
     },
     /// The journal directory cannot be listed.
-    #[error("cannot list the journal directory {}: {source}", dir.display())]
+    #[error("cannot list the journal directory {}", dir.display())]
     ListJournal {
         /// The directory.
         dir: PathBuf,
@@ -93,7 +93,7 @@ pub enum CliError {
     #[error(transparent)]
     Engine(#[from] EngineError),
     /// The HTTP probe's TLS setup failed.
-    #[error("cannot set up TLS for health probes: {0}")]
+    #[error("cannot set up TLS for health probes")]
     Tls(#[from] TlsSetupError),
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]

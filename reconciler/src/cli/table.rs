@@ -16,10 +16,7 @@ impl Table {
     /// A table with these columns; a `>` prefix right-aligns a column (`">Step"`).
     pub fn new(columns: &[&str]) -> Table {
         Table {
-            headers: columns
-                .iter()
-                .map(|c| c.trim_start_matches('>').to_owned())
-                .collect(),
+            headers: columns.iter().map(|c| c.trim_start_matches('>').to_owned()).collect(),
             right: columns.iter().map(|c| c.starts_with('>')).collect(),
             rows: Vec::new(),
         }
@@ -79,12 +76,13 @@ impl Table {
             format!("| {} |\n", cells.join(" | "))
         };
         out.push_str(&line(&mut self.headers.iter().map(|h| escape(h))));
-        out.push_str(&line(
-            &mut self
-                .right
-                .iter()
-                .map(|&r| if r { "---:".to_owned() } else { "---".to_owned() }),
-        ));
+        out.push_str(&line(&mut self.right.iter().map(|&r| {
+            if r {
+                "---:".to_owned()
+            } else {
+                "---".to_owned()
+            }
+        })));
         for row in &self.rows {
             out.push_str(&line(&mut row.iter().map(|c| escape(c))));
         }

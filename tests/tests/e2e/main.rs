@@ -2,6 +2,7 @@
 //! each area is a module). Run everything with `bash scripts/test.sh`; the harness is in
 //! `tests/src/lib.rs`.
 
+mod deployment;
 mod failover_policy;
 mod harness_smoke;
 mod health_check;

@@ -1,0 +1,126 @@
+//! Data source `globaldeploy_rollout` (§4.7): the status of a deployment's last rollout, read
+//! from the rollout journal (the same facts `globaldeploy status` shows).
+
+use async_trait::async_trait;
+use globaldeploy_reconciler::engine::ports::JournalStore;
+use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::validators;
+use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
+
+use crate::config::JournalLocation;
+use crate::ProviderClient;
+
+/// The `globaldeploy_rollout` data source.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RolloutData;
+
+#[async_trait]
+impl DataSource<ProviderClient> for RolloutData {
+    fn type_name(&self) -> &'static str {
+        "globaldeploy_rollout"
+    }
+
+    fn schema(&self) -> Schema {
+        let block = Block::new(
+            "The status of a deployment's last rollout, from the provider's rollout journal: whether it is running, \
+             succeeded, was rolled back or halted, each region's status and serving slot, and the failed gate if any. \
+             Fails when the journal has no rollout of the deployment.",
+        )
+        .attribute(
+            Attribute::required("deployment", Type::String)
+                .description("Name of the deployment (`globaldeploy_deployment.<x>.name`).")
+                .validate(validators::not_empty()),
+        )
+        .attribute(Attribute::computed("id", Type::String).description("The rollout's identifier (`VERSION@MILLIS`)."))
+        .attribute(
+            Attribute::computed("status", Type::String)
+                .description("`running` (unfinished), `succeeded`, `rolled_back` or `halted`."),
+        )
+        .attribute(Attribute::computed("target_version", Type::String).description("The version the rollout rolls out."))
+        .attribute(
+            Attribute::computed("serving_version", Type::String)
+                .description("The version every region serves; null while regions serve different versions."),
+        )
+        .attribute(
+            Attribute::computed("started_at", Type::String)
+                .description("When the rollout started, as milliseconds since the Unix epoch (a string)."),
+        )
+        .attribute(
+            Attribute::computed("region_status", Type::map(Type::String))
+                .description("Each region's status, e.g. `promoted`, `shifting (25 %)`, `rolled_back`."),
+        )
+        .attribute(
+            Attribute::computed("active_slot", Type::map(Type::String))
+                .description("Each region's serving slot (`blue` or `green`)."),
+        )
+        .attribute(
+            Attribute::computed("failure", Type::String)
+                .description("The failed gate, naming wave, region, step and measured values; null when none failed."),
+        );
+        Schema::new(block)
+    }
+
+    async fn read(&self, ctx: &Context<ProviderClient>, config: &Value, diags: &mut Diagnostics) -> Value {
+        let client = match ctx.client() {
+            Ok(client) => client,
+            Err(diag) => {
+                diags.push(diag);
+                return Value::Null;
+            }
+        };
+        let deployment = config.get("deployment").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let journal = match &client.journal {
+            JournalLocation::File(dir) => FileJournal::new(dir),
+            JournalLocation::S3 { bucket, prefix } => {
+                diags.error(
+                    "Unsupported journal",
+                    format!("The s3://{bucket}/{prefix} journal is not supported by this build yet; use journal = \"file://DIR\"."),
+                );
+                return Value::Null;
+            }
+        };
+        let entries = match journal.load(&deployment).await {
+            Ok(entries) => entries,
+            Err(err) => {
+                diags.error(format!("Cannot read the rollout journal of {deployment:?}"), err.to_string());
+                return Value::Null;
+            }
+        };
+        let state = match replay(&entries) {
+            Ok(Some(state)) => state,
+            Ok(None) => {
+                diags.error(
+                    format!("No rollout of {deployment:?}"),
+                    format!(
+                        "The rollout journal ({}) has no rollout of a deployment named {deployment:?}.",
+                        journal.dir().display()
+                    ),
+                );
+                return Value::Null;
+            }
+            Err(err) => {
+                diags.error(format!("The journal of {deployment:?} does not replay"), err.to_string());
+                return Value::Null;
+            }
+        };
+        let regions = state.region_outcomes();
+        let mut out = config.clone();
+        out.set("id", Value::string(&state.rollout_id));
+        out.set("status", Value::string(state.status.map_or("running", |s| s.as_str())));
+        out.set("target_version", Value::string(&state.spec.version));
+        out.set("serving_version", state.serving_version().map_or(Value::Null, Value::string));
+        out.set("started_at", Value::string(state.started_at.to_string()));
+        out.set(
+            "region_status",
+            Value::map(regions.iter().map(|(r, o)| (r.clone(), Value::string(o.status.to_string())))),
+        );
+        out.set(
+            "active_slot",
+            Value::map(regions.iter().filter_map(|(r, o)| Some((r.clone(), Value::string(o.active_slot?.as_str()))))),
+        );
+        out.set("failure", state.failure.as_ref().map_or(Value::Null, |f| Value::string(f.to_string())));
+        out
+    }
+}

@@ -1,0 +1,668 @@
+//! `globaldeploy plan --terraform-plan FILE`: what a saved Terraform plan will do to
+//! globaldeploy resources, read from `terraform show -json` output.
+//!
+//! Every `globaldeploy_deployment` change becomes a [`DeploymentPlan`]: the schedule from
+//! [`rollout_plan`] (the same rows the provider shows as `rollout_plan`), the gates, the
+//! estimated duration and each region's blue/green weights before and after. Every other
+//! globaldeploy change becomes a [`ResourceChange`]: the attributes it changes, before →
+//! after. The [`PlanReport`] is rendered by [`super::plan_render`]; its JSON form is the
+//! stable machine-readable document.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cli::error::CliError;
+use crate::cli::table::{duration, percent};
+use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, Slot};
+use crate::schedule::{estimated_duration, rollout_plan, validate};
+use crate::terraform_json::deployment_from_json;
+
+/// Version of the JSON document's shape.
+const FORMAT_VERSION: &str = "1";
+/// The resource type that rolls out.
+const DEPLOYMENT: &str = "globaldeploy_deployment";
+/// What Terraform cannot know until apply.
+pub const UNKNOWN: &str = "(known after apply)";
+/// Attributes of a deployment that the rollout computes; its tables say more than their diff.
+const COMPUTED: &[&str] = &[
+    "id",
+    "active_version",
+    "status",
+    "region_status",
+    "active_slot",
+    "rollout_plan",
+];
+
+/// Everything a plan does to globaldeploy resources.
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanReport {
+    /// Shape version of this document.
+    pub format_version: &'static str,
+    /// The Terraform version that wrote the plan.
+    pub terraform_version: Option<String>,
+    /// One line per deployment change ("api: v1 → v2, 3 waves, 5 regions, ~6m").
+    pub summary: Vec<String>,
+    /// Deployment changes, in plan order.
+    pub deployments: Vec<DeploymentPlan>,
+    /// Other globaldeploy changes, in plan order.
+    pub changes: Vec<ResourceChange>,
+}
+
+/// What Terraform does to a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Created.
+    Create,
+    /// Updated in place.
+    Update,
+    /// Destroyed and created again.
+    Replace,
+    /// Destroyed.
+    Delete,
+}
+
+impl Action {
+    /// From a resource change's `actions`; `None` for no-op and read.
+    fn from_actions(actions: &[Value]) -> Option<Action> {
+        let names: Vec<&str> = actions.iter().filter_map(Value::as_str).collect();
+        match names.as_slice() {
+            ["create"] => Some(Action::Create),
+            ["update"] => Some(Action::Update),
+            ["delete"] => Some(Action::Delete),
+            ["delete", "create"] | ["create", "delete"] => Some(Action::Replace),
+            _ => None,
+        }
+    }
+
+    /// "created", "updated in place", "replaced", "deleted".
+    pub fn past_tense(self) -> &'static str {
+        match self {
+            Action::Create => "created",
+            Action::Update => "updated in place",
+            Action::Replace => "replaced",
+            Action::Delete => "deleted",
+        }
+    }
+}
+
+/// One `globaldeploy_deployment` change.
+#[derive(Clone, Debug, Serialize)]
+pub struct DeploymentPlan {
+    /// Resource address.
+    pub address: String,
+    /// What Terraform does.
+    pub action: Action,
+    /// Deployment name.
+    pub name: Option<String>,
+    /// The version served before (`None` on create).
+    pub from_version: Option<String>,
+    /// The version after (`None` on delete).
+    pub to_version: Option<String>,
+    /// The rollout, when the change moves traffic.
+    pub rollout: Option<RolloutPlan>,
+    /// Why no schedule could be computed, or why the rollout would be rejected.
+    pub problems: Vec<String>,
+    /// Changed settings (computed attributes left out: the rollout tables show them).
+    pub attributes: Vec<AttributeChange>,
+}
+
+/// How a deployment's rollout will run.
+#[derive(Clone, Debug, Serialize)]
+pub struct RolloutPlan {
+    /// `publish` (create: every region goes live on blue after one passing gate evaluation)
+    /// or `shift` (traffic moves step by step to the idle slot).
+    pub mode: &'static str,
+    /// Step percentages.
+    pub steps: Vec<u8>,
+    /// Hold at each step.
+    pub step_interval: String,
+    /// What a failed gate does.
+    pub on_failure: &'static str,
+    /// Estimated duration without approvals, Go-style.
+    pub estimated_duration: String,
+    /// The same, in seconds.
+    pub estimated_duration_seconds: u64,
+    /// Gates of every region.
+    pub gates: Vec<GatePlan>,
+    /// Waves in order.
+    pub waves: Vec<WavePlan>,
+    /// One row per region per step: exactly the provider's `rollout_plan`.
+    pub schedule: Vec<ScheduleRow>,
+    /// Each region's weights before and after.
+    pub weights: Vec<WeightChange>,
+}
+
+/// One wave of a rollout.
+#[derive(Clone, Debug, Serialize)]
+pub struct WavePlan {
+    /// Wave name.
+    pub name: String,
+    /// Its regions, in order.
+    pub regions: Vec<String>,
+    /// Regions moving at once.
+    pub max_parallel: u32,
+    /// Bake at 100 %, Go-style.
+    pub bake_time: String,
+    /// Whether it waits for `globaldeploy approve`.
+    pub require_approval: bool,
+    /// Gates of this wave only.
+    pub gates: Vec<GatePlan>,
+}
+
+/// A gate: its check and how it is judged.
+#[derive(Clone, Debug, Serialize)]
+pub struct GatePlan {
+    /// In words, for people.
+    pub description: String,
+    /// `http` or `route53_health_check`.
+    pub check: &'static str,
+    /// HTTP: the probed URL (`None`: the region's `health_url`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// HTTP: healthy status codes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expect_status: Vec<u16>,
+    /// HTTP: per-probe timeout, Go-style.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// HTTP: largest p95 latency, Go-style.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_latency: Option<String>,
+    /// Route 53: the health check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health_check_id: Option<String>,
+    /// Time between evaluations, Go-style.
+    pub interval: String,
+    /// Samples needed before it can pass.
+    pub min_samples: u32,
+    /// Share of successful samples needed.
+    pub success_ratio: f64,
+    /// Consecutive failed evaluations before the failure policy applies.
+    pub failure_threshold: u32,
+}
+
+/// One row of the schedule.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScheduleRow {
+    /// Wave name.
+    pub wave: String,
+    /// Region name.
+    pub region: String,
+    /// Percent of the region's traffic on the new version.
+    pub step_percent: u8,
+    /// Hold, Go-style.
+    pub hold: String,
+    /// Hold in seconds.
+    pub hold_seconds: u64,
+    /// Share of global traffic on the new version.
+    pub global_exposure_percent: f64,
+}
+
+/// One region's weights before and after.
+#[derive(Clone, Debug, Serialize)]
+pub struct WeightChange {
+    /// Region name.
+    pub region: String,
+    /// The record whose weights move.
+    pub record_name: String,
+    /// The region's share of global traffic.
+    pub global_weight: u32,
+    /// Before (`None` when never published).
+    pub before: Option<SlotWeights>,
+    /// After a successful rollout.
+    pub after: SlotWeights,
+}
+
+/// The weights of a region's two slots, in percent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SlotWeights {
+    /// Blue slot.
+    pub blue: u8,
+    /// Green slot.
+    pub green: u8,
+}
+
+impl SlotWeights {
+    /// All traffic on `slot`.
+    fn all_on(slot: Slot) -> SlotWeights {
+        match slot {
+            Slot::Blue => SlotWeights { blue: 100, green: 0 },
+            Slot::Green => SlotWeights { blue: 0, green: 100 },
+        }
+    }
+}
+
+/// Any other globaldeploy change.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResourceChange {
+    /// Resource address.
+    pub address: String,
+    /// Resource type.
+    #[serde(rename = "type")]
+    pub resource_type: String,
+    /// What Terraform does.
+    pub action: Action,
+    /// Changed attributes.
+    pub attributes: Vec<AttributeChange>,
+}
+
+/// One changed attribute; `None` means absent or null.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AttributeChange {
+    /// Path, with list elements named by their `set_identifier` or `name` where they have one.
+    pub path: String,
+    /// Before.
+    pub before: Option<Value>,
+    /// After (`None` as well when only known after apply).
+    pub after: Option<Value>,
+    /// Whether the value is known only after apply.
+    pub after_unknown: bool,
+}
+
+/// A leaf of a resource's values.
+#[derive(Clone, Debug, PartialEq)]
+enum Leaf {
+    /// A known value (a scalar, or a list of scalars).
+    Known(Value),
+    /// Known only after apply.
+    Unknown,
+}
+
+/// Reads `path` (output of `terraform show -json PLANFILE`) and builds the report.
+pub fn read(path: &Path) -> Result<PlanReport, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::ReadPlan {
+        path: path.to_owned(),
+        source,
+    })?;
+    let plan: Value = serde_json::from_str(&text).map_err(|source| CliError::PlanJson {
+        path: path.to_owned(),
+        source,
+    })?;
+    report(&plan).map_err(|problem| CliError::NotAPlan {
+        path: path.to_owned(),
+        problem,
+    })
+}
+
+/// The report of a parsed plan; `Err` says what makes it not a plan.
+pub fn report(plan: &Value) -> Result<PlanReport, String> {
+    if plan.get("format_version").and_then(Value::as_str).is_none() {
+        return Err("it has no \"format_version\"".to_owned());
+    }
+    let changes = match plan.get("resource_changes") {
+        None | Some(Value::Null) => &[][..],
+        Some(Value::Array(changes)) => changes.as_slice(),
+        Some(_) => return Err("\"resource_changes\" is not a list".to_owned()),
+    };
+    let mut report = PlanReport {
+        format_version: FORMAT_VERSION,
+        terraform_version: plan.get("terraform_version").and_then(Value::as_str).map(str::to_owned),
+        summary: Vec::new(),
+        deployments: Vec::new(),
+        changes: Vec::new(),
+    };
+    for change in changes {
+        let field = |name: &str| change.get(name).and_then(Value::as_str).unwrap_or_default();
+        let resource_type = field("type");
+        if !resource_type.starts_with("globaldeploy_") || change.get("mode").and_then(Value::as_str) == Some("data") {
+            continue;
+        }
+        let body = change.get("change").unwrap_or(&Value::Null);
+        let actions = body.get("actions").and_then(Value::as_array);
+        let Some(action) = actions.and_then(|a| Action::from_actions(a)) else {
+            continue;
+        };
+        let before = body.get("before").unwrap_or(&Value::Null);
+        let after = body.get("after").unwrap_or(&Value::Null);
+        let unknown = body.get("after_unknown").unwrap_or(&Value::Null);
+        let address = field("address").to_owned();
+        if resource_type == DEPLOYMENT {
+            let deployment = deployment(address, action, before, after, unknown);
+            report.summary.push(summary(&deployment));
+            report.deployments.push(deployment);
+        } else {
+            report.changes.push(ResourceChange {
+                address,
+                resource_type: resource_type.to_owned(),
+                action,
+                attributes: attribute_changes(before, after, unknown, &[]),
+            });
+        }
+    }
+    Ok(report)
+}
+
+/// "api: v1 → v2, 3 waves, 5 regions, ~6m".
+fn summary(d: &DeploymentPlan) -> String {
+    let name = d.name.as_deref().unwrap_or(&d.address);
+    let version = |v: &Option<String>, none: &str| v.clone().unwrap_or_else(|| none.to_owned());
+    let from = version(&d.from_version, "(new)");
+    let to = match d.action {
+        Action::Delete => "(deleted)".to_owned(),
+        _ => version(&d.to_version, UNKNOWN),
+    };
+    match &d.rollout {
+        Some(r) => {
+            let regions: usize = r.waves.iter().map(|w| w.regions.len()).sum();
+            format!(
+                "{name}: {from} → {to}, {} {}, {regions} {}, ~{}",
+                r.waves.len(),
+                plural(r.waves.len(), "wave"),
+                plural(regions, "region"),
+                r.estimated_duration
+            )
+        }
+        None if d.action == Action::Delete => format!("{name}: deleted (its record sets are removed)"),
+        None => format!("{name}: {from} → {to}, no rollout (settings only)"),
+    }
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        word.to_owned()
+    } else {
+        format!("{word}s")
+    }
+}
+
+fn deployment(address: String, action: Action, before: &Value, after: &Value, unknown: &Value) -> DeploymentPlan {
+    let string = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut plan = DeploymentPlan {
+        address,
+        action,
+        name: string(after, "name").or_else(|| string(before, "name")),
+        from_version: string(before, "version"),
+        to_version: string(after, "version"),
+        rollout: None,
+        problems: Vec::new(),
+        attributes: attribute_changes(before, after, unknown, COMPUTED),
+    };
+    if action == Action::Delete {
+        return plan;
+    }
+    if unknown.get("version") == Some(&Value::Bool(true)) {
+        plan.to_version = Some(UNKNOWN.to_owned());
+    }
+    let spec = match deployment_from_json(after) {
+        Ok(spec) => spec,
+        Err(e) => {
+            plan.problems
+                .push(format!("the schedule is not known at plan time: {e}"));
+            return plan;
+        }
+    };
+    plan.problems.extend(validate(&spec).iter().map(ToString::to_string));
+    // Replacement re-creates the records: it publishes, like a create.
+    let previous = match action {
+        Action::Update => deployment_from_json(before).ok(),
+        _ => None,
+    };
+    let moves = match &previous {
+        None => true,
+        Some(prev) => {
+            prev.version != spec.version
+                || spec.regions.iter().any(|r| {
+                    prev.regions
+                        .iter()
+                        .find(|p| p.name == r.name)
+                        .is_none_or(|p| p.target != r.target)
+                })
+        }
+    };
+    if moves {
+        plan.rollout = Some(rollout(&spec, previous.is_some(), before));
+    }
+    plan
+}
+
+fn rollout(spec: &DeploymentSpec, shift: bool, before: &Value) -> RolloutPlan {
+    let estimate = estimated_duration(spec);
+    let active_slot = |region: &str| -> Option<Slot> {
+        match before.get("active_slot")?.get(region)?.as_str()? {
+            "blue" => Some(Slot::Blue),
+            "green" => Some(Slot::Green),
+            _ => None,
+        }
+    };
+    RolloutPlan {
+        mode: if shift { "shift" } else { "publish" },
+        steps: spec.strategy.steps.clone(),
+        step_interval: duration(spec.strategy.step_interval),
+        on_failure: match spec.strategy.on_failure {
+            OnFailure::RollbackRegion => "rollback_region",
+            OnFailure::RollbackAll => "rollback_all",
+            OnFailure::Halt => "halt",
+        },
+        estimated_duration: duration(estimate),
+        estimated_duration_seconds: estimate.as_secs(),
+        gates: spec.gates.iter().map(gate_plan).collect(),
+        waves: spec
+            .waves
+            .iter()
+            .map(|w| WavePlan {
+                name: w.name.clone(),
+                regions: w.regions.clone(),
+                max_parallel: w.max_parallel,
+                bake_time: duration(w.bake_time),
+                require_approval: w.require_approval,
+                gates: w.gates.iter().map(gate_plan).collect(),
+            })
+            .collect(),
+        schedule: rollout_plan(spec)
+            .into_iter()
+            .map(|s| ScheduleRow {
+                wave: s.wave,
+                region: s.region,
+                step_percent: s.step_percent,
+                hold: duration(s.hold),
+                hold_seconds: s.hold.as_secs(),
+                global_exposure_percent: s.global_exposure_percent,
+            })
+            .collect(),
+        weights: spec
+            .regions
+            .iter()
+            .map(|r| {
+                let serving = if shift { active_slot(&r.name) } else { None };
+                WeightChange {
+                    region: r.name.clone(),
+                    record_name: r.record_name.clone(),
+                    global_weight: r.global_weight,
+                    before: serving.map(SlotWeights::all_on),
+                    // The new version goes to the idle slot (blue on a first publication).
+                    after: SlotWeights::all_on(serving.map_or(Slot::Blue, Slot::other)),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn gate_plan(gate: &GateSpec) -> GatePlan {
+    let mut plan = GatePlan {
+        description: describe_gate(gate),
+        check: "http",
+        url: None,
+        expect_status: Vec::new(),
+        timeout: None,
+        max_latency: None,
+        health_check_id: None,
+        interval: duration(gate.interval),
+        min_samples: gate.min_samples,
+        success_ratio: gate.success_ratio,
+        failure_threshold: gate.failure_threshold,
+    };
+    match &gate.check {
+        Check::Http {
+            url,
+            expect_status,
+            timeout,
+            max_latency,
+        } => {
+            plan.url.clone_from(url);
+            plan.expect_status.clone_from(expect_status);
+            plan.timeout = Some(duration(*timeout));
+            plan.max_latency = max_latency.map(duration);
+        }
+        Check::Route53HealthCheck { health_check_id } => {
+            plan.check = "route53_health_check";
+            plan.health_check_id = Some(health_check_id.clone());
+        }
+    }
+    plan
+}
+
+/// One line per gate: the check, then how it is judged.
+fn describe_gate(gate: &GateSpec) -> String {
+    let check = match &gate.check {
+        Check::Http {
+            url,
+            expect_status,
+            timeout,
+            max_latency,
+        } => {
+            let codes: Vec<String> = expect_status.iter().map(ToString::to_string).collect();
+            let mut text = format!(
+                "http {} expects {} within {}",
+                url.as_deref().unwrap_or("health_url"),
+                codes.join("/"),
+                duration(*timeout)
+            );
+            if let Some(max) = max_latency {
+                text.push_str(&format!(", p95 ≤ {}", duration(*max)));
+            }
+            text
+        }
+        Check::Route53HealthCheck { health_check_id } => {
+            format!("route53 health check {health_check_id} healthy")
+        }
+    };
+    format!(
+        "{check}; every {}, {} samples, success ≥ {}, rollback after {} failed evaluations",
+        duration(gate.interval),
+        gate.min_samples,
+        percent(gate.success_ratio * 100.0),
+        gate.failure_threshold
+    )
+}
+
+/// The attributes that differ between `before` and `after`, leaving out top-level `skip`.
+fn attribute_changes(before: &Value, after: &Value, unknown: &Value, skip: &[&str]) -> Vec<AttributeChange> {
+    let mut old = Vec::new();
+    flatten(before, &Value::Null, String::new(), &mut old);
+    let mut new = Vec::new();
+    flatten(after, unknown, String::new(), &mut new);
+    let top = |path: &str| {
+        let end = path.find(['.', '[']).unwrap_or(path.len());
+        skip.contains(&&path[..end])
+    };
+    let lookup = |list: &[(String, Leaf)], path: &str| list.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone());
+    let mut out: Vec<AttributeChange> = Vec::new();
+    let paths = new.iter().chain(&old).map(|(p, _)| p);
+    for path in paths {
+        if top(path) || out.iter().any(|c| &c.path == path) {
+            continue;
+        }
+        let (b, a) = (lookup(&old, path), lookup(&new, path));
+        if b != a {
+            let known = |leaf: Option<Leaf>| match leaf {
+                Some(Leaf::Known(v)) => Some(v),
+                _ => None,
+            };
+            out.push(AttributeChange {
+                path: path.clone(),
+                after_unknown: a == Some(Leaf::Unknown),
+                before: known(b),
+                after: known(a),
+            });
+        }
+    }
+    out
+}
+
+/// Leaves of `value` by path; nulls are left out, lists of scalars are one leaf, and a `true`
+/// in `unknown` at or above a path makes it unknown.
+fn flatten(value: &Value, unknown: &Value, path: String, out: &mut Vec<(String, Leaf)>) {
+    if unknown == &Value::Bool(true) {
+        out.push((path, Leaf::Unknown));
+        return;
+    }
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match value {
+        Value::Null => {}
+        Value::Object(map) => {
+            for (key, v) in map {
+                flatten(v, unknown.get(key).unwrap_or(&Value::Null), join(key), out);
+            }
+            if let Value::Object(unknown) = unknown {
+                for (key, u) in unknown {
+                    if !map.contains_key(key) && u == &Value::Bool(true) {
+                        out.push((join(key), Leaf::Unknown));
+                    }
+                }
+            }
+        }
+        Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
+            for (i, item) in items.iter().enumerate() {
+                let key = ["set_identifier", "name"]
+                    .iter()
+                    .find_map(|k| item.get(k).and_then(Value::as_str))
+                    .map_or_else(|| i.to_string(), |k| format!("{k:?}"));
+                flatten(
+                    item,
+                    unknown.get(i).unwrap_or(&Value::Null),
+                    format!("{path}[{key}]"),
+                    out,
+                );
+            }
+        }
+        leaf => out.push((path, Leaf::Known(leaf.clone()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn changed_attributes_name_list_elements_and_unknowns() {
+        let before = json!({"id": "Z/api/A", "ttl": 60, "endpoint": [
+            {"set_identifier": "use1", "weight": 50, "records": ["192.0.2.1"]},
+            {"set_identifier": "euw1", "weight": 50, "records": ["192.0.2.2"]}]});
+        let after = json!({"id": null, "ttl": 60, "endpoint": [
+            {"set_identifier": "use1", "weight": 70, "records": ["192.0.2.1"]},
+            {"set_identifier": "euw1", "weight": 30, "records": ["192.0.2.2"]}]});
+        let unknown = json!({"id": true});
+        let changes = attribute_changes(&before, &after, &unknown, &[]);
+        let rows: Vec<(&str, Option<Value>, Option<Value>, bool)> = changes
+            .iter()
+            .map(|c| (c.path.as_str(), c.before.clone(), c.after.clone(), c.after_unknown))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("id", Some(json!("Z/api/A")), None, true),
+                ("endpoint[\"use1\"].weight", Some(json!(50)), Some(json!(70)), false),
+                ("endpoint[\"euw1\"].weight", Some(json!(50)), Some(json!(30)), false),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_document_without_format_version_is_not_a_plan() {
+        assert!(report(&json!({"resource_changes": []})).is_err());
+        assert!(report(&json!({"format_version": "1.2", "resource_changes": {}})).is_err());
+        let empty = report(&json!({"format_version": "1.2"})).unwrap();
+        assert!(empty.deployments.is_empty() && empty.changes.is_empty());
+    }
+}

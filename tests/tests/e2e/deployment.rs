@@ -1,0 +1,598 @@
+//! `globaldeploy_deployment` through the real terraform CLI against moto and local region
+//! servers (`globaldeploy-region-server`): three waves over five regions, v1 → v2 rolled through
+//! the waves with health gates; a failing wave-2 region rolled back with a precise error and a
+//! truthful state; `rollback_all` and `halt`; the planned `rollout_plan`. Weights are checked
+//! through the Route 53 API.
+
+use std::collections::BTreeMap;
+
+use globaldeploy_e2e::{Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_reconciler::aws::{AwsSettings, Route53};
+use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
+use globaldeploy_reconciler::journal::entry::Entry;
+use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_region_server::{Mode, RegionServer};
+use serde_json::Value as Json;
+
+/// The five seed regions, their wave and global weight.
+const REGIONS: &[(&str, &str, u32)] = &[
+    ("us-west-2", "canary", 10),
+    ("us-east-1", "wave2", 30),
+    ("eu-west-1", "wave2", 20),
+    ("ap-southeast-1", "rest", 20),
+    ("ap-northeast-1", "rest", 20),
+];
+
+struct Fixture {
+    moto: Moto,
+    zone: String,
+    ws: Workspace,
+    servers: BTreeMap<&'static str, RegionServer>,
+    wave2_extra: std::sync::Mutex<String>,
+}
+
+fn client(endpoint: &str) -> Route53 {
+    Route53::new(AwsSettings {
+        region: Some("us-east-1".into()),
+        access_key: Some("test".into()),
+        secret_key: Some("test".into()),
+        skip_credentials_validation: true,
+        route53_endpoint: Some(endpoint.to_owned()),
+        api_requests_per_second: 1000.0,
+        ..AwsSettings::default()
+    })
+}
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(f)
+}
+
+fn record_name(region: &str) -> String {
+    format!("{region}.api.example.com")
+}
+
+fn config(
+    endpoint: &str,
+    journal: &str,
+    zone: &str,
+    version: &str,
+    on_failure: &str,
+    wave2_extra: &str,
+    servers: &BTreeMap<&str, RegionServer>,
+) -> String {
+    let regions: String = REGIONS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _, weight))| {
+            format!(
+                r#"
+  region {{
+    name          = "{name}"
+    record_name   = "{record}"
+    ttl           = 60
+    target        = ["192.0.2.{n}"]
+    health_url    = "{url}"
+    global_weight = {weight}
+  }}
+"#,
+                record = record_name(name),
+                n = i + 10,
+                url = servers[name].health_url(),
+            )
+        })
+        .collect();
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "globaldeploy" {{
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  api_requests_per_second     = 200
+  journal                     = "file://{journal}"
+  endpoints {{
+    route53 = "{endpoint}"
+  }}
+}}
+
+resource "globaldeploy_wave" "canary" {{
+  name      = "canary"
+  regions   = ["us-west-2"]
+  bake_time = "0s"
+}}
+
+resource "globaldeploy_wave" "wave2" {{
+  name         = "wave2"
+  regions      = ["us-east-1", "eu-west-1"]
+  max_parallel = 2
+  {wave2_extra}
+}}
+
+resource "globaldeploy_wave" "rest" {{
+  name         = "rest"
+  regions      = ["ap-southeast-1", "ap-northeast-1"]
+  max_parallel = 2
+}}
+
+resource "globaldeploy_deployment" "api" {{
+  name    = "api"
+  version = "{version}"
+  zone_id = "{zone}"
+  waves   = [globaldeploy_wave.canary, globaldeploy_wave.wave2, globaldeploy_wave.rest]
+
+  strategy {{
+    steps         = [25, 50, 100]
+    step_interval = "1s"
+    on_failure    = "{on_failure}"
+  }}
+{regions}
+  gate {{
+    http {{
+      timeout = "200ms"
+    }}
+    interval          = "200ms"
+    min_samples       = 2
+    success_ratio     = 1
+    failure_threshold = 2
+  }}
+}}
+"#
+    )
+}
+
+impl Fixture {
+    fn new(on_failure: &str) -> Fixture {
+        Fixture::with(on_failure, "")
+    }
+
+    fn with(on_failure: &str, wave2_extra: &str) -> Fixture {
+        let moto = Moto::start();
+        let zone = block_on(client(&moto.endpoint()).create_hosted_zone("example.com")).expect("CreateHostedZone");
+        let servers: BTreeMap<&'static str, RegionServer> = REGIONS
+            .iter()
+            .map(|(name, _, _)| (*name, RegionServer::start().expect("region server")))
+            .collect();
+        let ws = Workspace::new();
+        let fixture = Fixture {
+            moto,
+            zone,
+            ws,
+            servers,
+            wave2_extra: std::sync::Mutex::new(wave2_extra.to_owned()),
+        };
+        fixture.write("v1", on_failure);
+        fixture.ws.init().assert_success();
+        fixture
+    }
+
+    fn write(&self, version: &str, on_failure: &str) {
+        let journal = self.ws.path().join("journal");
+        self.ws.write(
+            "main.tf",
+            &config(
+                &self.moto.endpoint(),
+                &journal.display().to_string(),
+                &self.zone,
+                version,
+                on_failure,
+                &self.wave2_extra.lock().unwrap(),
+                &self.servers,
+            ),
+        );
+    }
+
+    /// region → (blue weight, green weight) of the deployment's slots, fresh from the API.
+    fn weights(&self) -> BTreeMap<String, (i64, i64)> {
+        let sets = block_on(async {
+            let r53 = client(&self.moto.endpoint());
+            r53.record_sets(&self.zone).await.expect("ListResourceRecordSets").as_ref().clone()
+        });
+        REGIONS
+            .iter()
+            .map(|(region, _, _)| {
+                let name = format!("{}.", record_name(region));
+                let of = |slot: &str| {
+                    let id = format!("{}-{slot}", record_name(region));
+                    sets.iter()
+                        .find(|s| s.name == name && s.set_identifier.as_deref() == Some(id.as_str()))
+                        .and_then(|s| s.weight)
+                        .unwrap_or(-1)
+                };
+                ((*region).to_owned(), (of("blue"), of("green")))
+            })
+            .collect()
+    }
+
+    fn journal(&self) -> FileJournal {
+        FileJournal::new(self.ws.path().join("journal"))
+    }
+
+    fn state(&self) -> Json {
+        let state = self.ws.show_json(None);
+        state["values"]["root_module"]["resources"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("deployment not in state: {state:#}"))
+    }
+
+    fn create_v1(&self) {
+        let out = self.ws.apply();
+        out.assert_success();
+        let state = self.state();
+        assert_eq!(state["version"], "v1");
+        assert_eq!(state["active_version"], "v1");
+        assert_eq!(state["status"], "succeeded");
+        for (region, (blue, green)) in self.weights() {
+            assert!(blue > 0, "{region} should serve on blue after create, got blue {blue} green {green}");
+            assert!(green <= 0, "{region}: green must carry nothing after create, got {green}");
+            assert_eq!(state["active_slot"][&region], "blue");
+        }
+    }
+}
+
+fn describe(out: &Output) -> String {
+    out.combined()
+}
+
+#[test]
+fn rollout_v1_to_v2_through_three_waves() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "no diff right after create");
+
+    fx.write("v2", "rollback_region");
+    fx.ws.plan_out("tfplan");
+    let plan = fx.ws.show_json(Some("tfplan"));
+    let change = plan["resource_changes"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
+        .expect("deployment change")["change"]
+        .clone();
+    assert_eq!(change["actions"], serde_json::json!(["update"]));
+    let rows: Vec<(String, String, i64, String, f64)> = change["after"]["rollout_plan"]
+        .as_array()
+        .expect("rollout_plan known at plan time")
+        .iter()
+        .map(|r| {
+            (
+                r["wave"].as_str().unwrap().to_owned(),
+                r["region"].as_str().unwrap().to_owned(),
+                r["step_percent"].as_i64().unwrap(),
+                r["hold"].as_str().unwrap().to_owned(),
+                r["global_exposure_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let expected: Vec<(&str, &str, i64, &str, f64)> = vec![
+        ("canary", "us-west-2", 25, "1s", 2.5),
+        ("canary", "us-west-2", 50, "1s", 5.0),
+        ("canary", "us-west-2", 100, "1s", 10.0),
+        ("wave2", "us-east-1", 25, "1s", 22.5),
+        ("wave2", "eu-west-1", 25, "1s", 22.5),
+        ("wave2", "us-east-1", 50, "1s", 35.0),
+        ("wave2", "eu-west-1", 50, "1s", 35.0),
+        ("wave2", "us-east-1", 100, "1s", 60.0),
+        ("wave2", "eu-west-1", 100, "1s", 60.0),
+        ("rest", "ap-southeast-1", 25, "1s", 70.0),
+        ("rest", "ap-northeast-1", 25, "1s", 70.0),
+        ("rest", "ap-southeast-1", 50, "1s", 80.0),
+        ("rest", "ap-northeast-1", 50, "1s", 80.0),
+        ("rest", "ap-southeast-1", 100, "1s", 100.0),
+        ("rest", "ap-northeast-1", 100, "1s", 100.0),
+    ];
+    let expected: Vec<(String, String, i64, String, f64)> = expected
+        .into_iter()
+        .map(|(w, r, s, h, e)| (w.to_owned(), r.to_owned(), s, h.to_owned(), e))
+        .collect();
+    assert_eq!(rows, expected);
+    // Terraform marks a known list of objects as a list of empty objects in `after_unknown`.
+    let unknown = &change["after_unknown"]["rollout_plan"];
+    assert!(
+        unknown.is_null()
+            || *unknown == false
+            || unknown.as_array().is_some_and(|rows| rows.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty()))),
+        "rollout_plan must be known: {:#}",
+        change["after_unknown"]
+    );
+
+    let out = fx.ws.terraform(&["apply", "tfplan"]);
+    out.assert_success();
+    let state = fx.state();
+    assert_eq!(state["version"], "v2");
+    assert_eq!(state["active_version"], "v2");
+    assert_eq!(state["status"], "succeeded");
+    for (region, (blue, green)) in fx.weights() {
+        assert_eq!((blue, green), (0, 100), "{region} must end on its new slot (green)");
+        assert_eq!(state["active_slot"][&region], "green", "{region}");
+        assert_eq!(state["region_status"][&region], "promoted", "{region}");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "no diff right after the rollout");
+
+    // The data source reads the same rollout from the journal.
+    let ds = r#"
+data "globaldeploy_rollout" "api" {
+  deployment = globaldeploy_deployment.api.name
+}
+output "rollout_status" { value = data.globaldeploy_rollout.api.status }
+output "rollout_target" { value = data.globaldeploy_rollout.api.target_version }
+"#;
+    let main = fx.ws.read("main.tf");
+    fx.ws.write("main.tf", &format!("{main}\n{ds}"));
+    fx.ws.apply().assert_success();
+    let outputs = fx.ws.output_json();
+    assert_eq!(outputs["rollout_status"]["value"], "succeeded");
+    assert_eq!(outputs["rollout_target"]["value"], "v2");
+
+    fx.ws.destroy().assert_success();
+    for (region, (blue, green)) in fx.weights() {
+        assert_eq!((blue, green), (-1, -1), "{region}: destroy removes both slots");
+    }
+}
+
+#[test]
+fn failing_wave2_region_is_rolled_back_and_state_stays_v1() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    fx.servers["us-east-1"].set_mode(Mode::Failing);
+    fx.write("v2", "rollback_region");
+    let out = fx.ws.apply();
+    out.assert_failure();
+    let text = describe(&out);
+    eprintln!("{text}");
+    for needle in ["wave \"wave2\"", "region \"us-east-1\"", "step 25 %", "failed", "rolled_back"] {
+        assert!(text.contains(needle), "error must name {needle:?}:\n{text}");
+    }
+    let state = fx.state();
+    assert_eq!(state["version"], "v1", "state keeps the version the deployment serves");
+    assert_eq!(state["active_version"], "v1");
+    assert_eq!(state["status"], "rolled_back");
+    assert_eq!(state["region_status"]["us-east-1"], "rolled_back");
+    assert_eq!(state["active_slot"]["us-east-1"], "blue");
+    assert_eq!(state["region_status"]["us-west-2"], "promoted", "the canary stays promoted");
+    let weights = fx.weights();
+    assert_eq!(weights["us-east-1"], (100, 0), "us-east-1 back on its old slot");
+    assert_eq!(weights["us-west-2"], (0, 100), "canary kept the new version");
+    assert_eq!(weights["ap-southeast-1"], (100, -1), "later waves untouched (no green set written)");
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 2, "the next plan proposes v2 again");
+    let plan = fx.ws.plan();
+    plan.assert_success().assert_contains("\"v1\" -> \"v2\"");
+}
+
+#[test]
+fn rollback_all_restores_promoted_regions() {
+    let fx = Fixture::new("rollback_all");
+    fx.create_v1();
+    fx.servers["us-east-1"].set_mode(Mode::Failing);
+    fx.write("v2", "rollback_all");
+    let out = fx.ws.apply();
+    out.assert_failure();
+    assert!(describe(&out).contains("region \"us-east-1\""), "{}", describe(&out));
+    let state = fx.state();
+    assert_eq!(state["version"], "v1");
+    assert_eq!(state["status"], "rolled_back");
+    for (region, (blue, green)) in fx.weights() {
+        assert!(blue == 100 && green <= 0, "{region} must be back on blue at 100, got blue {blue} green {green}");
+        assert_eq!(state["active_slot"][&region], "blue", "{region}");
+    }
+    assert_eq!(state["region_status"]["us-west-2"], "rolled_back");
+}
+
+#[test]
+fn halt_freezes_weights() {
+    let fx = Fixture::new("halt");
+    fx.create_v1();
+    fx.servers["us-east-1"].set_mode(Mode::Failing);
+    fx.write("v2", "halt");
+    let out = fx.ws.apply();
+    out.assert_failure();
+    assert!(describe(&out).contains("halted"), "{}", describe(&out));
+    let state = fx.state();
+    assert_eq!(state["version"], "v1");
+    assert_eq!(state["status"], "halted");
+    let weights = fx.weights();
+    assert_eq!(weights["us-east-1"], (75, 25), "halt keeps the 25 % step");
+    assert_eq!(weights["us-west-2"], (0, 100), "the canary stays promoted");
+    assert_eq!(weights["ap-southeast-1"], (100, -1), "later waves untouched");
+}
+
+#[test]
+fn approval_gate_waits_for_approve() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    // The wave changes in the same apply: the deployment plans with the wave's planned values.
+    *fx.wave2_extra.lock().unwrap() = "require_approval = true".to_owned();
+    fx.write("v2", "rollback_region");
+    std::thread::scope(|scope| {
+        let apply = scope.spawn(|| fx.ws.apply());
+        // Wait for the rollout to stop in front of wave2.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let rollout_id = loop {
+            let entries = block_on(fx.journal().load("api")).expect("journal");
+            let waiting = entries
+                .iter()
+                .rev()
+                .take_while(|e| !matches!(e, Entry::Intent(_)))
+                .any(|e| matches!(e, Entry::AwaitingApproval { wave } if wave == "wave2"));
+            if waiting {
+                break replay(&entries).expect("replay").expect("rollout").rollout_id;
+            }
+            assert!(std::time::Instant::now() < deadline, "the rollout never waited for approval of wave2");
+            assert!(!apply.is_finished(), "apply ended before waiting for approval");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
+        // Held: the canary is promoted, wave2 has not moved.
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        let weights = fx.weights();
+        assert_eq!(weights["us-west-2"], (0, 100), "canary promoted before the approval");
+        assert_eq!(weights["us-east-1"].0, 100, "wave2 waits for approval");
+        assert!(weights["us-east-1"].1 <= 0, "wave2 waits for approval");
+        assert!(!apply.is_finished(), "apply must block while waiting for approval");
+        // What `globaldeploy approve api` does.
+        block_on(fx.journal().approve("api", &rollout_id, "wave2", "e2e-test")).expect("approve");
+        let out = apply.join().expect("apply thread");
+        out.assert_success();
+    });
+    let state = fx.state();
+    assert_eq!(state["version"], "v2");
+    assert_eq!(state["status"], "succeeded");
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}");
+    }
+}
+
+#[test]
+fn concurrent_rollout_fails_fast_on_the_lease() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    // Another rollout of the same deployment (another machine's apply, or the CLI) holds the lease.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_millis() as u64;
+    let lease = block_on(fx.journal().acquire_lease("api", "other-apply (pid 4242)", std::time::Duration::from_secs(300), now))
+        .expect("lease");
+    fx.write("v2", "rollback_region");
+    let started = std::time::Instant::now();
+    let out = fx.ws.apply();
+    out.assert_failure()
+        .assert_contains("being rolled out by other-apply (pid 4242)");
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "must fail fast");
+    let state = fx.state();
+    assert_eq!(state["version"], "v1", "nothing moved");
+    for (region, (blue, green)) in fx.weights() {
+        assert!(blue == 100 && green <= 0, "{region}: nothing moved");
+    }
+    block_on(fx.journal().release_lease(&lease)).expect("release");
+    fx.ws.apply().assert_success();
+    assert_eq!(fx.state()["version"], "v2");
+}
+
+#[test]
+fn invalid_configurations_point_at_the_attribute() {
+    let fx = Fixture::new("rollback_region");
+    let main = fx.ws.read("main.tf");
+    // A region in no wave.
+    fx.ws.write("main.tf", &main.replace(r#"regions      = ["ap-southeast-1", "ap-northeast-1"]"#, r#"regions      = ["ap-southeast-1"]"#));
+    // (waves are references, unknown to `terraform validate`: the plan checks them)
+    fx.ws.plan()
+        .assert_failure()
+        .assert_contains("region \"ap-northeast-1\" is in no wave")
+        .assert_contains("on main.tf line");
+    // Steps not ascending / not ending at 100.
+    fx.ws.write("main.tf", &main.replace("steps         = [25, 50, 100]", "steps         = [50, 25, 90]"));
+    let out = fx.ws.plan();
+    out.assert_failure()
+        .assert_contains("does not exceed the previous step")
+        .assert_contains("it must end at 100");
+    // on_failure outside the enum.
+    fx.ws.write("main.tf", &main.replace(r#"on_failure    = "rollback_region""#, r#"on_failure    = "panic""#));
+    fx.ws.validate().assert_failure().assert_contains("on_failure");
+}
+
+/// Resumes the deployment's rollout from the journal alone, with the real adapters: what
+/// `globaldeploy resume` does. Retries while the dead process's lease has not expired.
+fn resume(fx: &Fixture) -> globaldeploy_reconciler::engine::outcome::Outcome {
+    use globaldeploy_reconciler::clock::WallClock;
+    use globaldeploy_reconciler::engine::driver::{Driver, Ports};
+    use globaldeploy_reconciler::engine::error::EngineError;
+    use globaldeploy_reconciler::journal::error::JournalError;
+    use globaldeploy_reconciler::probes::{GateProbe, HttpProbe};
+    use globaldeploy_reconciler::traffic::Route53Traffic;
+
+    let r53 = client(&fx.moto.endpoint());
+    let traffic = Route53Traffic::new(r53.clone(), fx.zone.clone(), std::time::Duration::from_secs(60));
+    let probe = GateProbe::new(HttpProbe::new().expect("http probe"), r53);
+    let journal = fx.journal();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    block_on(async {
+        loop {
+            let ports = Ports {
+                traffic: &traffic,
+                probe: &probe,
+                clock: &WallClock,
+                journal: &journal,
+                approvals: &journal,
+                progress: &(),
+            };
+            let driver = Driver::new(ports, "e2e resume", std::time::Duration::from_secs(30));
+            match driver.resume("api", std::future::pending()).await {
+                Ok(outcome) => return outcome,
+                Err(EngineError::Journal(JournalError::LeaseHeld { .. })) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+                Err(err) => panic!("resume failed: {err}"),
+            }
+        }
+    })
+}
+
+#[test]
+fn killed_apply_is_resumed_from_the_journal() {
+    use std::os::unix::process::CommandExt;
+
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    fx.write("v2", "rollback_region");
+    let mut child = std::process::Command::new(globaldeploy_e2e::terraform_binary())
+        .args(["apply", "-no-color", "-auto-approve"])
+        .current_dir(fx.ws.path())
+        .env("TF_CLI_CONFIG_FILE", fx.ws.cli_config())
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("CHECKPOINT_DISABLE", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("terraform apply");
+    // Wait until wave2 is mid-shift, then kill -9 terraform and its provider.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        let entries = block_on(fx.journal().load("api")).unwrap_or_default();
+        let mid_wave2 = entries
+            .iter()
+            .skip_while(|e| !matches!(e, Entry::GroupStarted { wave, .. } if wave == "wave2"))
+            .any(|e| matches!(e, Entry::Step { percent, .. } if *percent == 25));
+        if mid_wave2 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "wave2 never started");
+        assert!(child.try_wait().expect("wait").is_none(), "apply ended before the kill");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", &format!("-{}", child.id())])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let _ = child.wait();
+
+    // Never all weights at zero; the killed rollout is unfinished in the journal.
+    for (region, (blue, green)) in fx.weights() {
+        assert!(blue.max(0) + green.max(0) > 0, "{region} has all weights at 0");
+    }
+    let state = replay(&block_on(fx.journal().load("api")).expect("journal")).expect("replay").expect("rollout");
+    assert!(state.status.is_none(), "the killed rollout must be unfinished");
+
+    // A new apply refuses to guess: it points at `globaldeploy resume`.
+    fx.ws.apply().assert_failure().assert_contains("globaldeploy resume");
+
+    // Resume converges from the journal alone.
+    let outcome = resume(&fx);
+    assert_eq!(outcome.status.as_str(), "succeeded");
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region} after resume");
+    }
+    // The next apply adopts the finished rollout without moving traffic.
+    fx.ws.apply().assert_success();
+    let tf_state = fx.state();
+    assert_eq!(tf_state["version"], "v2");
+    assert_eq!(tf_state["status"], "succeeded");
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
+}
