@@ -7,6 +7,11 @@
 //! certificate is known in advance, the verifier compares it byte for byte and checks the
 //! handshake signature with aws-lc-rs (which verifies P-521). Only the process that launched
 //! the plugin can therefore talk to it.
+//!
+//! Everything else (key generation, the TLS session) uses ring: aws-lc seeds its random
+//! generator from CPU jitter on first use, which cost ~60 ms at every provider start, and
+//! Terraform starts the provider several times per command. Verifying a signature needs no
+//! randomness, so aws-lc's generator is never touched here.
 
 use std::sync::Arc;
 
@@ -47,10 +52,10 @@ impl PluginTls {
         let client_cert = CertificateDer::from_pem_slice(client_cert_pem.as_bytes())
             .map_err(|e| TlsError::ClientCert(e.to_string()))?;
         let (certificate, key) = self_signed_certificate()?;
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
         let verifier = Arc::new(ExactClientCert {
             expected: client_cert,
-            algorithms: provider.signature_verification_algorithms,
+            algorithms: rustls::crypto::aws_lc_rs::default_provider().signature_verification_algorithms,
         });
         let mut config = ServerConfig::builder_with_provider(Arc::clone(&provider))
             .with_safe_default_protocol_versions()?
