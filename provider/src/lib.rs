@@ -39,17 +39,34 @@ impl globaldeploy_sdk::Provider for GlobalDeploy {
         config::validate(config, diags);
     }
 
-    async fn configure(&self, config: &Value, terraform_version: &str, diags: &mut Diagnostics) -> Option<ProviderClient> {
+    async fn configure(
+        &self,
+        config: &Value,
+        terraform_version: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<ProviderClient> {
         let config = ProviderConfig::from_value(config, diags)?;
         tracing::debug!(terraform_version, ?config, "configuring provider");
-        Some(ProviderClient { route53: Route53::new(config.aws), journal: config.journal })
+        Some(ProviderClient {
+            route53: Route53::new(config.aws),
+            journal: config.journal,
+        })
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<ProviderClient>>> {
-        vec![Box::new(resources::deployment::Deployment), Box::new(resources::failover_policy::FailoverPolicy), Box::new(resources::health_check::HealthCheck), Box::new(resources::wave::Wave), Box::new(resources::weighted_record::WeightedRecord)]
+        vec![
+            Box::new(resources::deployment::Deployment),
+            Box::new(resources::failover_policy::FailoverPolicy),
+            Box::new(resources::health_check::HealthCheck),
+            Box::new(resources::wave::Wave),
+            Box::new(resources::weighted_record::WeightedRecord),
+        ]
     }
 
     fn data_sources(&self) -> Vec<Box<dyn globaldeploy_sdk::DataSource<ProviderClient>>> {
-        vec![Box::new(resources::rollout_data::RolloutData), Box::new(resources::weighted_record_data::WeightedRecordData)]
+        vec![
+            Box::new(resources::rollout_data::RolloutData),
+            Box::new(resources::weighted_record_data::WeightedRecordData),
+        ]
     }
 }

@@ -94,17 +94,22 @@ pub fn parse_go_duration(input: &str) -> Result<Duration, String> {
     if text == "0" {
         return Ok(Duration::ZERO);
     }
-    let bad = || format!("{input:?} is not a duration: expected numbers with units (ns, us, ms, s, m, h), e.g. \"1h30m\"");
+    let bad =
+        || format!("{input:?} is not a duration: expected numbers with units (ns, us, ms, s, m, h), e.g. \"1h30m\"");
     if text.is_empty() || text.starts_with('-') {
         return Err(bad());
     }
     let mut nanos = 0f64;
     let mut rest = text;
     while !rest.is_empty() {
-        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let n = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         let value: f64 = rest[..n].parse().map_err(|_| bad())?;
         rest = &rest[n..];
-        let u = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let u = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..u] {
             "ns" => 1.0,
             "us" | "µs" | "μs" => 1e3,
@@ -164,7 +169,10 @@ fn string(obj: &Map<String, Value>, name: &str, parent: &str) -> R<String> {
     match field(obj, name) {
         None => Err(missing(&path)),
         Some(Value::String(s)) => Ok(s.clone()),
-        Some(other) => Err(SpecJsonError::new(&path, format!("expected a string, found {}", kind(other)))),
+        Some(other) => Err(SpecJsonError::new(
+            &path,
+            format!("expected a string, found {}", kind(other)),
+        )),
     }
 }
 
@@ -197,7 +205,10 @@ fn single<'a>(value: Option<&'a Value>, path: &str) -> R<Option<&'a Map<String, 
         Some(Value::Object(obj)) => Ok(Some(obj)),
         Some(Value::Array(items)) if items.is_empty() => Ok(None),
         Some(Value::Array(items)) if items.len() == 1 => object(&items[0], &format!("{path}[0]")).map(Some),
-        Some(other) => Err(SpecJsonError::new(path, format!("expected a single block, found {}", kind(other)))),
+        Some(other) => Err(SpecJsonError::new(
+            path,
+            format!("expected a single block, found {}", kind(other)),
+        )),
     }
 }
 
@@ -252,9 +263,9 @@ fn strings(obj: &Map<String, Value>, name: &str, parent: &str) -> R<Vec<String>>
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| SpecJsonError::new(&format!("{path}[{i}]"), format!("expected a string, found {}", kind(v))))
+            v.as_str().map(str::to_owned).ok_or_else(|| {
+                SpecJsonError::new(&format!("{path}[{i}]"), format!("expected a string, found {}", kind(v)))
+            })
         })
         .collect()
 }
@@ -285,7 +296,10 @@ fn strategy(value: Option<&Value>, path: &str) -> R<Strategy> {
                     let p = format!("{steps_path}[{i}]");
                     let n = number(v, &p)?;
                     if n.fract() != 0.0 || !(0.0..=255.0).contains(&n) {
-                        return Err(SpecJsonError::new(&p, format!("{n} is not a whole percent within 1..=100")));
+                        return Err(SpecJsonError::new(
+                            &p,
+                            format!("{n} is not a whole percent within 1..=100"),
+                        ));
                     }
                     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                     Ok(n as u8)
@@ -376,7 +390,10 @@ fn gate(value: &Value, path: &str) -> R<GateSpec> {
                             let ip = format!("{p}[{i}]");
                             let n = number(v, &ip)?;
                             if n.fract() != 0.0 || !(100.0..=599.0).contains(&n) {
-                                return Err(SpecJsonError::new(&ip, format!("{n} is not an HTTP status (100..=599)")));
+                                return Err(SpecJsonError::new(
+                                    &ip,
+                                    format!("{n} is not an HTTP status (100..=599)"),
+                                ));
                             }
                             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
                             Ok(n as u16)
@@ -494,7 +511,10 @@ mod tests {
         assert_eq!(deployment_from_json(&v).unwrap_err().field, "region[1].target");
         let mut v = sample();
         v["waves"][0]["gate"][0]["http"]["timeout"] = json!("soon");
-        assert_eq!(deployment_from_json(&v).unwrap_err().field, "waves[0].gate[0].http.timeout");
+        assert_eq!(
+            deployment_from_json(&v).unwrap_err().field,
+            "waves[0].gate[0].http.timeout"
+        );
         let mut v = sample();
         v["strategy"]["on_failure"] = json!("panic");
         assert_eq!(deployment_from_json(&v).unwrap_err().field, "strategy.on_failure");

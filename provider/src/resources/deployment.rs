@@ -63,7 +63,14 @@ const INSYNC_TIMEOUT: Duration = Duration::from_secs(300);
 /// Lease time-to-live; the driver renews it at half life.
 const LEASE_TTL: Duration = Duration::from_secs(30);
 /// Attributes the provider computes (not inputs of the rollout).
-const COMPUTED: &[&str] = &["id", "active_version", "status", "region_status", "active_slot", "rollout_plan"];
+const COMPUTED: &[&str] = &[
+    "id",
+    "active_version",
+    "status",
+    "region_status",
+    "active_slot",
+    "rollout_plan",
+];
 /// Computed attributes that only a rollout changes.
 const ROLLOUT_COMPUTED: &[&str] = &["active_version", "status", "region_status", "active_slot"];
 const ON_FAILURE: &[&str] = &["rollback_region", "rollback_all", "halt"];
@@ -266,7 +273,9 @@ impl Resource<ProviderClient> for Deployment {
                 validate_gates(wave, &mut wave_diags);
                 for diag in wave_diags.iter() {
                     let mut diag = diag.clone();
-                    diag.path = diag.path.map(|p| prefix_path(&AttributePath::attr("waves").index(index), &p));
+                    diag.path = diag
+                        .path
+                        .map(|p| prefix_path(&AttributePath::attr("waves").index(index), &p));
                     diags.push(diag);
                 }
             }
@@ -314,6 +323,27 @@ impl Resource<ProviderClient> for Deployment {
             None => Value::Unknown,
         };
         planned.set("rollout_plan", rows);
+        if !prior.is_null() {
+            let before = region_names(prior);
+            if let Some(regions) = planned.get("region").and_then(Value::as_list) {
+                for (index, region) in regions.iter().enumerate() {
+                    let Some(name) = region.get("name").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    if !before.iter().any(|b| b == name) {
+                        diags.error_at(
+                            AttributePath::attr("region").index(index).join("name"),
+                            "Adding a region to a deployed deployment is not supported yet",
+                            format!(
+                                "Region {name:?} is new, but the deployment already serves its other regions; a \
+                                 rollout moves regions that serve, and first publication publishes all regions at \
+                                 once. Deploy {name:?} with its own globaldeploy_deployment for now."
+                            ),
+                        );
+                    }
+                }
+            }
+        }
         if !prior.is_null() && !rollout_needed(prior, planned) {
             // Nothing moves traffic: what the last rollout left stays true.
             for name in ROLLOUT_COMPUTED {
@@ -323,7 +353,9 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
-        let Some((client, spec)) = prepare(ctx, planned, diags) else { return Value::Null };
+        let Some((client, spec)) = prepare(ctx, planned, diags) else {
+            return Value::Null;
+        };
         let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
         tracing::info!(deployment = %spec.name, version = %spec.version, "publishing every region on its blue slot");
         match run(ctx, client, &spec, &BTreeMap::new(), limit).await {
@@ -353,7 +385,9 @@ impl Resource<ProviderClient> for Deployment {
             }
         };
         let mut state = state.clone();
-        let Some(Ok(spec)) = spec_of(&state) else { return Some(state) };
+        let Some(Ok(spec)) = spec_of(&state) else {
+            return Some(state);
+        };
         // Gone outside Terraform: every slot of every region lost its weight (a live name
         // never has all weights at 0).
         let traffic = Route53Traffic::new(client.route53.clone(), spec.zone_id.clone(), INSYNC_TIMEOUT);
@@ -366,7 +400,10 @@ impl Resource<ProviderClient> for Deployment {
             Err(err) => {
                 diags.error(
                     format!("Cannot read the weights of deployment {:?}", spec.name),
-                    format!("Reading the regions' weighted record sets in zone {} failed: {err}", spec.zone_id),
+                    format!(
+                        "Reading the regions' weighted record sets in zone {} failed: {err}",
+                        spec.zone_id
+                    ),
                 );
                 return Some(state);
             }
@@ -378,8 +415,35 @@ impl Resource<ProviderClient> for Deployment {
         Some(state)
     }
 
-    async fn update(&self, ctx: &Context<ProviderClient>, prior: &Value, planned: &Value, diags: &mut Diagnostics) -> Value {
-        let Some((client, spec)) = prepare(ctx, planned, diags) else { return prior.clone() };
+    async fn update(
+        &self,
+        ctx: &Context<ProviderClient>,
+        prior: &Value,
+        planned: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let Some((client, spec)) = prepare(ctx, planned, diags) else {
+            return prior.clone();
+        };
+        // Regions dropped from the configuration: their slots belong to nobody any more.
+        if let Some(Ok(before)) = spec_of(prior) {
+            let removed: Vec<_> = before
+                .regions
+                .iter()
+                .filter(|r| !spec.regions.iter().any(|n| n.name == r.name))
+                .cloned()
+                .collect();
+            if !removed.is_empty() {
+                let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
+                if let Err(message) = delete_slots(client, &spec.zone_id, &removed, deadline).await {
+                    diags.error(
+                        format!("Cannot remove regions from deployment {:?}", spec.name),
+                        message,
+                    );
+                    return prior.clone();
+                }
+            }
+        }
         if !rollout_needed(prior, planned) {
             let mut state = planned.clone();
             for name in ROLLOUT_COMPUTED {
@@ -415,7 +479,11 @@ impl Resource<ProviderClient> for Deployment {
         match run(ctx, client, &spec, &current, limit).await {
             Ok(outcome) => {
                 let state = state_from_outcome(planned, &outcome, prior_version.as_ref());
-                let state = if outcome.failure.is_some() { keep_prior_targets(state, prior, &outcome) } else { state };
+                let state = if outcome.failure.is_some() {
+                    keep_prior_targets(state, prior, &outcome)
+                } else {
+                    state
+                };
                 report_failure(&outcome, diags);
                 state
             }
@@ -443,41 +511,9 @@ impl Resource<ProviderClient> for Deployment {
                 "The deployment's state does not describe its regions; remove it with `terraform state rm`.",
             );
         };
-        client.route53.invalidate_zone(&spec.zone_id);
-        let listing = match client.route53.record_sets(&spec.zone_id).await {
-            Ok(listing) => listing,
-            Err(err) => {
-                return diags.error(
-                    format!("Cannot delete deployment {:?}", spec.name),
-                    format!("Listing zone {} failed: {err}", spec.zone_id),
-                )
-            }
-        };
-        let changes: Vec<Change> = spec
-            .regions
-            .iter()
-            .flat_map(|region| {
-                let name = normalize_name(&region.record_name);
-                listing
-                    .iter()
-                    .filter(move |set| set.name == name)
-                    .filter(|set| set.set_identifier.as_deref().is_some_and(|id| slot_of(&region.record_name, id).is_some()))
-                    .map(|set| Change {
-                        action: ChangeAction::Delete,
-                        set: set.clone(),
-                    })
-            })
-            .collect();
-        if changes.is_empty() {
-            return;
-        }
         let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
-        tracing::info!(deployment = %spec.name, sets = changes.len(), "deleting the regions' blue/green record sets");
-        if let Err(err) = client.route53.change_batch(&spec.zone_id, changes, deadline).await {
-            diags.error(
-                format!("Cannot delete deployment {:?}", spec.name),
-                format!("Deleting the regions' record sets in zone {} failed: {err}", spec.zone_id),
-            );
+        if let Err(message) = delete_slots(client, &spec.zone_id, &spec.regions, deadline).await {
+            diags.error(format!("Cannot delete deployment {:?}", spec.name), message);
         }
     }
 
@@ -587,7 +623,8 @@ pub fn go_duration(duration: Duration) -> String {
     if s > 0 && ms == 0 {
         out.push_str(&format!("{s}s"));
     } else if s > 0 {
-        out.push_str(&format!("{s}.{ms:03}s").trim_end_matches('0').to_owned());
+        let fraction = format!("{ms:03}");
+        out.push_str(&format!("{s}.{}s", fraction.trim_end_matches('0')));
     } else if ms > 0 {
         out.push_str(&format!("{ms}ms"));
     }
@@ -689,7 +726,10 @@ fn gate_to_value(gate: &GateSpec) -> Value {
                     Value::list(expect_status.iter().map(|s| Value::int(i64::from(*s))).collect()),
                 ),
                 ("timeout", Value::string(go_duration(*timeout))),
-                ("max_latency", max_latency.map_or(Value::Null, |d| Value::string(go_duration(d)))),
+                (
+                    "max_latency",
+                    max_latency.map_or(Value::Null, |d| Value::string(go_duration(d))),
+                ),
             ]),
             Value::Null,
         ),
@@ -706,6 +746,19 @@ fn gate_to_value(gate: &GateSpec) -> Value {
         ("http", http),
         ("route53_health_check", r53),
     ])
+}
+
+fn region_names(value: &Value) -> Vec<String> {
+    value
+        .get("region")
+        .and_then(Value::as_list)
+        .map(|regions| {
+            regions
+                .iter()
+                .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Whether going from `prior` to `planned` moves traffic: a new version, or a region whose
@@ -727,7 +780,9 @@ fn rollout_needed(prior: &Value, planned: &Value) -> bool {
             .collect()
     };
     match (targets(prior), targets(planned)) {
-        (Some(before), Some(after)) => after.iter().any(|(name, target)| before.get(name).is_some_and(|b| b != target)),
+        (Some(before), Some(after)) => after
+            .iter()
+            .any(|(name, target)| before.get(name).is_some_and(|b| b != target)),
         _ => true,
     }
 }
@@ -740,7 +795,9 @@ fn rollout_needed(prior: &Value, planned: &Value) -> bool {
 fn check_deployment_name(name: &str) -> Result<(), String> {
     let valid = !name.starts_with('.')
         && name.len() <= 128
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if valid {
         Ok(())
     } else {
@@ -752,9 +809,13 @@ fn check_deployment_name(name: &str) -> Result<(), String> {
 }
 
 fn validate_targets(config: &Value, diags: &mut Diagnostics) {
-    let Some(regions) = config.get("region").and_then(Value::as_list) else { return };
+    let Some(regions) = config.get("region").and_then(Value::as_list) else {
+        return;
+    };
     for (index, region) in regions.iter().enumerate() {
-        let (Some(target), Some(alias)) = (region.get("target"), region.get("target_alias")) else { continue };
+        let (Some(target), Some(alias)) = (region.get("target"), region.get("target_alias")) else {
+            continue;
+        };
         if !target.is_known() || !alias.is_known() {
             continue;
         }
@@ -829,9 +890,7 @@ fn spec_error_path(spec: &DeploymentSpec, error: &SpecError) -> AttributePath {
             wave_path(wave)
         }
         SpecError::ZeroParallel { wave } => wave_path(wave),
-        SpecError::NoSteps | SpecError::StepsNotEndingAt100 { .. } => {
-            AttributePath::attr("strategy").join("steps")
-        }
+        SpecError::NoSteps | SpecError::StepsNotEndingAt100 { .. } => AttributePath::attr("strategy").join("steps"),
         SpecError::StepOutOfRange { index, .. } | SpecError::StepsNotAscending { index, .. } => {
             AttributePath::attr("strategy").join("steps").index(*index)
         }
@@ -847,6 +906,53 @@ fn spec_error_path(spec: &DeploymentSpec, error: &SpecError) -> AttributePath {
 
 // ---------------------------------------------------------------------------------------------
 // Running the engine
+
+/// Deletes both slots of every region of `regions` in one batch (nothing to do: no call).
+async fn delete_slots(
+    client: &ProviderClient,
+    zone_id: &str,
+    regions: &[globaldeploy_reconciler::model::RegionSpec],
+    deadline: Instant,
+) -> Result<(), String> {
+    client.route53.invalidate_zone(zone_id);
+    let listing = client
+        .route53
+        .record_sets(zone_id)
+        .await
+        .map_err(|err| format!("Listing zone {zone_id} failed: {err}"))?;
+    let changes: Vec<Change> = regions
+        .iter()
+        .flat_map(|region| {
+            let name = normalize_name(&region.record_name);
+            listing
+                .iter()
+                .filter(move |set| set.name == name)
+                .filter(|set| {
+                    set.set_identifier
+                        .as_deref()
+                        .is_some_and(|id| slot_of(&region.record_name, id).is_some())
+                })
+                .map(|set| Change {
+                    action: ChangeAction::Delete,
+                    set: set.clone(),
+                })
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    tracing::info!(
+        regions = names.join(", "),
+        sets = changes.len(),
+        "deleting blue/green record sets"
+    );
+    client
+        .route53
+        .change_batch(zone_id, changes, deadline)
+        .await
+        .map_err(|err| format!("Deleting the record sets of regions {names:?} in zone {zone_id} failed: {err}"))
+}
 
 fn prepare<'a>(
     ctx: &'a Context<ProviderClient>,
@@ -913,20 +1019,35 @@ async fn journal_state(client: &ProviderClient, deployment: &str) -> Option<Roll
 
 /// What every region serves now: the journal's last rollout, else the prior state.
 async fn current_serving(client: &ProviderClient, prior: &Value, spec: &DeploymentSpec) -> BTreeMap<String, Serving> {
-    let prior_version = prior.get("version").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let prior_version = prior
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
     let prior_slots: BTreeMap<String, String> = prior
         .get("active_slot")
         .and_then(Value::as_map)
-        .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
         .unwrap_or_default();
-    let from_journal = journal_state(client, &spec.name).await.map(|rs| rs.region_outcomes()).unwrap_or_default();
+    let from_journal = journal_state(client, &spec.name)
+        .await
+        .map(|rs| rs.region_outcomes())
+        .unwrap_or_default();
     let mut current = BTreeMap::new();
     for region in &spec.regions {
         let journal = from_journal.get(&region.name);
         let slot = journal.and_then(|o| o.active_slot).or_else(|| {
-            prior_slots.get(&region.name).map(|s| if s == "green" { Slot::Green } else { Slot::Blue })
+            prior_slots
+                .get(&region.name)
+                .map(|s| if s == "green" { Slot::Green } else { Slot::Blue })
         });
-        let version = journal.and_then(|o| o.version.clone()).unwrap_or_else(|| prior_version.clone());
+        let version = journal
+            .and_then(|o| o.version.clone())
+            .unwrap_or_else(|| prior_version.clone());
         if let Some(slot) = slot {
             current.insert(region.name.clone(), Serving { slot, version });
         }
@@ -946,28 +1067,51 @@ impl Progress for LogProgress {
                 tracing::info!(deployment, rollout, version = %intent.spec.version, "rollout started")
             }
             Entry::AwaitingApproval { wave } => {
-                tracing::info!(deployment, rollout, wave, "waiting for `globaldeploy approve {deployment}`")
+                tracing::info!(
+                    deployment,
+                    rollout,
+                    wave,
+                    "waiting for `globaldeploy approve {deployment}`"
+                )
             }
             Entry::Approved { wave, by } => tracing::info!(deployment, rollout, wave, by, "wave approved"),
             Entry::GroupStarted { wave, group } => {
-                let regions = state.groups.get(*group).map(|g| g.regions.join(", ")).unwrap_or_default();
+                let regions = state
+                    .groups
+                    .get(*group)
+                    .map(|g| g.regions.join(", "))
+                    .unwrap_or_default();
                 tracing::info!(deployment, rollout, wave, regions, "wave group started")
             }
             Entry::Step { percent, weights, .. } => {
-                let regions: Vec<String> =
-                    weights.iter().map(|(r, w)| format!("{r} (blue {}, green {})", w.blue, w.green)).collect();
-                tracing::info!(deployment, rollout, percent, regions = regions.join(", "), "traffic step")
+                let regions: Vec<String> = weights
+                    .iter()
+                    .map(|(r, w)| format!("{r} (blue {}, green {})", w.blue, w.green))
+                    .collect();
+                tracing::info!(
+                    deployment,
+                    rollout,
+                    percent,
+                    regions = regions.join(", "),
+                    "traffic step"
+                )
             }
             Entry::GatesPassed { verdicts, .. } => {
                 tracing::info!(deployment, rollout, gates = verdicts.len(), "gates passed")
             }
             Entry::Promoted { group } => {
-                let regions = state.groups.get(*group).map(|g| g.regions.join(", ")).unwrap_or_default();
+                let regions = state
+                    .groups
+                    .get(*group)
+                    .map(|g| g.regions.join(", "))
+                    .unwrap_or_default();
                 tracing::info!(deployment, rollout, regions, "promoted")
             }
             Entry::GateFailed(failure) => tracing::warn!(deployment, rollout, "gate failed: {failure}"),
             Entry::Rollback { reason, .. } => tracing::warn!(deployment, rollout, reason, "rolling back"),
-            Entry::Outcome { status } => tracing::info!(deployment, rollout, status = status.as_str(), "rollout finished"),
+            Entry::Outcome { status } => {
+                tracing::info!(deployment, rollout, status = status.as_str(), "rollout finished")
+            }
         }
     }
 }
@@ -1057,11 +1201,19 @@ fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
         return;
     };
     let serving = match outcome.serving_version.as_deref() {
-        Some(version) => format!("`version` stays {version} (not every region serves {})", outcome.target_version),
+        Some(version) => format!(
+            "`version` stays {version} (not every region serves {})",
+            outcome.target_version
+        ),
         None => "`version` keeps its prior value (regions serve different versions)".to_owned(),
     };
     diags.error(
-        format!("Rollout of {:?} to {} {}: health gate failed", outcome.deployment, outcome.target_version, outcome.status.as_str()),
+        format!(
+            "Rollout of {:?} to {} {}: health gate failed",
+            outcome.deployment,
+            outcome.target_version,
+            outcome.status.as_str()
+        ),
         format!(
             "{failure}.\n\nThe rollout ended {} (rollout {}); {serving}, so the next plan proposes version {} again. \
              Region status: {}.",
@@ -1079,7 +1231,11 @@ fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
 }
 
 fn region_maps(regions: &BTreeMap<String, RegionOutcome>) -> (Value, Value) {
-    let status = Value::map(regions.iter().map(|(r, o)| (r.clone(), Value::string(o.status.to_string()))));
+    let status = Value::map(
+        regions
+            .iter()
+            .map(|(r, o)| (r.clone(), Value::string(o.status.to_string()))),
+    );
     let slots = Value::map(
         regions
             .iter()
@@ -1138,11 +1294,17 @@ fn state_from_rollout(base: &Value, rs: &RolloutState, fallback_version: Option<
 /// After a failed rollout, regions that do not serve the new version keep their prior target
 /// in state (what they serve), so the next plan shows their target change again.
 fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outcome) -> Value {
-    let Some(prior_regions) = prior.get("region").and_then(Value::as_list).map(<[Value]>::to_vec) else { return state };
-    let Some(regions) = state.get_mut("region") else { return state };
+    let Some(prior_regions) = prior.get("region").and_then(Value::as_list).map(<[Value]>::to_vec) else {
+        return state;
+    };
+    let Some(regions) = state.get_mut("region") else {
+        return state;
+    };
     let Value::List(items) = regions else { return state };
     for item in items.iter_mut() {
-        let Some(name) = item.get("name").and_then(Value::as_str).map(str::to_owned) else { continue };
+        let Some(name) = item.get("name").and_then(Value::as_str).map(str::to_owned) else {
+            continue;
+        };
         let on_new = outcome
             .regions
             .get(&name)
@@ -1150,7 +1312,10 @@ fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outcome) -> Val
         if on_new {
             continue;
         }
-        if let Some(old) = prior_regions.iter().find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str())) {
+        if let Some(old) = prior_regions
+            .iter()
+            .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        {
             for attr in ["target", "target_alias"] {
                 item.set(attr, old.get(attr).cloned().unwrap_or(Value::Null));
             }
@@ -1177,7 +1342,12 @@ mod tests {
         let path = field_path("waves[0].gate[1].http.timeout");
         assert_eq!(
             path,
-            AttributePath::attr("waves").index(0).join("gate").index(1).join("http").join("timeout")
+            AttributePath::attr("waves")
+                .index(0)
+                .join("gate")
+                .index(1)
+                .join("http")
+                .join("timeout")
         );
     }
 }

@@ -7,6 +7,6 @@ pub mod gate;
 pub mod health_check;
 pub mod record_target;
 pub mod rollout_data;
+pub mod wave;
 pub mod weighted_record;
 pub mod weighted_record_data;
-pub mod wave;

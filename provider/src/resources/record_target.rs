@@ -241,6 +241,35 @@ pub fn batch_weight(target: &Value) -> (usize, usize) {
     }
 }
 
+/// `ttl` is for the targets that use records; when every target of a resource is an alias
+/// (which takes its target's TTL), a set `ttl` would silently do nothing, so it is an error at
+/// `ttl`. `what` names the targets for the message, e.g. "every endpoint". Unknown targets
+/// count as possibly using records.
+pub fn validate_ttl_with_aliases<'a>(
+    targets: impl IntoIterator<Item = &'a Value>,
+    ttl: &Value,
+    what: &str,
+    diags: &mut Diagnostics,
+) {
+    if ttl.is_null() || !ttl.is_known() {
+        return;
+    }
+    let all_alias = targets.into_iter().all(|target| {
+        target.is_known()
+            && target.get("alias").is_some_and(|a| a.is_known() && !a.is_null())
+            && target.get("records").is_some_and(Value::is_null)
+    });
+    if all_alias {
+        diags.error_at(
+            AttributePath::attr("ttl"),
+            "Invalid argument \"ttl\" with an alias",
+            format!(
+                "{what} is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set. Remove ttl."
+            ),
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,34 +373,5 @@ mod tests {
         assert!(same_name("API.example.com.", "api.example.com"));
         assert_eq!(display_name("API.example.com."), "api.example.com");
         assert_eq!(normalized_name("API.example.com"), "api.example.com.");
-    }
-}
-
-/// `ttl` is for the targets that use records; when every target of a resource is an alias
-/// (which takes its target's TTL), a set `ttl` would silently do nothing, so it is an error at
-/// `ttl`. `what` names the targets for the message, e.g. "every endpoint". Unknown targets
-/// count as possibly using records.
-pub fn validate_ttl_with_aliases<'a>(
-    targets: impl IntoIterator<Item = &'a Value>,
-    ttl: &Value,
-    what: &str,
-    diags: &mut Diagnostics,
-) {
-    if ttl.is_null() || !ttl.is_known() {
-        return;
-    }
-    let all_alias = targets.into_iter().all(|target| {
-        target.is_known()
-            && target.get("alias").is_some_and(|a| a.is_known() && !a.is_null())
-            && target.get("records").is_some_and(Value::is_null)
-    });
-    if all_alias {
-        diags.error_at(
-            AttributePath::attr("ttl"),
-            "Invalid argument \"ttl\" with an alias",
-            format!(
-                "{what} is an alias: Route 53 aliases use the TTL of their target, so ttl must not be set. Remove ttl."
-            ),
-        );
     }
 }

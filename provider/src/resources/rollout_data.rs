@@ -38,7 +38,9 @@ impl DataSource<ProviderClient> for RolloutData {
             Attribute::computed("status", Type::String)
                 .description("`running` (unfinished), `succeeded`, `rolled_back` or `halted`."),
         )
-        .attribute(Attribute::computed("target_version", Type::String).description("The version the rollout rolls out."))
+        .attribute(
+            Attribute::computed("target_version", Type::String).description("The version the rollout rolls out."),
+        )
         .attribute(
             Attribute::computed("serving_version", Type::String)
                 .description("The version every region serves; null while regions serve different versions."),
@@ -70,7 +72,11 @@ impl DataSource<ProviderClient> for RolloutData {
                 return Value::Null;
             }
         };
-        let deployment = config.get("deployment").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let deployment = config
+            .get("deployment")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let journal = match &client.journal {
             JournalLocation::File(dir) => FileJournal::new(dir),
             JournalLocation::S3 { bucket, prefix } => {
@@ -84,7 +90,10 @@ impl DataSource<ProviderClient> for RolloutData {
         let entries = match journal.load(&deployment).await {
             Ok(entries) => entries,
             Err(err) => {
-                diags.error(format!("Cannot read the rollout journal of {deployment:?}"), err.to_string());
+                diags.error(
+                    format!("Cannot read the rollout journal of {deployment:?}"),
+                    err.to_string(),
+                );
                 return Value::Null;
             }
         };
@@ -101,7 +110,10 @@ impl DataSource<ProviderClient> for RolloutData {
                 return Value::Null;
             }
             Err(err) => {
-                diags.error(format!("The journal of {deployment:?} does not replay"), err.to_string());
+                diags.error(
+                    format!("The journal of {deployment:?} does not replay"),
+                    err.to_string(),
+                );
                 return Value::Null;
             }
         };
@@ -110,17 +122,34 @@ impl DataSource<ProviderClient> for RolloutData {
         out.set("id", Value::string(&state.rollout_id));
         out.set("status", Value::string(state.status.map_or("running", |s| s.as_str())));
         out.set("target_version", Value::string(&state.spec.version));
-        out.set("serving_version", state.serving_version().map_or(Value::Null, Value::string));
+        out.set(
+            "serving_version",
+            state.serving_version().map_or(Value::Null, Value::string),
+        );
         out.set("started_at", Value::string(state.started_at.to_string()));
         out.set(
             "region_status",
-            Value::map(regions.iter().map(|(r, o)| (r.clone(), Value::string(o.status.to_string())))),
+            Value::map(
+                regions
+                    .iter()
+                    .map(|(r, o)| (r.clone(), Value::string(o.status.to_string()))),
+            ),
         );
         out.set(
             "active_slot",
-            Value::map(regions.iter().filter_map(|(r, o)| Some((r.clone(), Value::string(o.active_slot?.as_str()))))),
+            Value::map(
+                regions
+                    .iter()
+                    .filter_map(|(r, o)| Some((r.clone(), Value::string(o.active_slot?.as_str())))),
+            ),
         );
-        out.set("failure", state.failure.as_ref().map_or(Value::Null, |f| Value::string(f.to_string())));
+        out.set(
+            "failure",
+            state
+                .failure
+                .as_ref()
+                .map_or(Value::Null, |f| Value::string(f.to_string())),
+        );
         out
     }
 }

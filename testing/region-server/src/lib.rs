@@ -85,7 +85,10 @@ pub struct RegionServer {
 
 impl fmt::Debug for RegionServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RegionServer").field("addr", &self.addr).field("mode", &self.mode()).finish()
+        f.debug_struct("RegionServer")
+            .field("addr", &self.addr)
+            .field("mode", &self.mode())
+            .finish()
     }
 }
 
@@ -135,12 +138,20 @@ impl RegionServer {
 
     /// Switches how `/healthz` answers from now on.
     pub fn set_mode(&self, mode: Mode) {
-        *self.shared.mode.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = mode;
+        *self
+            .shared
+            .mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = mode;
     }
 
     /// How `/healthz` answers now.
     pub fn mode(&self) -> Mode {
-        *self.shared.mode.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        *self
+            .shared
+            .mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Number of `/healthz` requests answered so far.
@@ -168,7 +179,9 @@ impl Drop for RegionServer {
 }
 
 async fn serve(listener: std::net::TcpListener, shared: Arc<Shared>, mut shutdown: oneshot::Receiver<()>) {
-    let Ok(listener) = TcpListener::from_std(listener) else { return };
+    let Ok(listener) = TcpListener::from_std(listener) else {
+        return;
+    };
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -246,7 +259,10 @@ mod tests {
     }
 
     fn get(addr: SocketAddr, path: &str) -> String {
-        request(addr, &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))
+        request(
+            addr,
+            &format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+        )
     }
 
     #[test]
@@ -258,7 +274,10 @@ mod tests {
         let body = "slow 50";
         let response = request(
             server.addr(),
-            &format!("POST /__mode HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}", body.len()),
+            &format!(
+                "POST /__mode HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
         );
         assert!(response.starts_with("HTTP/1.1 200"), "{response}");
         assert_eq!(server.mode(), Mode::Slow(Duration::from_millis(50)));
@@ -271,7 +290,10 @@ mod tests {
     #[test]
     fn parses_modes() {
         assert_eq!("healthy".parse::<Mode>().unwrap(), Mode::Healthy);
-        assert_eq!("slow:250ms".parse::<Mode>().unwrap(), Mode::Slow(Duration::from_millis(250)));
+        assert_eq!(
+            "slow:250ms".parse::<Mode>().unwrap(),
+            Mode::Slow(Duration::from_millis(250))
+        );
         assert!("broken".parse::<Mode>().is_err());
     }
 }

@@ -190,7 +190,11 @@ impl Fixture {
     fn weights(&self) -> BTreeMap<String, (i64, i64)> {
         let sets = block_on(async {
             let r53 = client(&self.moto.endpoint());
-            r53.record_sets(&self.zone).await.expect("ListResourceRecordSets").as_ref().clone()
+            r53.record_sets(&self.zone)
+                .await
+                .expect("ListResourceRecordSets")
+                .as_ref()
+                .clone()
         });
         REGIONS
             .iter()
@@ -229,8 +233,14 @@ impl Fixture {
         assert_eq!(state["active_version"], "v1");
         assert_eq!(state["status"], "succeeded");
         for (region, (blue, green)) in self.weights() {
-            assert!(blue > 0, "{region} should serve on blue after create, got blue {blue} green {green}");
-            assert!(green <= 0, "{region}: green must carry nothing after create, got {green}");
+            assert!(
+                blue > 0,
+                "{region} should serve on blue after create, got blue {blue} green {green}"
+            );
+            assert!(
+                green <= 0,
+                "{region}: green must carry nothing after create, got {green}"
+            );
             assert_eq!(state["active_slot"][&region], "blue");
         }
     }
@@ -296,7 +306,9 @@ fn rollout_v1_to_v2_through_three_waves() {
     assert!(
         unknown.is_null()
             || *unknown == false
-            || unknown.as_array().is_some_and(|rows| rows.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty()))),
+            || unknown
+                .as_array()
+                .is_some_and(|rows| rows.iter().all(|r| r.as_object().is_some_and(|o| o.is_empty()))),
         "rollout_plan must be known: {:#}",
         change["after_unknown"]
     );
@@ -345,7 +357,13 @@ fn failing_wave2_region_is_rolled_back_and_state_stays_v1() {
     out.assert_failure();
     let text = describe(&out);
     eprintln!("{text}");
-    for needle in ["wave \"wave2\"", "region \"us-east-1\"", "step 25 %", "failed", "rolled_back"] {
+    for needle in [
+        "wave \"wave2\"",
+        "region \"us-east-1\"",
+        "step 25 %",
+        "failed",
+        "rolled_back",
+    ] {
         assert!(text.contains(needle), "error must name {needle:?}:\n{text}");
     }
     let state = fx.state();
@@ -354,14 +372,36 @@ fn failing_wave2_region_is_rolled_back_and_state_stays_v1() {
     assert_eq!(state["status"], "rolled_back");
     assert_eq!(state["region_status"]["us-east-1"], "rolled_back");
     assert_eq!(state["active_slot"]["us-east-1"], "blue");
-    assert_eq!(state["region_status"]["us-west-2"], "promoted", "the canary stays promoted");
+    assert_eq!(
+        state["region_status"]["us-west-2"], "promoted",
+        "the canary stays promoted"
+    );
     let weights = fx.weights();
     assert_eq!(weights["us-east-1"], (100, 0), "us-east-1 back on its old slot");
     assert_eq!(weights["us-west-2"], (0, 100), "canary kept the new version");
-    assert_eq!(weights["ap-southeast-1"], (100, -1), "later waves untouched (no green set written)");
+    assert_eq!(
+        weights["ap-southeast-1"],
+        (100, -1),
+        "later waves untouched (no green set written)"
+    );
     assert_eq!(fx.ws.plan_detailed_exitcode(), 2, "the next plan proposes v2 again");
     let plan = fx.ws.plan();
     plan.assert_success().assert_contains("\"v1\" -> \"v2\"");
+
+    // Fixed: re-applying finishes the rollout.
+    fx.servers["us-east-1"].set_mode(Mode::Healthy);
+    fx.ws.apply().assert_success();
+    let state = fx.state();
+    assert_eq!(state["version"], "v2");
+    assert_eq!(state["active_version"], "v2");
+    assert_eq!(state["status"], "succeeded");
+    for (region, (blue, green)) in fx.weights() {
+        let slot = state["active_slot"][&region].as_str().unwrap().to_owned();
+        let serving = if slot == "blue" { (blue, green) } else { (green, blue) };
+        assert_eq!(serving.0, 100, "{region} serves fully on its active slot {slot}");
+        assert!(serving.1 <= 0, "{region}: idle slot at 0");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
 }
 
 #[test]
@@ -377,7 +417,10 @@ fn rollback_all_restores_promoted_regions() {
     assert_eq!(state["version"], "v1");
     assert_eq!(state["status"], "rolled_back");
     for (region, (blue, green)) in fx.weights() {
-        assert!(blue == 100 && green <= 0, "{region} must be back on blue at 100, got blue {blue} green {green}");
+        assert!(
+            blue == 100 && green <= 0,
+            "{region} must be back on blue at 100, got blue {blue} green {green}"
+        );
         assert_eq!(state["active_slot"][&region], "blue", "{region}");
     }
     assert_eq!(state["region_status"]["us-west-2"], "rolled_back");
@@ -422,7 +465,10 @@ fn approval_gate_waits_for_approve() {
             if waiting {
                 break replay(&entries).expect("replay").expect("rollout").rollout_id;
             }
-            assert!(std::time::Instant::now() < deadline, "the rollout never waited for approval of wave2");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the rollout never waited for approval of wave2"
+            );
             assert!(!apply.is_finished(), "apply ended before waiting for approval");
             std::thread::sleep(std::time::Duration::from_millis(100));
         };
@@ -455,8 +501,13 @@ fn concurrent_rollout_fails_fast_on_the_lease() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_millis() as u64;
-    let lease = block_on(fx.journal().acquire_lease("api", "other-apply (pid 4242)", std::time::Duration::from_secs(300), now))
-        .expect("lease");
+    let lease = block_on(fx.journal().acquire_lease(
+        "api",
+        "other-apply (pid 4242)",
+        std::time::Duration::from_secs(300),
+        now,
+    ))
+    .expect("lease");
     fx.write("v2", "rollback_region");
     let started = std::time::Instant::now();
     let out = fx.ws.apply();
@@ -478,20 +529,33 @@ fn invalid_configurations_point_at_the_attribute() {
     let fx = Fixture::new("rollback_region");
     let main = fx.ws.read("main.tf");
     // A region in no wave.
-    fx.ws.write("main.tf", &main.replace(r#"regions      = ["ap-southeast-1", "ap-northeast-1"]"#, r#"regions      = ["ap-southeast-1"]"#));
+    fx.ws.write(
+        "main.tf",
+        &main.replace(
+            r#"regions      = ["ap-southeast-1", "ap-northeast-1"]"#,
+            r#"regions      = ["ap-southeast-1"]"#,
+        ),
+    );
     // (waves are references, unknown to `terraform validate`: the plan checks them)
-    fx.ws.plan()
+    fx.ws
+        .plan()
         .assert_failure()
         .assert_contains("region \"ap-northeast-1\" is in no wave")
         .assert_contains("on main.tf line");
     // Steps not ascending / not ending at 100.
-    fx.ws.write("main.tf", &main.replace("steps         = [25, 50, 100]", "steps         = [50, 25, 90]"));
+    fx.ws.write(
+        "main.tf",
+        &main.replace("steps         = [25, 50, 100]", "steps         = [50, 25, 90]"),
+    );
     let out = fx.ws.plan();
     out.assert_failure()
         .assert_contains("does not exceed the previous step")
         .assert_contains("it must end at 100");
     // on_failure outside the enum.
-    fx.ws.write("main.tf", &main.replace(r#"on_failure    = "rollback_region""#, r#"on_failure    = "panic""#));
+    fx.ws.write(
+        "main.tf",
+        &main.replace(r#"on_failure    = "rollback_region""#, r#"on_failure    = "panic""#),
+    );
     fx.ws.validate().assert_failure().assert_contains("on_failure");
 }
 
@@ -555,7 +619,10 @@ fn killed_apply_is_resumed_from_the_journal() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         let entries = block_on(fx.journal().load("api")).unwrap_or_default();
-        let mid_wave2 = entries
+        let start = entries
+            .iter()
+            .rposition(|e| matches!(e, Entry::Intent(i) if i.spec.version == "v2"));
+        let mid_wave2 = entries[start.unwrap_or(entries.len())..]
             .iter()
             .skip_while(|e| !matches!(e, Entry::GroupStarted { wave, .. } if wave == "wave2"))
             .any(|e| matches!(e, Entry::Step { percent, .. } if *percent == 25));
@@ -566,19 +633,39 @@ fn killed_apply_is_resumed_from_the_journal() {
         assert!(child.try_wait().expect("wait").is_none(), "apply ended before the kill");
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+    // The provider runs in its own process group: kill it by pid, with terraform.
+    let children = std::process::Command::new("pgrep")
+        .args(["-P", &child.id().to_string()])
+        .output()
+        .expect("pgrep");
+    let mut pids: Vec<String> = String::from_utf8_lossy(&children.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    assert!(!pids.is_empty(), "terraform has no provider child");
+    pids.push(child.id().to_string());
     let status = std::process::Command::new("kill")
-        .args(["-KILL", &format!("-{}", child.id())])
+        .arg("-KILL")
+        .args(&pids)
         .status()
         .expect("kill");
     assert!(status.success());
     let _ = child.wait();
+    eprintln!("killed terraform apply (process group {})", child.id());
 
     // Never all weights at zero; the killed rollout is unfinished in the journal.
     for (region, (blue, green)) in fx.weights() {
         assert!(blue.max(0) + green.max(0) > 0, "{region} has all weights at 0");
     }
-    let state = replay(&block_on(fx.journal().load("api")).expect("journal")).expect("replay").expect("rollout");
-    assert!(state.status.is_none(), "the killed rollout must be unfinished");
+    let state = replay(&block_on(fx.journal().load("api")).expect("journal"))
+        .expect("replay")
+        .expect("rollout");
+    assert!(
+        state.status.is_none(),
+        "the killed rollout must be unfinished: {:?} {:?}",
+        state.status,
+        state.regions
+    );
 
     // A new apply refuses to guess: it points at `globaldeploy resume`.
     fx.ws.apply().assert_failure().assert_contains("globaldeploy resume");
@@ -595,4 +682,63 @@ fn killed_apply_is_resumed_from_the_journal() {
     assert_eq!(tf_state["version"], "v2");
     assert_eq!(tf_state["status"], "succeeded");
     assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
+}
+
+#[test]
+fn import_by_name_from_the_journal() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    fx.ws
+        .terraform(&["state", "rm", "globaldeploy_deployment.api"])
+        .assert_success();
+    fx.ws
+        .terraform(&["import", "globaldeploy_deployment.api", "nosuch"])
+        .assert_failure()
+        .assert_contains("Cannot import deployment \"nosuch\"");
+    fx.ws
+        .terraform(&["import", "globaldeploy_deployment.api", "api"])
+        .assert_success();
+    let state = fx.state();
+    assert_eq!(state["version"], "v1");
+    assert_eq!(state["status"], "succeeded");
+    assert_eq!(state["active_slot"]["us-west-2"], "blue");
+    let out = fx.ws.terraform(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.code(), Some(0), "no diff after import: {}", out.combined());
+}
+
+/// `main` without the `region` block of `region`.
+fn without_region_block(main: &str, region: &str) -> String {
+    let at = main
+        .find(&format!("name          = \"{region}\""))
+        .expect("region block");
+    let start = main[..at].rfind("\n  region {").expect("block start");
+    let end = at + main[at..].find("\n  }\n").expect("block end") + "\n  }\n".len();
+    format!("{}\n{}", &main[..start], &main[end..])
+}
+
+#[test]
+fn removing_a_region_deletes_its_slots_and_adding_one_is_refused() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    let main = fx.ws.read("main.tf");
+    let smaller = without_region_block(&main, "ap-northeast-1").replace(
+        r#"regions      = ["ap-southeast-1", "ap-northeast-1"]"#,
+        r#"regions      = ["ap-southeast-1"]"#,
+    );
+    fx.ws.write("main.tf", &smaller);
+    fx.ws.apply().assert_success();
+    let weights = fx.weights();
+    assert_eq!(
+        weights["ap-northeast-1"],
+        (-1, -1),
+        "the removed region's slots are deleted"
+    );
+    assert_eq!(weights["ap-southeast-1"], (100, -1), "the others keep serving");
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
+    // Adding it back to the deployed deployment is refused at plan time, at the region.
+    fx.ws.write("main.tf", &main);
+    fx.ws
+        .plan()
+        .assert_failure()
+        .assert_contains("Adding a region to a deployed deployment is not supported yet");
 }
