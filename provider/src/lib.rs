@@ -1,7 +1,7 @@
 //! The globaldeploy Terraform provider: its configuration and its resources.
 //!
 //! The provider block (§3 of the spec) is parsed into [`config::ProviderConfig`]; resources live
-//! one per file under [`resources`] and are registered in [`GlobalDeploy::resources`].
+//! one per file under [`resources`], each registered there by one line.
 #![deny(clippy::print_stdout)]
 
 pub mod config;
@@ -54,19 +54,10 @@ impl globaldeploy_sdk::Provider for GlobalDeploy {
     }
 
     fn resources(&self) -> Vec<Box<dyn Resource<ProviderClient>>> {
-        vec![
-            Box::new(resources::deployment::Deployment),
-            Box::new(resources::failover_policy::FailoverPolicy),
-            Box::new(resources::health_check::HealthCheck),
-            Box::new(resources::wave::Wave),
-            Box::new(resources::weighted_record::WeightedRecord),
-        ]
+        resources::resources()
     }
 
     fn data_sources(&self) -> Vec<Box<dyn globaldeploy_sdk::DataSource<ProviderClient>>> {
-        vec![
-            Box::new(resources::rollout_data::RolloutData),
-            Box::new(resources::weighted_record_data::WeightedRecordData),
-        ]
+        resources::data_sources()
     }
 }
