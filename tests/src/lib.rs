@@ -7,6 +7,7 @@
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `GLOBALDEPLOY_PROVIDER_BIN` | provider binary to test | `<target>/debug/terraform-provider-globaldeploy` |
+//! | `GLOBALDEPLOY_CLI_BIN` | `globaldeploy` CLI to test | `<target>/debug/globaldeploy` |
 //! | `CARGO_TARGET_DIR` | where cargo builds | `<workspace>/target` |
 //! | `TERRAFORM_BIN` | terraform CLI | `<workspace>/.tools/bin/terraform`, else `terraform` on `PATH` |
 //! | `MOTO_SERVER_BIN` | moto's server | `<workspace>/.venv/bin/moto_server`, else `moto_server` on `PATH` |
@@ -77,25 +78,29 @@ fn debug_bin_dirs() -> Vec<PathBuf> {
 /// The built provider binary: `$GLOBALDEPLOY_PROVIDER_BIN`, else the debug build in the target
 /// directory. Panics with instructions when it has not been built.
 pub fn provider_binary() -> PathBuf {
-    if let Some(bin) = env_path("GLOBALDEPLOY_PROVIDER_BIN") {
-        assert!(
-            bin.is_file(),
-            "GLOBALDEPLOY_PROVIDER_BIN={} does not exist",
-            bin.display()
-        );
+    workspace_binary(PROVIDER_BIN_NAME, "GLOBALDEPLOY_PROVIDER_BIN")
+}
+
+/// The built `globaldeploy` CLI: `$GLOBALDEPLOY_CLI_BIN`, else the debug build in the target
+/// directory. Panics with instructions when it has not been built.
+pub fn cli_binary() -> PathBuf {
+    workspace_binary("globaldeploy", "GLOBALDEPLOY_CLI_BIN")
+}
+
+/// A binary of this workspace: `$override_var`, else the debug build in the target directory.
+fn workspace_binary(name: &str, override_var: &str) -> PathBuf {
+    if let Some(bin) = env_path(override_var) {
+        assert!(bin.is_file(), "{override_var}={} does not exist", bin.display());
         return absolute(&bin);
     }
-    let candidates: Vec<PathBuf> = debug_bin_dirs()
-        .into_iter()
-        .map(|d| d.join(PROVIDER_BIN_NAME))
-        .collect();
+    let candidates: Vec<PathBuf> = debug_bin_dirs().into_iter().map(|d| d.join(name)).collect();
     if let Some(found) = candidates.iter().find(|p| p.is_file()) {
         return found.clone();
     }
     let tried: Vec<String> = candidates.iter().map(|p| format!("  {}", p.display())).collect();
     panic!(
-        "the provider binary {PROVIDER_BIN_NAME} was not found; build it first: cargo build --bins \
-         (or run bash scripts/test.sh, or set GLOBALDEPLOY_PROVIDER_BIN). Looked at:\n{}",
+        "the binary {name} was not found; build it first: cargo build --bins \
+         (or run bash scripts/test.sh, or set {override_var}). Looked at:\n{}",
         tried.join("\n")
     );
 }

@@ -246,6 +246,30 @@ impl Fixture {
     }
 }
 
+/// `globaldeploy plan --terraform-plan plan.json --format markdown` over the real saved plan: the
+/// pull-request comment reviewers see (run-specific zone id and URLs replaced by placeholders).
+fn assert_pull_request_comment_snapshot(fx: &Fixture, plan: &Json) {
+    let plan_json = fx.ws.write("plan.json", &plan.to_string());
+    let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
+        .args(["plan", "--format", "markdown", "--terraform-plan"])
+        .arg(&plan_json)
+        .output()
+        .expect("globaldeploy plan");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "globaldeploy plan failed: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut markdown = stdout
+        .replace(&fx.zone, "ZONE_ID")
+        .replace(&fx.moto.endpoint(), "MOTO_ENDPOINT");
+    for (region, server) in &fx.servers {
+        markdown = markdown.replace(&server.health_url(), &format!("HEALTH_URL_{region}"));
+    }
+    insta::assert_snapshot!("deployment_pull_request_comment", markdown);
+}
+
 fn describe(out: &Output) -> String {
     out.combined()
 }
@@ -259,6 +283,7 @@ fn rollout_v1_to_v2_through_three_waves() {
     fx.write("v2", "rollback_region");
     fx.ws.plan_out("tfplan");
     let plan = fx.ws.show_json(Some("tfplan"));
+    assert_pull_request_comment_snapshot(&fx, &plan);
     let change = plan["resource_changes"]
         .as_array()
         .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
@@ -559,41 +584,34 @@ fn invalid_configurations_point_at_the_attribute() {
     fx.ws.validate().assert_failure().assert_contains("on_failure");
 }
 
-/// Resumes the deployment's rollout from the journal alone, with the real adapters: what
-/// `globaldeploy resume` does. Retries while the dead process's lease has not expired.
-fn resume(fx: &Fixture) -> globaldeploy_reconciler::engine::outcome::Outcome {
-    use globaldeploy_reconciler::clock::WallClock;
-    use globaldeploy_reconciler::engine::driver::{Driver, Ports};
-    use globaldeploy_reconciler::engine::error::EngineError;
-    use globaldeploy_reconciler::journal::error::JournalError;
-    use globaldeploy_reconciler::probes::{GateProbe, HttpProbe};
-    use globaldeploy_reconciler::traffic::Route53Traffic;
-
-    let r53 = client(&fx.moto.endpoint());
-    let traffic = Route53Traffic::new(r53.clone(), fx.zone.clone(), std::time::Duration::from_secs(60));
-    let probe = GateProbe::new(HttpProbe::new().expect("http probe"), r53);
-    let journal = fx.journal();
+/// `globaldeploy resume api`: the CLI finishes the rollout from the journal alone, with the real
+/// adapters. Retries while the killed provider's lease has not expired yet.
+fn resume_with_the_cli(fx: &Fixture) -> Json {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    block_on(async {
-        loop {
-            let ports = Ports {
-                traffic: &traffic,
-                probe: &probe,
-                clock: &WallClock,
-                journal: &journal,
-                approvals: &journal,
-                progress: &(),
-            };
-            let driver = Driver::new(ports, "e2e resume", std::time::Duration::from_secs(30));
-            match driver.resume("api", std::future::pending()).await {
-                Ok(outcome) => return outcome,
-                Err(EngineError::Journal(JournalError::LeaseHeld { .. })) if std::time::Instant::now() < deadline => {
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                }
-                Err(err) => panic!("resume failed: {err}"),
-            }
+    loop {
+        let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
+            .args(["resume", "api", "--output", "json"])
+            .arg("--journal")
+            .arg(format!("file://{}", fx.ws.path().join("journal").display()))
+            .args(["--route53-endpoint", &fx.moto.endpoint()])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_REGION", "us-east-1")
+            .output()
+            .expect("globaldeploy resume");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if out.status.success() {
+            return serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("resume printed no JSON ({e}): {stdout}"));
         }
-    })
+        let lease_held = stderr.contains("being rolled out by");
+        assert!(
+            lease_held && std::time::Instant::now() < deadline,
+            "globaldeploy resume failed ({}):\n{stdout}\n{stderr}",
+            out.status
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
 }
 
 #[test]
@@ -670,9 +688,12 @@ fn killed_apply_is_resumed_from_the_journal() {
     // A new apply refuses to guess: it points at `globaldeploy resume`.
     fx.ws.apply().assert_failure().assert_contains("globaldeploy resume");
 
-    // Resume converges from the journal alone.
-    let outcome = resume(&fx);
-    assert_eq!(outcome.status.as_str(), "succeeded");
+    // `globaldeploy resume` converges from the journal alone.
+    let resumed = resume_with_the_cli(&fx);
+    let status = resumed
+        .get("status")
+        .or_else(|| resumed.get(0).and_then(|r| r.get("status")));
+    assert_eq!(status, Some(&Json::from("succeeded")), "resume outcome: {resumed:#}");
     for (region, weights) in fx.weights() {
         assert_eq!(weights, (0, 100), "{region} after resume");
     }
