@@ -478,6 +478,37 @@ impl Workspace {
     }
 }
 
+/// Validates a configuration holding `resource` (with an empty provider block) and asserts an
+/// error with `summary` and `detail` located by Terraform at the line of main.tf containing
+/// `line_text`, in resource `resource_type` named `bad`. The detail is compared with whitespace
+/// collapsed, because Terraform wraps long messages. Returns the output for further checks.
+#[track_caller]
+pub fn assert_invalid(resource_type: &str, resource: &str, summary: &str, detail: &str, line_text: &str) -> Output {
+    let ws = Workspace::new();
+    ws.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n\n{resource}"),
+    );
+    let out = ws.validate();
+    out.assert_failure().assert_contains(&format!("Error: {summary}"));
+    let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        collapse(&out.combined()).contains(&collapse(detail)),
+        "expected {detail:?} in:\n{}",
+        out.combined()
+    );
+    let line = ws
+        .read("main.tf")
+        .lines()
+        .position(|l| l.contains(line_text))
+        .unwrap_or_else(|| panic!("{line_text:?} not in main.tf"))
+        + 1;
+    out.assert_contains(&format!(
+        "on main.tf line {line}, in resource \"{resource_type}\" \"bad\""
+    ));
+    out
+}
+
 #[track_caller]
 fn parse_json(out: &Output) -> serde_json::Value {
     out.assert_success();

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_e2e::{Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{AwsSettings, HealthCheck, HealthCheckSpec, HealthCheckType, Route53};
 use serde_json::Value as Json;
 
@@ -465,33 +465,11 @@ fn drift_in_a_defaulted_port_is_detected() {
 
 // ----- validation ---------------------------------------------------------------------------
 
-/// Validates `resource` (a `globaldeploy_health_check` named `bad`) and asserts an error with
-/// `summary` and `detail` located at the line of main.tf containing `line_text`.
+/// Validates `resource` (a `globaldeploy_health_check` named `bad`) and asserts the error and its line
+/// (see [`globaldeploy_e2e::assert_invalid`]).
 #[track_caller]
 fn assert_invalid(resource: &str, summary: &str, detail: &str, line_text: &str) {
-    let ws = Workspace::new();
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n\n{resource}"),
-    );
-    let out: Output = ws.validate();
-    out.assert_failure().assert_contains(&format!("Error: {summary}"));
-    // Terraform wraps long messages: compare with whitespace collapsed.
-    let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        collapse(&out.combined()).contains(&collapse(detail)),
-        "expected {detail:?} in:\n{}",
-        out.combined()
-    );
-    let main_tf = ws.read("main.tf");
-    let line = main_tf
-        .lines()
-        .position(|l| l.contains(line_text))
-        .unwrap_or_else(|| panic!("{line_text:?} not in main.tf"))
-        + 1;
-    out.assert_contains(&format!(
-        "on main.tf line {line}, in resource \"globaldeploy_health_check\" \"bad\""
-    ));
+    globaldeploy_e2e::assert_invalid("globaldeploy_health_check", resource, summary, detail, line_text);
 }
 
 /// A health check named `bad` with the given body lines.

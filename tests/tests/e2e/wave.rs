@@ -1,7 +1,7 @@
 //! `globaldeploy_wave` through the real terraform CLI: lifecycle, validation errors at the
 //! right line, and import refusal.
 
-use globaldeploy_e2e::{Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{Workspace, REQUIRED_PROVIDERS};
 use serde_json::Value as Json;
 
 fn workspace(resources: &str) -> Workspace {
@@ -154,29 +154,11 @@ fn import_explains_that_waves_have_no_remote_object() {
         .assert_contains("no remote object to import");
 }
 
-/// Validates `resource` and asserts one error with `summary` and `detail` located at the line of
-/// main.tf containing `line_text`.
+/// Validates `resource` (a `globaldeploy_wave` named `bad`) and asserts the error and its line
+/// (see [`globaldeploy_e2e::assert_invalid`]).
 #[track_caller]
 fn assert_invalid(resource: &str, summary: &str, detail: &str, line_text: &str) {
-    let ws = workspace(resource);
-    let out: Output = ws.validate();
-    out.assert_failure().assert_contains(&format!("Error: {summary}"));
-    // Terraform wraps long messages: compare with whitespace collapsed.
-    let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        collapse(&out.combined()).contains(&collapse(detail)),
-        "expected {detail:?} in:\n{}",
-        out.combined()
-    );
-    let main_tf = ws.read("main.tf");
-    let line = main_tf
-        .lines()
-        .position(|l| l.contains(line_text))
-        .unwrap_or_else(|| panic!("{line_text:?} not in main.tf"))
-        + 1;
-    out.assert_contains(&format!(
-        "on main.tf line {line}, in resource \"globaldeploy_wave\" \"bad\""
-    ));
+    globaldeploy_e2e::assert_invalid("globaldeploy_wave", resource, summary, detail, line_text);
 }
 
 #[test]

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_e2e::{Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_fault_proxy::{FaultConfig, FaultProxy};
 use globaldeploy_reconciler::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
 use serde_json::Value as Json;
@@ -577,38 +577,13 @@ output "ttl" {{
 
 // ----- validation --------------------------------------------------------------------------
 
-/// Validates `resource` (no AWS needed) and asserts one error with `summary` and `detail`
-/// located at the line of main.tf containing `line_text`.
+/// Validates `resource` (a `globaldeploy_weighted_record` named `bad`) and asserts the error and its line
+/// (see [`globaldeploy_e2e::assert_invalid`]).
 #[track_caller]
 fn assert_invalid(resource: &str, summary: &str, detail: &str, line_text: &str) {
-    let ws = Workspace::new();
-    ws.write(
-        "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n\n{resource}"),
-    );
-    let out: Output = ws.validate();
-    out.assert_failure().assert_contains(&format!("Error: {summary}"));
-    let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        collapse(&out.combined()).contains(&collapse(detail)),
-        "expected {detail:?} in:\n{}",
-        out.combined()
-    );
-    let main_tf = ws.read("main.tf");
-    let line = main_tf
-        .lines()
-        .position(|l| l.contains(line_text))
-        .unwrap_or_else(|| panic!("{line_text:?} not in main.tf"))
-        + 1;
-    out.assert_contains(&format!(
-        "on main.tf line {line}, in resource \"globaldeploy_weighted_record\" \"bad\""
-    ));
-    assert_eq!(
-        out.combined().matches("Error: ").count(),
-        1,
-        "exactly one error:\n{}",
-        out.combined()
-    );
+    let out = globaldeploy_e2e::assert_invalid("globaldeploy_weighted_record", resource, summary, detail, line_text);
+    let errors = out.combined().matches("Error: ").count();
+    assert_eq!(errors, 1, "exactly one error:\n{}", out.combined());
 }
 
 fn bad(head: &str, endpoints: &str) -> String {
