@@ -324,13 +324,39 @@ mod tests {
             check(&target(records, Value::Null), "A", Value::Null),
             vec!["endpoint[1].records: Missing required argument \"ttl\""]
         );
-        assert_eq!(
-            check(&target(Value::Null, alias()), "A", Value::int(60)),
-            vec!["ttl: Invalid argument \"ttl\" with an alias"]
-        );
+        // A ttl beside an alias is judged across all targets (validate_ttl_with_aliases).
+        assert!(check(&target(Value::Null, alias()), "A", Value::int(60)).is_empty());
         // Unknowns are skipped.
         assert!(check(&target(Value::Unknown, Value::Null), "A", Value::Null).is_empty());
         assert!(check(&target(Value::Null, alias()), "A", Value::Unknown).is_empty());
+    }
+
+    #[test]
+    fn ttl_is_refused_only_when_every_target_is_an_alias() {
+        let records = target(Value::list(vec![Value::string("192.0.2.1")]), Value::Null);
+        let aliased = target(Value::Null, alias());
+        let run = |targets: &[&Value], ttl: Value| {
+            let mut diags = Diagnostics::new();
+            validate_ttl_with_aliases(targets.iter().copied(), &ttl, "every endpoint", &mut diags);
+            diags
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{}: {}",
+                        d.path.as_ref().map(ToString::to_string).unwrap_or_default(),
+                        d.summary
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            run(&[&aliased, &aliased], Value::int(60)),
+            vec!["ttl: Invalid argument \"ttl\" with an alias"]
+        );
+        assert!(run(&[&records, &aliased], Value::int(60)).is_empty());
+        assert!(run(&[&aliased], Value::Null).is_empty());
+        assert!(run(&[&aliased], Value::Unknown).is_empty());
+        assert!(run(&[&Value::Unknown, &aliased], Value::int(60)).is_empty());
     }
 
     #[test]
