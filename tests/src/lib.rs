@@ -465,6 +465,22 @@ impl Workspace {
         parse_json(&self.terraform(&args))
     }
 
+    /// The `values` of the root-module resource at `address` in `terraform show -json` state;
+    /// panics (showing the state) when it is not there.
+    #[track_caller]
+    pub fn state_values(&self, address: &str) -> serde_json::Value {
+        let state = self.show_json(None);
+        let resources = state["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        resources
+            .into_iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+            .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
+    }
+
     /// `terraform providers schema -json` parsed.
     #[track_caller]
     pub fn providers_schema_json(&self) -> serde_json::Value {

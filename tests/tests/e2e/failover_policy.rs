@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{AliasTarget, AwsSettings, Change, ChangeAction, Failover, RecordSet, Route53};
-use serde_json::Value as Json;
 
 // ----- helpers ------------------------------------------------------------------------------
 
@@ -105,20 +104,6 @@ fn sorted(values: &[String]) -> Vec<String> {
     let mut values = values.to_vec();
     values.sort();
     values
-}
-
-/// The `values` of resource `address` in `terraform show -json` state.
-fn state_values(ws: &Workspace, address: &str) -> Json {
-    let state = ws.show_json(None);
-    let resources = state["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    resources
-        .into_iter()
-        .find(|r| r["address"] == address)
-        .map(|r| r["values"].clone())
-        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
 }
 
 /// The planned actions for `address` and the top-level attributes whose value changes.
@@ -226,10 +211,10 @@ fn create_switch_targets_in_place_and_destroy() {
         .assert_success()
         .assert_contains("Apply complete! Resources: 2 added");
 
-    let values = state_values(&ws, ADDRESS);
+    let values = ws.state_values(ADDRESS);
     assert_eq!(values["id"], format!("{zone}/api.example.com/A"));
     assert_eq!(values["fqdn"], "api.example.com");
-    let check_id = state_values(&ws, "globaldeploy_health_check.primary")["id"]
+    let check_id = ws.state_values("globaldeploy_health_check.primary")["id"]
         .as_str()
         .expect("health check id")
         .to_owned();
@@ -276,7 +261,7 @@ fn create_switch_targets_in_place_and_destroy() {
     assert_eq!(alias.name, "dr.example.com.");
     assert_eq!(alias.zone_id.trim_start_matches("/hostedzone/"), zone);
     assert!(!alias.evaluate_target_health);
-    assert_eq!(state_values(&ws, ADDRESS)["id"], format!("{zone}/api.example.com/A"));
+    assert_eq!(ws.state_values(ADDRESS)["id"], format!("{zone}/api.example.com/A"));
     assert_no_changes(&ws, "right after the target switch");
 
     ws.destroy().assert_success().assert_contains("Resources: 2 destroyed");
@@ -373,7 +358,7 @@ fn import_a_pair_made_by_hand_then_plan_shows_no_changes_and_updates_keep_its_id
     ws.terraform(&["import", ADDRESS, &id])
         .assert_success()
         .assert_contains("Import successful");
-    let values = state_values(&ws, ADDRESS);
+    let values = ws.state_values(ADDRESS);
     assert_eq!(values["id"], id);
     assert_eq!(values["ttl"], 300);
     assert_eq!(values["primary"]["alias"]["evaluate_target_health"], true);

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{AwsSettings, HealthCheck, HealthCheckSpec, HealthCheckType, Route53};
-use serde_json::Value as Json;
 
 // ----- helpers ------------------------------------------------------------------------------
 
@@ -78,22 +77,8 @@ fn all_check_ids(moto: &Moto) -> Vec<String> {
     })
 }
 
-/// The `values` of resource `address` in `terraform show -json` state.
-fn state_values(ws: &Workspace, address: &str) -> Json {
-    let state = ws.show_json(None);
-    let resources = state["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    resources
-        .into_iter()
-        .find(|r| r["address"] == address)
-        .map(|r| r["values"].clone())
-        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
-}
-
 fn state_id(ws: &Workspace, address: &str) -> String {
-    state_values(ws, address)["id"]
+    ws.state_values(address)["id"]
         .as_str()
         .expect("id is a string")
         .to_owned()
@@ -160,7 +145,7 @@ fn lifecycle_create_noop_update_replace_destroy() {
         .assert_success()
         .assert_contains("Apply complete! Resources: 1 added");
 
-    let values = state_values(&ws, "globaldeploy_health_check.api");
+    let values = ws.state_values("globaldeploy_health_check.api");
     assert_eq!(values["port"], 443, "HTTPS defaults to 443");
     assert_eq!(values["request_interval"], 30);
     assert_eq!(values["failure_threshold"], 3);
@@ -353,7 +338,7 @@ resource "globaldeploy_health_check" "api" {
     ws.terraform(&["import", "globaldeploy_health_check.api", &match_id])
         .assert_success()
         .assert_contains("Import successful");
-    let www = state_values(&ws, "globaldeploy_health_check.www");
+    let www = ws.state_values("globaldeploy_health_check.www");
     assert_eq!(www["port"], 80, "read fills the default port");
     assert_eq!(www["request_interval"], 30);
     assert_eq!(www["failure_threshold"], 3);

@@ -2,7 +2,6 @@
 //! right line, and import refusal.
 
 use globaldeploy_e2e::{Workspace, REQUIRED_PROVIDERS};
-use serde_json::Value as Json;
 
 fn workspace(resources: &str) -> Workspace {
     let ws = Workspace::new();
@@ -11,20 +10,6 @@ fn workspace(resources: &str) -> Workspace {
         &format!("{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{}}\n\n{resources}"),
     );
     ws
-}
-
-/// The `values` of resource `address` in `terraform show -json` state.
-fn state_values(ws: &Workspace, address: &str) -> Json {
-    let state = ws.show_json(None);
-    let resources = state["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    resources
-        .into_iter()
-        .find(|r| r["address"] == address)
-        .map(|r| r["values"].clone())
-        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
 }
 
 const CANARY_V1: &str = r#"
@@ -54,7 +39,7 @@ fn lifecycle_create_noop_update_replace_destroy() {
         .assert_success()
         .assert_contains("Apply complete! Resources: 1 added");
 
-    let values = state_values(&ws, "globaldeploy_wave.canary");
+    let values = ws.state_values("globaldeploy_wave.canary");
     assert_eq!(values["id"], "canary");
     assert_eq!(values["max_parallel"], 1);
     assert_eq!(values["bake_time"], "0s");
@@ -89,7 +74,7 @@ fn lifecycle_create_noop_update_replace_destroy() {
     ws.apply()
         .assert_success()
         .assert_contains("0 added, 1 changed, 0 destroyed");
-    let values = state_values(&ws, "globaldeploy_wave.canary");
+    let values = ws.state_values("globaldeploy_wave.canary");
     assert_eq!(values["regions"], serde_json::json!(["us-west-2", "us-east-1"]));
     assert_eq!(values["max_parallel"], 2);
     assert_eq!(values["gate"][0]["min_samples"], 10);
@@ -109,7 +94,7 @@ fn lifecycle_create_noop_update_replace_destroy() {
     ws.apply()
         .assert_success()
         .assert_contains("1 added, 0 changed, 1 destroyed");
-    assert_eq!(state_values(&ws, "globaldeploy_wave.canary")["id"], "canary-2");
+    assert_eq!(ws.state_values("globaldeploy_wave.canary")["id"], "canary-2");
     assert_eq!(ws.plan_detailed_exitcode(), 0);
 
     ws.destroy().assert_success().assert_contains("Resources: 1 destroyed");
@@ -139,7 +124,7 @@ resource "globaldeploy_wave" "rest" {
     ws.init().assert_success();
     ws.validate().assert_success();
     ws.apply().assert_success();
-    let values = state_values(&ws, "globaldeploy_wave.rest");
+    let values = ws.state_values("globaldeploy_wave.rest");
     assert_eq!(values["regions"], serde_json::json!(["eu-west-1", "ap-southeast-1"]));
     assert_eq!(ws.plan_detailed_exitcode(), 0);
 }

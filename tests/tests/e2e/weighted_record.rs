@@ -130,19 +130,6 @@ fn set(name: &str, id: &str, weight: i64, records: &[&str]) -> RecordSet {
     }
 }
 
-fn state_values(ws: &Workspace, address: &str) -> Json {
-    let state = ws.show_json(None);
-    let resources = state["values"]["root_module"]["resources"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    resources
-        .into_iter()
-        .find(|r| r["address"] == address)
-        .map(|r| r["values"].clone())
-        .unwrap_or_else(|| panic!("{address} not in state: {state:#}"))
-}
-
 fn expected(entries: &[(&str, i64, &[&str])]) -> BTreeMap<String, (i64, Vec<String>, Option<String>)> {
     entries
         .iter()
@@ -205,7 +192,7 @@ fn lifecycle_weights_endpoints_rename_alias_and_destroy() {
             ("api-euw1", 60, &["192.0.2.20", "192.0.2.21"])
         ])
     );
-    let values = state_values(&ws, "globaldeploy_weighted_record.api");
+    let values = ws.state_values("globaldeploy_weighted_record.api");
     assert_eq!(values["id"], format!("{zone}/api.example.com/A"));
     assert_eq!(values["fqdn"], "api.example.com");
     assert_eq!(ws.plan_detailed_exitcode(), 0, "no diff right after apply");
@@ -361,7 +348,7 @@ fn import_then_plan_shows_no_changes() {
     ])
     .assert_success()
     .assert_contains("Import successful");
-    let values = state_values(&ws, "globaldeploy_weighted_record.api");
+    let values = ws.state_values("globaldeploy_weighted_record.api");
     assert_eq!(values["id"], format!("{zone}/www.example.org/A"));
     assert_eq!(values["endpoint"][0]["weight"], 7);
     assert_eq!(ws.plan_detailed_exitcode(), 0, "no diff after import");
