@@ -377,13 +377,9 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Some(state.clone());
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Some(state.clone());
+ };
         let mut state = state.clone();
         let Some(Ok(spec)) = spec_of(&state) else {
             return Some(state);
@@ -501,10 +497,9 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => return diags.push(diag),
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return;
+ };
         let Some(Ok(spec)) = spec_of(prior) else {
             return diags.error(
                 "Cannot delete deployment",
@@ -518,13 +513,7 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return None;
-            }
-        };
+        let client = ctx.client_or_report(diags)?;
         match journal_state(client, id).await {
             Some(rs) => {
                 let base = spec_to_value(&rs.spec);
@@ -959,13 +948,7 @@ fn prepare<'a>(
     planned: &Value,
     diags: &mut Diagnostics,
 ) -> Option<(&'a ProviderClient, DeploymentSpec)> {
-    let client = match ctx.client() {
-        Ok(client) => client,
-        Err(diag) => {
-            diags.push(diag);
-            return None;
-        }
-    };
+    let client = ctx.client_or_report(diags)?;
     match spec_of(planned) {
         Some(Ok(spec)) => Some((client, spec)),
         Some(Err(err)) => {

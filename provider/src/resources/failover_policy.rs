@@ -167,13 +167,9 @@ impl Resource<ProviderClient> for FailoverPolicy {
     }
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Value::Null;
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Value::Null;
+ };
         let target = Target::of(planned);
         // Never take over a pair someone else manages: it must be imported.
         match client
@@ -235,13 +231,9 @@ impl Resource<ProviderClient> for FailoverPolicy {
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Some(state.clone());
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Some(state.clone());
+ };
         let target = Target::of(state);
         let sets = match client
             .route53
@@ -273,13 +265,9 @@ impl Resource<ProviderClient> for FailoverPolicy {
         planned: &Value,
         diags: &mut Diagnostics,
     ) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return prior.clone();
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return prior.clone();
+ };
         let target = Target::of(planned);
         let current = match client
             .route53
@@ -312,10 +300,9 @@ impl Resource<ProviderClient> for FailoverPolicy {
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => return diags.push(diag),
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return;
+ };
         let target = Target::of(prior);
         let current = match client
             .route53
@@ -352,13 +339,7 @@ impl Resource<ProviderClient> for FailoverPolicy {
             name: name.clone(),
             rtype: rtype.clone(),
         };
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return None;
-            }
-        };
+        let client = ctx.client_or_report(diags)?;
         match client.route53.record_sets_named(&zone, &name, &rtype).await {
             Ok(sets) if failover_only(sets.clone()).is_empty() => {
                 let others = if sets.is_empty() {

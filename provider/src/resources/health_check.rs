@@ -191,13 +191,9 @@ impl Resource<ProviderClient> for HealthCheck {
     }
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diagnostic) => {
-                diags.push(diagnostic);
-                return Value::Null;
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Value::Null;
+ };
         let spec = match spec_from(planned) {
             Ok(spec) => spec,
             Err(message) => {
@@ -236,13 +232,9 @@ impl Resource<ProviderClient> for HealthCheck {
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diagnostic) => {
-                diags.push(diagnostic);
-                return Some(state.clone());
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Some(state.clone());
+ };
         let Some(id) = state.get("id").and_then(Value::as_str).map(str::to_owned) else {
             // Nothing was ever created (a failed create saved no id).
             return None;
@@ -274,13 +266,9 @@ impl Resource<ProviderClient> for HealthCheck {
         planned: &Value,
         diags: &mut Diagnostics,
     ) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diagnostic) => {
-                diags.push(diagnostic);
-                return prior.clone();
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return prior.clone();
+ };
         let id = prior.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let spec = match spec_from(planned) {
             Ok(spec) => spec,
@@ -316,10 +304,9 @@ impl Resource<ProviderClient> for HealthCheck {
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diagnostic) => return diags.push(diagnostic),
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return;
+ };
         let Some(id) = prior.get("id").and_then(Value::as_str) else {
             return;
         };
@@ -336,13 +323,7 @@ impl Resource<ProviderClient> for HealthCheck {
     }
 
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diagnostic) => {
-                diags.push(diagnostic);
-                return None;
-            }
-        };
+        let client = ctx.client_or_report(diags)?;
         let id = id.trim();
         match client.route53.get_health_check(id).await {
             Ok(Some(check)) => match state_from_remote(&check, &Value::Null) {

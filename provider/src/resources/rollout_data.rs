@@ -65,13 +65,9 @@ impl DataSource<ProviderClient> for RolloutData {
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, config: &Value, diags: &mut Diagnostics) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Value::Null;
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Value::Null;
+ };
         let deployment = config
             .get("deployment")
             .and_then(Value::as_str)

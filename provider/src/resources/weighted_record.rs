@@ -163,13 +163,9 @@ impl Resource<ProviderClient> for WeightedRecord {
     }
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Value::Null;
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Value::Null;
+ };
         let target = Target::of(planned);
         let changes: Vec<Change> = desired_sets(planned)
             .into_iter()
@@ -193,13 +189,9 @@ impl Resource<ProviderClient> for WeightedRecord {
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Some(state.clone());
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Some(state.clone());
+ };
         let target = Target::of(state);
         let sets = match client
             .route53
@@ -230,13 +222,9 @@ impl Resource<ProviderClient> for WeightedRecord {
         planned: &Value,
         diags: &mut Diagnostics,
     ) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return prior.clone();
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return prior.clone();
+ };
         let target = Target::of(planned);
         let current = match client
             .route53
@@ -269,10 +257,9 @@ impl Resource<ProviderClient> for WeightedRecord {
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => return diags.push(diag),
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return;
+ };
         let target = Target::of(prior);
         let owned: HashSet<String> = endpoints(prior)
             .iter()

@@ -76,13 +76,9 @@ impl DataSource<ProviderClient> for WeightedRecordData {
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, config: &Value, diags: &mut Diagnostics) -> Value {
-        let client = match ctx.client() {
-            Ok(client) => client,
-            Err(diag) => {
-                diags.push(diag);
-                return Value::Null;
-            }
-        };
+        let Some(client) = ctx.client_or_report(diags) else {
+ return Value::Null;
+ };
         let get = |name: &str| config.get(name).and_then(Value::as_str).unwrap_or_default();
         let zone = strip_zone_prefix(get("zone_id")).to_owned();
         let (name, rtype) = (get("name"), get("type").to_ascii_uppercase());

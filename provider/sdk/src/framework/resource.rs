@@ -28,6 +28,12 @@ impl<C> Context<C> {
         Self { client, cancel }
     }
 
+    /// The configured client; when Configure has not run, reports why to `diags` and returns
+    /// `None`, so operations can write `let Some(client) = ctx.client_or_report(diags) else { ... }`.
+    pub fn client_or_report(&self, diags: &mut Diagnostics) -> Option<&C> {
+        self.client().map_err(|diagnostic| diags.push(diagnostic)).ok()
+    }
+
     /// The configured client, or an error diagnostic if Configure has not run.
     pub fn client(&self) -> Result<&C, Diagnostic> {
         self.client.as_deref().ok_or_else(|| {
