@@ -16,31 +16,30 @@
 //! with their exact current values — waited on until INSYNC. Reads use the provider's shared zone listing. Drift of either set shows as a diff;
 //! when both sets are gone the resource leaves state.
 
-use std::time::{Duration, Instant};
-
 use async_trait::async_trait;
-use globaldeploy_reconciler::aws::records::strip_zone_prefix;
-use globaldeploy_reconciler::aws::{normalize_name, AwsError, Change, ChangeAction, Failover, RecordSet};
+use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction, Failover, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
-use globaldeploy_sdk::framework::path::PathStep;
-use globaldeploy_sdk::framework::timeouts::{timeout, timeouts_block};
+use globaldeploy_sdk::framework::timeouts::timeouts_block;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{
-    Attribute, AttributePath, Block, Context, Diagnostic, Diagnostics, NestedBlock, PlanRequest, Resource, Schema,
+    Attribute, AttributePath, Block, Context, Diagnostics, NestedBlock, PlanRequest, Resource, Schema,
 };
 
+use super::record_address::{
+    current_sets, delete_batch, plan_address, read_error, str_at, with_address_attributes, with_computed, write_batch,
+    write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
+};
 use super::record_target::{
-    alias_block, batch_weight, display_name, records_attribute, same_name, target_from_value, target_to_values_like,
-    validate_target, validate_ttl_with_aliases, RECORD_TYPES,
+    alias_block, batch_weight, display_name, keep_prior_target_spelling, records_attribute, target_from_value,
+    target_to_values_like, validate_target, validate_ttl_with_aliases, MAX_BATCH_CHARS, MAX_BATCH_ELEMENTS,
 };
 use crate::ProviderClient;
 
-/// Default limit for each of create, update and delete (Route 53 usually syncs within a minute).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Route 53's limit on ResourceRecord elements in one ChangeResourceRecordSets request.
-const MAX_BATCH_ELEMENTS: usize = 1000;
-/// Route 53's limit on the characters of all record values of one request.
-const MAX_BATCH_CHARS: usize = 32_000;
+/// How this resource is named in diagnostics.
+const KIND: RecordKind = RecordKind {
+    noun: "failover policy",
+    sets: "failover",
+};
 /// Route 53's limit on the length of a set identifier.
 const MAX_SET_IDENTIFIER: usize = 128;
 
@@ -78,45 +77,11 @@ impl Resource<ProviderClient> for FailoverPolicy {
             "A Route 53 failover pair for one DNS name and type: the `primary` answers while it is healthy, the \
              `secondary` when it is not. Both record sets are created, changed and deleted together in one atomic \
              `ChangeResourceRecordSets` batch.",
-        )
-        .attribute(
-            Attribute::computed("id", Type::String)
-                .description("`ZONEID/name/TYPE`, e.g. `Z0123456789/api.example.com/A`; also the import id.")
-                .use_state_for_unknown(),
-        )
-        .attribute(
-            Attribute::required("zone_id", Type::String)
-                .description("The hosted zone holding the record sets. Changing it replaces the resource.")
-                .force_new()
-                .validate(validators::not_empty()),
-        )
-        .attribute(
-            Attribute::required("name", Type::String)
-                .description(
-                    "The DNS name, e.g. `api.example.com`. Compared the way Route 53 does (case and trailing dot do not \
-                     matter). Changing it replaces the resource.",
-                )
-                .force_new()
-                .validate(validators::not_empty()),
-        )
-        .attribute(
-            Attribute::required("type", Type::String)
-                .description("The record type (`A`, `AAAA`, `CNAME`, ...). Changing it replaces the resource.")
-                .force_new()
-                .validate(validators::one_of(RECORD_TYPES)),
-        )
-        .attribute(
-            Attribute::optional("ttl", Type::Number)
-                .description(
-                    "TTL in seconds of the set(s) that use `records`. Required when `primary` or `secondary` uses \
-                     records; not allowed when both are aliases.",
-                )
-                .validate(validators::int_between(0, 2_147_483_647)),
-        )
-        .attribute(
-            Attribute::computed("fqdn", Type::String)
-                .description("The record's name as Route 53 stores it, lower case, without the trailing dot.")
-                .use_state_for_unknown(),
+        );
+        let block = with_address_attributes(
+            block,
+            "TTL in seconds of the set(s) that use `records`. Required when `primary` or `secondary` uses records; not \
+             allowed when both are aliases.",
         )
         .block(role_block(
             "primary",
@@ -145,65 +110,42 @@ impl Resource<ProviderClient> for FailoverPolicy {
         if plan.planned.is_null() || !plan.planned.is_known() {
             return;
         }
-        if !prior.is_null() {
-            keep_prior_spelling(prior, &mut plan.planned);
-            let planned = &plan.planned;
-            plan.requires_replace.retain(|path| match path.steps() {
-                [PathStep::Attribute(name)] => prior.get(name) != planned.get(name),
-                _ => true,
-            });
-        }
-        let planned = &mut plan.planned;
-        if let (Some(zone), Some(name), Some(rtype)) = (
-            str_at(planned, "zone_id"),
-            str_at(planned, "name"),
-            str_at(planned, "type"),
-        ) {
-            let id = record_id(zone, name, rtype);
-            let fqdn = display_name(name);
-            planned.set("id", Value::string(id));
-            planned.set("fqdn", Value::string(fqdn));
-        }
+        keep_prior_role_spelling(prior, &mut plan.planned);
+        plan_address(prior, plan);
     }
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return Value::Null;
- };
-        let target = Target::of(planned);
+            return Value::Null;
+        };
+        let address = RecordAddress::of(planned);
         // Never take over a pair someone else manages: it must be imported.
-        match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => {
-                let existing = failover_only(sets);
-                if !existing.is_empty() {
-                    let ids: Vec<String> = existing
-                        .iter()
-                        .map(|s| {
-                            format!(
-                                "{} ({})",
-                                s.failover.map_or("?", Failover::as_str),
-                                s.set_identifier.as_deref().unwrap_or_default()
-                            )
-                        })
-                        .collect();
-                    diags.error(
-                        format!("Failover policy {target} already exists"),
+        match current_sets(client, &address, failover_only).await {
+            Ok(existing) if !existing.is_empty() => {
+                let ids: Vec<String> = existing
+                    .iter()
+                    .map(|s| {
                         format!(
-                            "Route 53 already has failover record sets for {target}: {}. To manage them with Terraform, \
-                             import them: terraform import <address> {}",
-                            ids.join(", "),
-                            record_id(&target.zone, &target.name, &target.rtype)
-                        ),
-                    );
-                    return Value::Null;
-                }
+                            "{} ({})",
+                            s.failover.map_or("?", Failover::as_str),
+                            s.set_identifier.as_deref().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                diags.error(
+                    format!("Failover policy {address} already exists"),
+                    format!(
+                        "Route 53 already has failover record sets for {address}: {}. To manage them with Terraform, \
+                         import them: terraform import <address> {}",
+                        ids.join(", "),
+                        address.id()
+                    ),
+                );
+                return Value::Null;
             }
+            Ok(_) => {}
             Err(err) => {
-                diags.push(write_error("create", &target, &err));
+                diags.push(write_error(KIND, "create", &address, &err));
                 return Value::Null;
             }
         }
@@ -216,43 +158,24 @@ impl Resource<ProviderClient> for FailoverPolicy {
                 set,
             })
             .collect();
-        let deadline = Instant::now() + timeout(planned, "create", DEFAULT_TIMEOUT);
-        match client.route53.change_batch(&target.zone, changes, deadline).await {
-            Ok(()) => with_computed(planned),
-            Err(err @ AwsError::NotInSync { .. }) => {
-                diags.push(write_error("create", &target, &err));
-                with_computed(planned)
-            }
-            Err(err) => {
-                diags.push(write_error("create", &target, &err));
-                Value::Null
-            }
-        }
+        write_batch(client, KIND, "create", planned, changes, Value::Null, diags).await
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let Some(client) = ctx.client_or_report(diags) else {
- return Some(state.clone());
- };
-        let target = Target::of(state);
-        let sets = match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => failover_only(sets),
+            return Some(state.clone());
+        };
+        let address = RecordAddress::of(state);
+        let sets = match current_sets(client, &address, failover_only).await {
+            Ok(sets) => sets,
             Err(err) if err.is_not_found() => return None,
             Err(err) => {
-                let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
-                diags.push(Diagnostic::error(
-                    format!("Could not read failover policy {target}{code}"),
-                    format!("Reading the failover record sets of {target} failed: {err}"),
-                ));
+                diags.push(read_error(KIND, &address, &err));
                 return Some(state.clone());
             }
         };
         if sets.is_empty() {
-            tracing::info!(record = %target, "both failover sets are gone; removing from state");
+            tracing::info!(record = %address, "both failover sets are gone; removing from state");
             return None;
         }
         Some(state_from_sets(state, &sets))
@@ -266,54 +189,30 @@ impl Resource<ProviderClient> for FailoverPolicy {
         diags: &mut Diagnostics,
     ) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return prior.clone();
- };
-        let target = Target::of(planned);
-        let current = match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => failover_only(sets),
+            return prior.clone();
+        };
+        let address = RecordAddress::of(planned);
+        let current = match current_sets(client, &address, failover_only).await {
+            Ok(sets) => sets,
             Err(err) => {
-                diags.push(write_error("update", &target, &err));
+                diags.push(write_error(KIND, "update", &address, &err));
                 return prior.clone();
             }
         };
         let changes = changes_between(&current, &desired_sets(planned, &current));
-        if changes.is_empty() {
-            return with_computed(planned);
-        }
-        let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
-        match client.route53.change_batch(&target.zone, changes, deadline).await {
-            Ok(()) => with_computed(planned),
-            Err(err @ AwsError::NotInSync { .. }) => {
-                diags.push(write_error("update", &target, &err));
-                with_computed(planned)
-            }
-            Err(err) => {
-                // The batch is atomic: nothing of it was applied.
-                diags.push(write_error("update", &target, &err));
-                prior.clone()
-            }
-        }
+        write_batch(client, KIND, "update", planned, changes, prior.clone(), diags).await
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
         let Some(client) = ctx.client_or_report(diags) else {
- return;
- };
-        let target = Target::of(prior);
-        let current = match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => failover_only(sets),
-            Err(err) if err.is_not_found() => return,
-            Err(err) => return diags.push(write_error("delete", &target, &err)),
+            return;
         };
-        // The DELETEs carry the sets' exact current values, as Route 53 requires.
+        let address = RecordAddress::of(prior);
+        let current = match current_sets(client, &address, failover_only).await {
+            Ok(sets) => sets,
+            Err(err) if err.is_not_found() => return,
+            Err(err) => return diags.push(write_error(KIND, "delete", &address, &err)),
+        };
         let changes: Vec<Change> = current
             .into_iter()
             .map(|set| Change {
@@ -321,155 +220,53 @@ impl Resource<ProviderClient> for FailoverPolicy {
                 set,
             })
             .collect();
-        if changes.is_empty() {
-            return;
-        }
-        let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
-        match client.route53.change_batch(&target.zone, changes, deadline).await {
-            Ok(()) | Err(AwsError::NotInSync { .. }) => {}
-            Err(err) if err.is_not_found() => {}
-            Err(err) => diags.push(write_error("delete", &target, &err)),
-        }
+        delete_batch(client, KIND, prior, changes, diags).await;
     }
 
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        let (zone, name, rtype) = parse_id(id, diags)?;
-        let target = Target {
-            zone: zone.clone(),
-            name: name.clone(),
-            rtype: rtype.clone(),
-        };
+        let address = RecordAddress::parse_import_id(id, diags)?;
         let client = ctx.client_or_report(diags)?;
-        match client.route53.record_sets_named(&zone, &name, &rtype).await {
-            Ok(sets) if failover_only(sets.clone()).is_empty() => {
-                let others = if sets.is_empty() {
-                    "The name has no record set of that type.".to_owned()
-                } else {
-                    format!(
-                        "The name has {} record set(s) of that type, none with a failover role.",
-                        sets.len()
-                    )
-                };
-                diags.error(
-                    format!("Cannot import failover policy {target}"),
-                    format!("No PRIMARY or SECONDARY failover record set of {target} exists. {others}"),
-                );
-                return None;
-            }
-            Ok(_) => {}
+        let sets = match client
+            .route53
+            .record_sets_named(&address.zone, &address.name, &address.rtype)
+            .await
+        {
+            Ok(sets) => sets,
             Err(err) => {
                 let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
                 diags.error(
-                    format!("Cannot import failover policy {target}{code}"),
-                    format!("Reading {target} failed: {err}"),
+                    format!("Cannot import failover policy {address}{code}"),
+                    format!("Reading {address} failed: {err}"),
                 );
                 return None;
             }
+        };
+        if failover_only(sets.clone()).is_empty() {
+            let others = if sets.is_empty() {
+                "The name has no record set of that type.".to_owned()
+            } else {
+                format!(
+                    "The name has {} record set(s) of that type, none with a failover role.",
+                    sets.len()
+                )
+            };
+            diags.error(
+                format!("Cannot import failover policy {address}"),
+                format!("No PRIMARY or SECONDARY failover record set of {address} exists. {others}"),
+            );
+            return None;
         }
-        Some(Value::object([
-            ("id", Value::string(record_id(&zone, &name, &rtype))),
-            ("zone_id", Value::string(zone)),
-            ("name", Value::string(display_name(&name))),
-            ("type", Value::string(rtype)),
-            ("ttl", Value::Null),
-            ("fqdn", Value::string(display_name(&name))),
-            ("primary", Value::Null),
-            ("secondary", Value::Null),
-            ("timeouts", Value::Null),
-        ]))
-    }
-}
-
-/// The zone, name and type of an import id `ZONEID/name/TYPE`.
-fn parse_id(id: &str, diags: &mut Diagnostics) -> Option<(String, String, String)> {
-    let parts: Vec<&str> = id.split('/').collect();
-    let valid = match parts.as_slice() {
-        [zone, name, rtype] if !zone.is_empty() && !name.is_empty() => {
-            let rtype = rtype.to_ascii_uppercase();
-            RECORD_TYPES
-                .contains(&rtype.as_str())
-                .then(|| (strip_zone_prefix(zone).to_owned(), (*name).to_owned(), rtype))
+        let mut state = Value::object(address.import_state());
+        for attribute in ["ttl", "primary", "secondary", "timeouts"] {
+            state.set(attribute, Value::Null);
         }
-        _ => None,
-    };
-    if valid.is_none() {
-        diags.error(
-            "Invalid import id",
-            format!(
-                "expected ZONEID/name/TYPE with TYPE one of {} (e.g. Z0123456789/api.example.com/A), got {id:?}.",
-                RECORD_TYPES.join(", ")
-            ),
-        );
+        Some(state)
     }
-    valid
-}
-
-/// The name, type and zone a value is about, for API calls and messages.
-struct Target {
-    zone: String,
-    name: String,
-    rtype: String,
-}
-
-impl Target {
-    fn of(value: &Value) -> Target {
-        Target {
-            zone: strip_zone_prefix(str_at(value, "zone_id").unwrap_or_default()).to_owned(),
-            name: str_at(value, "name").unwrap_or_default().to_owned(),
-            rtype: str_at(value, "type").unwrap_or_default().to_ascii_uppercase(),
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} in zone {}", display_name(&self.name), self.rtype, self.zone)
-    }
-}
-
-/// The error diagnostic of a failed write: names the record and the AWS error code (the error
-/// text carries it too, with AWS's message).
-fn write_error(operation: &str, target: &Target, err: &AwsError) -> Diagnostic {
-    let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
-    Diagnostic::error(
-        format!("Could not {operation} failover policy {target}{code}"),
-        format!(
-            "The {operation} of the failover record sets of {target} failed: {err}. The change batch is atomic: \
-             Route 53 applied all of it or none of it."
-        ),
-    )
-}
-
-/// `ZONEID/name/TYPE`, with the name normalised and without its trailing dot.
-fn record_id(zone: &str, name: &str, rtype: &str) -> String {
-    format!(
-        "{}/{}/{}",
-        strip_zone_prefix(zone),
-        display_name(name),
-        rtype.to_ascii_uppercase()
-    )
-}
-
-fn str_at<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
-    value.get(name).and_then(Value::as_str)
 }
 
 /// The failover sets among `sets` (weighted or simple sets of the same name are not ours).
 fn failover_only(sets: Vec<RecordSet>) -> Vec<RecordSet> {
     sets.into_iter().filter(|set| set.failover.is_some()).collect()
-}
-
-/// `value` with `id` and `fqdn` filled in.
-fn with_computed(value: &Value) -> Value {
-    let mut state = value.clone();
-    if let (Some(zone), Some(name), Some(rtype)) =
-        (str_at(value, "zone_id"), str_at(value, "name"), str_at(value, "type"))
-    {
-        let id = record_id(zone, name, rtype);
-        state.set("id", Value::string(id));
-        state.set("fqdn", Value::string(display_name(name)));
-    }
-    state
 }
 
 /// The set identifier this resource gives the `role` set of `name` and `rtype` when it creates
@@ -491,7 +288,7 @@ pub fn set_identifier(name: &str, rtype: &str, role: Failover) -> String {
 /// The record sets a (planned) resource value describes. A role that already has a set in
 /// `current` keeps that set's identifier; otherwise it gets [`set_identifier`].
 pub fn desired_sets(value: &Value, current: &[RecordSet]) -> Vec<RecordSet> {
-    let target = Target::of(value);
+    let target = RecordAddress::of(value);
     let ttl = value.get("ttl").and_then(Value::as_i64);
     ROLES
         .iter()
@@ -593,57 +390,16 @@ fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
     new_state
 }
 
-/// Keeps the prior state's spelling in the plan wherever the configuration only spells the
-/// same thing differently (name case and trailing dot, zone id prefix, record order, alias
-/// names): Terraform accepts the prior value as the plan for such attributes, and the plan
-/// then shows no diff.
-fn keep_prior_spelling(prior: &Value, planned: &mut Value) {
-    if let (Some(old), Some(new)) = (str_at(prior, "name"), str_at(planned, "name")) {
-        if old != new && same_name(old, new) {
-            planned.set("name", Value::string(old));
-        }
-    }
-    if let (Some(old), Some(new)) = (str_at(prior, "zone_id"), str_at(planned, "zone_id")) {
-        if old != new && strip_zone_prefix(old) == strip_zone_prefix(new) {
-            planned.set("zone_id", Value::string(old));
-        }
-    }
+/// Keeps the prior state's spelling of each role's target (record order, alias names) where the
+/// configuration only spells the same thing differently, so the plan shows no diff.
+fn keep_prior_role_spelling(prior: &Value, planned: &mut Value) {
     for (_, block) in ROLES {
         let Some(before) = prior.get(block).filter(|b| !b.is_null() && b.is_known()) else {
             continue;
         };
-        let Some(item) = planned.get_mut(block).filter(|b| !b.is_null() && b.is_wholly_known()) else {
-            continue;
-        };
-        if let (Some(Value::List(old)), Some(Value::List(new))) = (before.get("records"), item.get("records")) {
-            let sort = |v: &[Value]| {
-                let mut s: Vec<String> = v.iter().filter_map(Value::as_str).map(str::to_owned).collect();
-                s.sort_unstable();
-                s
-            };
-            if old.len() == new.len() && sort(old) == sort(new) {
-                let old = before.get("records").cloned().unwrap_or(Value::Null);
-                item.set("records", old);
-            }
+        if let Some(item) = planned.get_mut(block).filter(|b| !b.is_null() && b.is_wholly_known()) {
+            keep_prior_target_spelling(before, item);
         }
-        let (Some(old_alias), Some(new_alias)) = (before.get("alias"), item.get("alias").cloned()) else {
-            continue;
-        };
-        if old_alias.is_null() || new_alias.is_null() {
-            continue;
-        }
-        let mut merged = new_alias.clone();
-        if let (Some(a), Some(b)) = (str_at(old_alias, "name"), str_at(&new_alias, "name")) {
-            if same_name(a, b) {
-                merged.set("name", Value::string(a));
-            }
-        }
-        if let (Some(a), Some(b)) = (str_at(old_alias, "zone_id"), str_at(&new_alias, "zone_id")) {
-            if strip_zone_prefix(a) == strip_zone_prefix(b) {
-                merged.set("zone_id", Value::string(a));
-            }
-        }
-        item.set("alias", merged);
     }
 }
 
@@ -997,21 +753,5 @@ mod tests {
         // Only the primary left: the secondary is null.
         let read = state_from_sets(&state, &[primary]);
         assert_eq!(read.get("secondary"), Some(&Value::Null));
-    }
-
-    #[test]
-    fn import_ids() {
-        let mut diags = Diagnostics::new();
-        assert_eq!(
-            parse_id("/hostedzone/Z1/API.example.com/a", &mut diags),
-            None,
-            "a zone id with its prefix has too many parts"
-        );
-        assert_eq!(
-            parse_id("Z1/API.example.com/a", &mut diags),
-            Some(("Z1".into(), "API.example.com".into(), "A".into()))
-        );
-        assert_eq!(parse_id("Z1/api.example.com", &mut diags), None);
-        assert_eq!(parse_id("Z1/api.example.com/XX", &mut diags), None);
     }
 }

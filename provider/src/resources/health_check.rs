@@ -192,8 +192,8 @@ impl Resource<ProviderClient> for HealthCheck {
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return Value::Null;
- };
+            return Value::Null;
+        };
         let spec = match spec_from(planned) {
             Ok(spec) => spec,
             Err(message) => {
@@ -233,8 +233,8 @@ impl Resource<ProviderClient> for HealthCheck {
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let Some(client) = ctx.client_or_report(diags) else {
- return Some(state.clone());
- };
+            return Some(state.clone());
+        };
         let Some(id) = state.get("id").and_then(Value::as_str).map(str::to_owned) else {
             // Nothing was ever created (a failed create saved no id).
             return None;
@@ -267,8 +267,8 @@ impl Resource<ProviderClient> for HealthCheck {
         diags: &mut Diagnostics,
     ) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return prior.clone();
- };
+            return prior.clone();
+        };
         let id = prior.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
         let spec = match spec_from(planned) {
             Ok(spec) => spec,
@@ -305,8 +305,8 @@ impl Resource<ProviderClient> for HealthCheck {
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
         let Some(client) = ctx.client_or_report(diags) else {
- return;
- };
+            return;
+        };
         let Some(id) = prior.get("id").and_then(Value::as_str) else {
             return;
         };

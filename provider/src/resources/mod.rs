@@ -9,6 +9,7 @@ use crate::ProviderClient;
 
 pub mod aws_region;
 pub mod gate;
+pub mod record_address;
 pub mod record_target;
 
 /// Declares each resource and data source module and lists its type in [`resources`] or

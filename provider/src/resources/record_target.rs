@@ -13,6 +13,11 @@ use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock};
 
+/// Route 53's limit on ResourceRecord elements in one ChangeResourceRecordSets request.
+pub const MAX_BATCH_ELEMENTS: usize = 1000;
+/// Route 53's limit on the characters of all record values of one request.
+pub const MAX_BATCH_CHARS: usize = 32_000;
+
 /// Record types a routing policy may use.
 pub const RECORD_TYPES: &[&str] = &[
     "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT",
@@ -208,6 +213,37 @@ fn same_values(a: &[Value], b: &[Value]) -> bool {
         v
     };
     a.len() == b.len() && sorted(a) == sorted(b)
+}
+
+/// Keeps `before`'s spelling of a target in the planned `item` where both denote the same thing
+/// (the same records in another order, an alias name in another case or with a trailing dot, a
+/// zone id with its `/hostedzone/` prefix): Terraform accepts the prior value as the plan for
+/// such attributes, and the plan then shows no diff.
+pub fn keep_prior_target_spelling(before: &Value, item: &mut Value) {
+    if let (Some(Value::List(old)), Some(Value::List(new))) = (before.get("records"), item.get("records")) {
+        if same_values(old, new) {
+            let old = Value::List(old.clone());
+            item.set("records", old);
+        }
+    }
+    let (Some(old_alias), Some(new_alias)) = (before.get("alias"), item.get("alias").cloned()) else {
+        return;
+    };
+    if old_alias.is_null() || new_alias.is_null() {
+        return;
+    }
+    let mut merged = new_alias.clone();
+    if let (Some(a), Some(b)) = (str_of(old_alias, "name"), str_of(&new_alias, "name")) {
+        if same_name(a, b) {
+            merged.set("name", Value::string(a));
+        }
+    }
+    if let (Some(a), Some(b)) = (str_of(old_alias, "zone_id"), str_of(&new_alias, "zone_id")) {
+        if strip_zone_prefix(a) == strip_zone_prefix(b) {
+            merged.set("zone_id", Value::string(a));
+        }
+    }
+    item.set("alias", merged);
 }
 
 /// A DNS name as Route 53 compares it: lower case, trailing dot, escapes decoded.

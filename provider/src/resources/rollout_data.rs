@@ -66,8 +66,8 @@ impl DataSource<ProviderClient> for RolloutData {
 
     async fn read(&self, ctx: &Context<ProviderClient>, config: &Value, diags: &mut Diagnostics) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return Value::Null;
- };
+            return Value::Null;
+        };
         let deployment = config
             .get("deployment")
             .and_then(Value::as_str)

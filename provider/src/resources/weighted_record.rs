@@ -10,30 +10,31 @@
 //! as a diff; when every set is gone the resource leaves state.
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::aws::records::strip_zone_prefix;
-use globaldeploy_reconciler::aws::{normalize_name, AwsError, Change, ChangeAction, RecordSet};
+use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
-use globaldeploy_sdk::framework::timeouts::{timeout, timeouts_block};
+use globaldeploy_sdk::framework::timeouts::timeouts_block;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{
     Attribute, AttributePath, Block, Context, Diagnostic, Diagnostics, NestedBlock, PlanRequest, Resource, Schema,
 };
 
+use super::record_address::{
+    current_sets, delete_batch, plan_address, read_error, str_at, with_address_attributes, with_computed, write_batch,
+    write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
+};
 use super::record_target::{
-    alias_block, batch_weight, display_name, records_attribute, same_name, target_from_value, target_to_values_like,
-    validate_target, validate_ttl_with_aliases, RECORD_TYPES,
+    alias_block, batch_weight, keep_prior_target_spelling, records_attribute, target_from_value,
+    target_to_values_like, validate_target, validate_ttl_with_aliases, MAX_BATCH_CHARS, MAX_BATCH_ELEMENTS,
 };
 use crate::ProviderClient;
 
-/// Default limit for each of create, update and delete (Route 53 usually syncs within a minute).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
-/// Route 53's limits for one ChangeResourceRecordSets request.
-pub const MAX_BATCH_ELEMENTS: usize = 1000;
-/// Route 53's limit on the characters of all record values of one request.
-pub const MAX_BATCH_CHARS: usize = 32_000;
+/// How this resource is named in diagnostics.
+const KIND: RecordKind = RecordKind {
+    noun: "weighted record",
+    sets: "weighted",
+};
 /// Endpoints per resource.
 const MAX_ENDPOINTS: i64 = 100;
 
@@ -87,42 +88,10 @@ impl Resource<ProviderClient> for WeightedRecord {
         let block = Block::new(
             "All weighted Route 53 record sets of one DNS name and type, managed as one unit. Every create, update and \
              delete is a single atomic `ChangeResourceRecordSets` batch, so a change of weights is never half applied.",
-        )
-        .attribute(
-            Attribute::computed("id", Type::String)
-                .description("`ZONEID/name/TYPE`, e.g. `Z0123456789/api.example.com/A`; also the import id.")
-                .use_state_for_unknown(),
-        )
-        .attribute(
-            Attribute::required("zone_id", Type::String)
-                .description("The hosted zone holding the record sets. Changing it replaces the resource.")
-                .force_new()
-                .validate(validators::not_empty()),
-        )
-        .attribute(
-            Attribute::required("name", Type::String)
-                .description(
-                    "The DNS name, e.g. `api.example.com`. Compared the way Route 53 does (case and trailing dot do not \
-                     matter). Changing it replaces the resource.",
-                )
-                .force_new()
-                .validate(validators::not_empty()),
-        )
-        .attribute(
-            Attribute::required("type", Type::String)
-                .description("The record type (`A`, `AAAA`, `CNAME`, ...). Changing it replaces the resource.")
-                .force_new()
-                .validate(validators::one_of(RECORD_TYPES)),
-        )
-        .attribute(
-            Attribute::optional("ttl", Type::Number)
-                .description("TTL in seconds of every set that uses `records`. Required with records, not allowed with aliases.")
-                .validate(validators::int_between(0, 2_147_483_647)),
-        )
-        .attribute(
-            Attribute::computed("fqdn", Type::String)
-                .description("The record's name as Route 53 stores it, lower case, without the trailing dot.")
-                .use_state_for_unknown(),
+        );
+        let block = with_address_attributes(
+            block,
+            "TTL in seconds of every set that uses `records`. Required with records, not allowed with aliases.",
         )
         .block(endpoint_block())
         .block(timeouts_block(&["create", "update", "delete"], DEFAULT_TIMEOUT));
@@ -135,38 +104,17 @@ impl Resource<ProviderClient> for WeightedRecord {
 
     async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, _diags: &mut Diagnostics) {
         let PlanRequest { prior, plan, .. } = request;
-        let planned = &mut plan.planned;
-        if planned.is_null() || !planned.is_known() {
+        if plan.planned.is_null() || !plan.planned.is_known() {
             return;
         }
-        if !prior.is_null() {
-            keep_prior_spelling(prior, planned);
-            plan.requires_replace.retain(|path| {
-                let name = match path.steps() {
-                    [globaldeploy_sdk::framework::path::PathStep::Attribute(name)] => name.as_str(),
-                    _ => return true,
-                };
-                prior.get(name) != plan.planned.get(name)
-            });
-        }
-        let planned = &mut plan.planned;
-        if let (Some(zone), Some(name), Some(rtype)) = (
-            str_at(planned, "zone_id"),
-            str_at(planned, "name"),
-            str_at(planned, "type"),
-        ) {
-            let id = record_id(zone, name, rtype);
-            let fqdn = display_name(name);
-            planned.set("id", Value::string(id));
-            planned.set("fqdn", Value::string(fqdn));
-        }
+        keep_prior_endpoint_spelling(prior, &mut plan.planned);
+        plan_address(prior, plan);
     }
 
     async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return Value::Null;
- };
-        let target = Target::of(planned);
+            return Value::Null;
+        };
         let changes: Vec<Change> = desired_sets(planned)
             .into_iter()
             .map(|set| Change {
@@ -174,42 +122,24 @@ impl Resource<ProviderClient> for WeightedRecord {
                 set,
             })
             .collect();
-        let deadline = Instant::now() + timeout(planned, "create", DEFAULT_TIMEOUT);
-        match client.route53.change_batch(&target.zone, changes, deadline).await {
-            Ok(()) => with_computed(planned),
-            Err(err @ AwsError::NotInSync { .. }) => {
-                diags.push(write_error("create", &target, &err));
-                with_computed(planned)
-            }
-            Err(err) => {
-                diags.push(write_error("create", &target, &err));
-                Value::Null
-            }
-        }
+        write_batch(client, KIND, "create", planned, changes, Value::Null, diags).await
     }
 
     async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
         let Some(client) = ctx.client_or_report(diags) else {
- return Some(state.clone());
- };
-        let target = Target::of(state);
-        let sets = match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => weighted_only(sets),
+            return Some(state.clone());
+        };
+        let address = RecordAddress::of(state);
+        let sets = match current_sets(client, &address, weighted_only).await {
+            Ok(sets) => sets,
             Err(err) if err.is_not_found() => return None,
             Err(err) => {
-                diags.push(Diagnostic::error(
-                    format!("Could not read weighted record {}", target),
-                    format!("Reading the weighted record sets of {target} failed: {err}"),
-                ));
+                diags.push(read_error(KIND, &address, &err));
                 return Some(state.clone());
             }
         };
         if sets.is_empty() {
-            tracing::info!(record = %target, "every weighted set is gone; removing from state");
+            tracing::info!(record = %address, "every weighted set is gone; removing from state");
             return None;
         }
         Some(state_from_sets(state, &sets))
@@ -223,57 +153,35 @@ impl Resource<ProviderClient> for WeightedRecord {
         diags: &mut Diagnostics,
     ) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return prior.clone();
- };
-        let target = Target::of(planned);
-        let current = match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => weighted_only(sets),
+            return prior.clone();
+        };
+        let address = RecordAddress::of(planned);
+        let current = match current_sets(client, &address, weighted_only).await {
+            Ok(sets) => sets,
             Err(err) => {
-                diags.push(write_error("update", &target, &err));
+                diags.push(write_error(KIND, "update", &address, &err));
                 return prior.clone();
             }
         };
         let changes = changes_between(&current, &desired_sets(planned));
-        if changes.is_empty() {
-            return with_computed(planned);
-        }
-        let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
-        match client.route53.change_batch(&target.zone, changes, deadline).await {
-            Ok(()) => with_computed(planned),
-            Err(err @ AwsError::NotInSync { .. }) => {
-                diags.push(write_error("update", &target, &err));
-                with_computed(planned)
-            }
-            Err(err) => {
-                // The batch is atomic: nothing of it was applied.
-                diags.push(write_error("update", &target, &err));
-                prior.clone()
-            }
-        }
+        write_batch(client, KIND, "update", planned, changes, prior.clone(), diags).await
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
         let Some(client) = ctx.client_or_report(diags) else {
- return;
- };
-        let target = Target::of(prior);
+            return;
+        };
+        let address = RecordAddress::of(prior);
         let owned: HashSet<String> = endpoints(prior)
             .iter()
             .filter_map(|ep| str_at(ep, "set_identifier").map(str::to_owned))
             .collect();
-        let current = match client
-            .route53
-            .record_sets_named(&target.zone, &target.name, &target.rtype)
-            .await
-        {
-            Ok(sets) => weighted_only(sets),
+        let current = match current_sets(client, &address, weighted_only).await {
+            Ok(sets) => sets,
             Err(err) if err.is_not_found() => return,
-            Err(err) => return diags.push(write_error("delete", &target, &err)),
+            Err(err) => return diags.push(write_error(KIND, "delete", &address, &err)),
         };
+        // Only the sets this resource owns: another tool's set of the same name stays.
         let changes: Vec<Change> = current
             .into_iter()
             .filter(|set| set.set_identifier.as_ref().is_some_and(|id| owned.contains(id)))
@@ -282,99 +190,17 @@ impl Resource<ProviderClient> for WeightedRecord {
                 set,
             })
             .collect();
-        if changes.is_empty() {
-            return;
-        }
-        let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
-        match client.route53.change_batch(&target.zone, changes, deadline).await {
-            Ok(()) | Err(AwsError::NotInSync { .. }) => {}
-            Err(err) if err.is_not_found() => {}
-            Err(err) => diags.push(write_error("delete", &target, &err)),
-        }
+        delete_batch(client, KIND, prior, changes, diags).await;
     }
 
     async fn import(&self, _ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
-        let parts: Vec<&str> = id.split('/').collect();
-        let [zone, name, rtype] = parts.as_slice() else {
-            diags.error(
-                "Invalid import id",
-                format!("expected ZONEID/name/TYPE (e.g. Z0123456789/api.example.com/A), got {id:?}."),
-            );
-            return None;
-        };
-        let rtype = rtype.to_ascii_uppercase();
-        if zone.is_empty() || name.is_empty() || !RECORD_TYPES.contains(&rtype.as_str()) {
-            diags.error(
-                "Invalid import id",
-                format!(
-                    "expected ZONEID/name/TYPE with TYPE one of {} (e.g. Z0123456789/api.example.com/A), got {id:?}.",
-                    RECORD_TYPES.join(", ")
-                ),
-            );
-            return None;
-        }
-        let zone = strip_zone_prefix(zone);
-        Some(Value::object([
-            ("id", Value::string(record_id(zone, name, &rtype))),
-            ("zone_id", Value::string(zone)),
-            ("name", Value::string(display_name(name))),
-            ("type", Value::string(rtype)),
-            ("ttl", Value::Null),
-            ("fqdn", Value::string(display_name(name))),
-            ("endpoint", Value::list(Vec::new())),
-            ("timeouts", Value::Null),
-        ]))
+        let address = RecordAddress::parse_import_id(id, diags)?;
+        let mut state = Value::object(address.import_state());
+        state.set("ttl", Value::Null);
+        state.set("endpoint", Value::list(Vec::new()));
+        state.set("timeouts", Value::Null);
+        Some(state)
     }
-}
-
-/// The name, type and zone a value is about, for API calls and messages.
-struct Target {
-    zone: String,
-    name: String,
-    rtype: String,
-}
-
-impl Target {
-    fn of(value: &Value) -> Target {
-        Target {
-            zone: strip_zone_prefix(str_at(value, "zone_id").unwrap_or_default()).to_owned(),
-            name: str_at(value, "name").unwrap_or_default().to_owned(),
-            rtype: str_at(value, "type").unwrap_or_default().to_ascii_uppercase(),
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {} in zone {}", display_name(&self.name), self.rtype, self.zone)
-    }
-}
-
-/// The error diagnostic of a failed write: names the record and carries the AWS error (whose
-/// text includes the AWS error code).
-fn write_error(operation: &str, target: &Target, err: &AwsError) -> Diagnostic {
-    let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
-    Diagnostic::error(
-        format!("Could not {operation} weighted record {target}{code}"),
-        format!(
-            "The {operation} of the weighted record sets of {target} failed: {err}. The change batch is atomic: \
-             Route 53 applied all of it or none of it."
-        ),
-    )
-}
-
-/// `ZONEID/name/TYPE`, with the name normalised and without its trailing dot.
-pub fn record_id(zone: &str, name: &str, rtype: &str) -> String {
-    format!(
-        "{}/{}/{}",
-        strip_zone_prefix(zone),
-        display_name(name),
-        rtype.to_ascii_uppercase()
-    )
-}
-
-fn str_at<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
-    value.get(name).and_then(Value::as_str)
 }
 
 fn endpoints(value: &Value) -> &[Value] {
@@ -388,22 +214,9 @@ fn weighted_only(sets: Vec<RecordSet>) -> Vec<RecordSet> {
         .collect()
 }
 
-/// `value` with `id` and `fqdn` filled in.
-fn with_computed(value: &Value) -> Value {
-    let mut state = value.clone();
-    if let (Some(zone), Some(name), Some(rtype)) =
-        (str_at(value, "zone_id"), str_at(value, "name"), str_at(value, "type"))
-    {
-        let id = record_id(zone, name, rtype);
-        state.set("id", Value::string(id));
-        state.set("fqdn", Value::string(display_name(name)));
-    }
-    state
-}
-
 /// The record sets a (planned) resource value describes.
 pub fn desired_sets(value: &Value) -> Vec<RecordSet> {
-    let target = Target::of(value);
+    let target = RecordAddress::of(value);
     let ttl = value.get("ttl").and_then(Value::as_i64);
     endpoints(value)
         .iter()
@@ -525,60 +338,18 @@ fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
     new_state
 }
 
-/// Keeps the prior state's spelling in the plan wherever the configuration only spells the
-/// same thing differently (name case and trailing dot, zone id prefix, record order, alias
-/// names): Terraform accepts the prior value as the plan for such attributes, and the plan
-/// then shows no diff.
-fn keep_prior_spelling(prior: &Value, planned: &mut Value) {
-    if let (Some(old), Some(new)) = (str_at(prior, "name"), str_at(planned, "name")) {
-        if old != new && same_name(old, new) {
-            planned.set("name", Value::string(old));
-        }
-    }
-    if let (Some(old), Some(new)) = (str_at(prior, "zone_id"), str_at(planned, "zone_id")) {
-        if old != new && strip_zone_prefix(old) == strip_zone_prefix(new) {
-            planned.set("zone_id", Value::string(old));
-        }
-    }
+/// Keeps the prior state's spelling of each endpoint's target (record order, alias names) where
+/// the configuration only spells the same thing differently: Terraform accepts the prior value
+/// as the plan for such attributes, and the plan then shows no diff.
+fn keep_prior_endpoint_spelling(prior: &Value, planned: &mut Value) {
     let prior_endpoints = endpoints(prior);
     let Some(Value::List(items)) = planned.get_mut("endpoint") else {
         return;
     };
     for (item, before) in items.iter_mut().zip(prior_endpoints) {
-        if str_at(item, "set_identifier") != str_at(before, "set_identifier") || !item.is_wholly_known() {
-            continue;
+        if str_at(item, "set_identifier") == str_at(before, "set_identifier") && item.is_wholly_known() {
+            keep_prior_target_spelling(before, item);
         }
-        if let (Some(Value::List(old)), Some(Value::List(new))) = (before.get("records"), item.get("records")) {
-            let sort = |v: &[Value]| {
-                let mut s: Vec<String> = v.iter().filter_map(Value::as_str).map(str::to_owned).collect();
-                s.sort_unstable();
-                s
-            };
-            if old.len() == new.len() && sort(old) != sort(new) {
-                // Different values: keep the configured ones.
-            } else if old.len() == new.len() {
-                let old = before.get("records").cloned().unwrap_or(Value::Null);
-                item.set("records", old);
-            }
-        }
-        let (Some(old_alias), Some(new_alias)) = (before.get("alias"), item.get("alias").cloned()) else {
-            continue;
-        };
-        if old_alias.is_null() || new_alias.is_null() {
-            continue;
-        }
-        let mut merged = new_alias.clone();
-        if let (Some(a), Some(b)) = (str_at(old_alias, "name"), str_at(&new_alias, "name")) {
-            if same_name(a, b) {
-                merged.set("name", Value::string(a));
-            }
-        }
-        if let (Some(a), Some(b)) = (str_at(old_alias, "zone_id"), str_at(&new_alias, "zone_id")) {
-            if strip_zone_prefix(a) == strip_zone_prefix(b) {
-                merged.set("zone_id", Value::string(a));
-            }
-        }
-        item.set("alias", merged);
     }
 }
 

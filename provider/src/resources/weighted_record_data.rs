@@ -8,7 +8,7 @@ use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
 
 use super::record_target::{display_name, target_to_values, RECORD_TYPES};
-use super::weighted_record::record_id;
+use super::record_address::record_id;
 use crate::ProviderClient;
 
 /// The `globaldeploy_weighted_record` data source.
@@ -77,8 +77,8 @@ impl DataSource<ProviderClient> for WeightedRecordData {
 
     async fn read(&self, ctx: &Context<ProviderClient>, config: &Value, diags: &mut Diagnostics) -> Value {
         let Some(client) = ctx.client_or_report(diags) else {
- return Value::Null;
- };
+            return Value::Null;
+        };
         let get = |name: &str| config.get(name).and_then(Value::as_str).unwrap_or_default();
         let zone = strip_zone_prefix(get("zone_id")).to_owned();
         let (name, rtype) = (get("name"), get("type").to_ascii_uppercase());
