@@ -1,0 +1,13 @@
+# Credentials and region follow the AWS conventions (environment, shared profiles, instance
+# roles); everything below is optional.
+provider "globaldeploy" {
+  region                  = "us-east-1"
+  profile                 = "deploy"
+  api_requests_per_second = 5                                    # shared by every Route 53 call
+  journal                 = "s3://acme-globaldeploy/journal/api" # or file://.globaldeploy
+
+  assume_role {
+    role_arn     = "arn:aws:iam::123456789012:role/globaldeploy"
+    session_name = "terraform"
+  }
+}
