@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use globaldeploy_reconciler::aws::{AwsSettings, Route53};
 use tempfile::TempDir;
 
 /// The provider's source address, as used in `required_providers` and `dev_overrides`.
@@ -615,6 +616,20 @@ impl Moto {
         self.port
     }
 
+    /// A new Route 53 client for this server: nothing cached from earlier calls, and a rate
+    /// budget high enough that fixtures never wait.
+    pub fn route53(&self) -> Route53 {
+        route53_at(&self.endpoint())
+    }
+
+    /// Runs `f` with a new Route 53 client for this server and waits for its result.
+    pub fn api<T, F>(&self, f: impl FnOnce(Route53) -> F) -> T
+    where
+        F: std::future::Future<Output = T>,
+    {
+        block_on(f(self.route53()))
+    }
+
     fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -625,6 +640,28 @@ impl Drop for Moto {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A Route 53 client for the moto (or fault proxy) at `endpoint`, with test credentials.
+pub fn route53_at(endpoint: &str) -> Route53 {
+    Route53::new(AwsSettings {
+        region: Some("us-east-1".into()),
+        access_key: Some("test".into()),
+        secret_key: Some("test".into()),
+        skip_credentials_validation: true,
+        route53_endpoint: Some(endpoint.to_owned()),
+        api_requests_per_second: 1000.0,
+        ..AwsSettings::default()
+    })
+}
+
+/// Runs a future to completion on a new current-thread runtime (the tests are synchronous).
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(f)
 }
 
 /// A TCP port that was free on 127.0.0.1 a moment ago.

@@ -12,8 +12,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use globaldeploy_e2e::{workspace_root, Moto, Output, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{AwsSettings, Failover, RecordSet, Route53};
+use globaldeploy_e2e::{block_on, workspace_root, Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_reconciler::aws::{Failover, RecordSet};
 use globaldeploy_region_server::RegionServer;
 use serde_json::Value as Json;
 
@@ -264,32 +264,12 @@ fn registry_examples_cover_every_resource_and_data_source() {
 // ---------------------------------------------------------------------------------------------
 // Against moto
 
-fn route53(moto: &Moto) -> Route53 {
-    Route53::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        skip_credentials_validation: true,
-        route53_endpoint: Some(moto.endpoint()),
-        api_requests_per_second: 1000.0,
-        ..AwsSettings::default()
-    })
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f)
-}
-
 fn create_zone(moto: &Moto, name: &str) -> String {
-    block_on(route53(moto).create_hosted_zone(name)).expect("CreateHostedZone")
+    block_on(moto.route53().create_hosted_zone(name)).expect("CreateHostedZone")
 }
 
 fn record_sets(moto: &Moto, zone: &str) -> Vec<RecordSet> {
-    block_on(route53(moto).record_sets(zone))
+    block_on(moto.route53().record_sets(zone))
         .expect("ListResourceRecordSets")
         .as_ref()
         .clone()

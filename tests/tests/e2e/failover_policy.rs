@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{AliasTarget, AwsSettings, Change, ChangeAction, Failover, RecordSet, Route53};
+use globaldeploy_reconciler::aws::{AliasTarget, Change, ChangeAction, Failover, RecordSet};
 
 // ----- helpers ------------------------------------------------------------------------------
 
@@ -47,29 +47,8 @@ fn write_config(ws: &Workspace, moto: &Moto, zone: &str, resources: &str) {
     );
 }
 
-/// Runs `f` with a fresh Route 53 client for `moto` (fresh, so no listing is cached).
-fn api<T, F>(moto: &Moto, f: impl FnOnce(Route53) -> F) -> T
-where
-    F: std::future::Future<Output = T>,
-{
-    let client = Route53::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        skip_credentials_validation: true,
-        route53_endpoint: Some(moto.endpoint()),
-        api_requests_per_second: 1000.0,
-        ..AwsSettings::default()
-    });
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f(client))
-}
-
 fn create_zone(moto: &Moto) -> String {
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.create_hosted_zone("example.com").await.expect("CreateHostedZone")
     })
 }
@@ -77,7 +56,7 @@ fn create_zone(moto: &Moto) -> String {
 /// Every record set of `name` A in `zone`, as Route 53 reports it.
 fn sets_of(moto: &Moto, zone: &str, name: &str) -> Vec<RecordSet> {
     let (zone, name) = (zone.to_owned(), name.to_owned());
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.record_sets_named(&zone, &name, "A")
             .await
             .expect("ListResourceRecordSets")
@@ -93,7 +72,7 @@ fn role(sets: &[RecordSet], role: Failover) -> RecordSet {
 
 fn change(moto: &Moto, zone: &str, changes: Vec<Change>) {
     let zone = zone.to_owned();
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.change_batch(&zone, changes, Instant::now() + Duration::from_secs(60))
             .await
             .expect("ChangeResourceRecordSets behind Terraform's back")

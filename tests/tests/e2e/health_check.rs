@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{AwsSettings, HealthCheck, HealthCheckSpec, HealthCheckType, Route53};
+use globaldeploy_reconciler::aws::{HealthCheck, HealthCheckSpec, HealthCheckType};
 
 // ----- helpers ------------------------------------------------------------------------------
 
@@ -38,36 +38,15 @@ fn provider_block(moto: &Moto) -> String {
     )
 }
 
-/// Runs `f` with a fresh Route 53 client for `moto` (fresh, so no listing is cached).
-fn api<T, F>(moto: &Moto, f: impl FnOnce(Route53) -> F) -> T
-where
-    F: std::future::Future<Output = T>,
-{
-    let client = Route53::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        skip_credentials_validation: true,
-        route53_endpoint: Some(moto.endpoint()),
-        api_requests_per_second: 1000.0,
-        ..AwsSettings::default()
-    });
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f(client))
-}
-
 fn get_check(moto: &Moto, id: &str) -> Option<HealthCheck> {
     let id = id.to_owned();
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.get_health_check(&id).await.expect("GetHealthCheck")
     })
 }
 
 fn all_check_ids(moto: &Moto) -> Vec<String> {
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.list_health_checks()
             .await
             .expect("ListHealthChecks")
@@ -277,7 +256,7 @@ fn adding_an_ip_address_replaces_and_changing_it_updates_in_place() {
 fn import_by_id_then_plan_shows_no_changes() {
     let moto = Moto::start();
     // Made outside Terraform, relying on Route 53's defaults (no port, interval or threshold).
-    let http_id = api(&moto, |r53| async move {
+    let http_id = moto.api(|r53| async move {
         let spec = HealthCheckSpec {
             check_type: HealthCheckType::Http,
             fqdn: Some("www.example.com".into()),
@@ -292,7 +271,7 @@ fn import_by_id_then_plan_shows_no_changes() {
         };
         r53.create_health_check(&spec, "made-by-hand-1").await.expect("create")
     });
-    let match_id = api(&moto, |r53| async move {
+    let match_id = moto.api(|r53| async move {
         let spec = HealthCheckSpec {
             check_type: HealthCheckType::HttpsStrMatch,
             fqdn: Some("api.example.com".into()),
@@ -377,7 +356,7 @@ fn deleted_outside_terraform_is_planned_for_creation_again() {
     ws.apply().assert_success();
     let id = state_id(&ws, "globaldeploy_health_check.api");
     let gone = id.clone();
-    api(&moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.delete_health_check(&gone).await.expect("delete")
     });
 
@@ -403,7 +382,7 @@ fn drift_in_failure_threshold_shows_exactly_that_diff_and_apply_restores_it() {
     ws.apply().assert_success();
     let id = state_id(&ws, "globaldeploy_health_check.api");
     let target = id.clone();
-    api(&moto, |r53| async move {
+    moto.api(|r53| async move {
         let mut spec = r53.get_health_check(&target).await.unwrap().unwrap().spec.unwrap();
         spec.failure_threshold = Some(7);
         r53.update_health_check(&target, &spec)
@@ -434,7 +413,7 @@ fn drift_in_a_defaulted_port_is_detected() {
     let ws = moto_workspace(&moto, API_V1);
     ws.apply().assert_success();
     let id = state_id(&ws, "globaldeploy_health_check.api");
-    api(&moto, |r53| async move {
+    moto.api(|r53| async move {
         let mut spec = r53.get_health_check(&id).await.unwrap().unwrap().spec.unwrap();
         spec.port = Some(8443);
         r53.update_health_check(&id, &spec)

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_fault_proxy::{FaultConfig, FaultProxy};
-use globaldeploy_reconciler::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
+use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use serde_json::Value as Json;
 
 // ----- helpers ------------------------------------------------------------------------------
@@ -41,34 +41,9 @@ fn workspace_at(endpoint: &str, resources: &str) -> Workspace {
     ws
 }
 
-fn client(endpoint: &str) -> Route53 {
-    Route53::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        skip_credentials_validation: true,
-        route53_endpoint: Some(endpoint.to_owned()),
-        api_requests_per_second: 1000.0,
-        ..AwsSettings::default()
-    })
-}
-
-/// Runs `f` with a fresh Route 53 client (fresh, so no listing is cached).
-fn api<T, F>(moto: &Moto, f: impl FnOnce(Route53) -> F) -> T
-where
-    F: std::future::Future<Output = T>,
-{
-    let client = client(&moto.endpoint());
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f(client))
-}
-
 fn create_zone(moto: &Moto, name: &str) -> String {
     let name = name.to_owned();
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.create_hosted_zone(&name).await.expect("CreateHostedZone")
     })
 }
@@ -76,7 +51,7 @@ fn create_zone(moto: &Moto, name: &str) -> String {
 /// Every weighted set of the zone, fresh from the API.
 fn weighted_sets(moto: &Moto, zone: &str) -> Vec<RecordSet> {
     let zone = zone.to_owned();
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.record_sets(&zone)
             .await
             .expect("ListResourceRecordSets")
@@ -105,7 +80,7 @@ fn sets_of(moto: &Moto, zone: &str, name: &str) -> BTreeMap<String, (i64, Vec<St
 
 fn change(moto: &Moto, zone: &str, changes: Vec<Change>) {
     let zone = zone.to_owned();
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.change_batch(
             &zone,
             changes,
