@@ -18,10 +18,7 @@ pub const MAX_BATCH_ELEMENTS: usize = 1000;
 /// Route 53's limit on the characters of all record values of one request.
 pub const MAX_BATCH_CHARS: usize = 32_000;
 
-/// Record types a routing policy may use.
-pub const RECORD_TYPES: &[&str] = &[
-    "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT",
-];
+pub use globaldeploy_reconciler::aws::records::ROUTING_POLICY_RECORD_TYPES as RECORD_TYPES;
 
 /// `records`: the literal values of a record set (optional list of strings).
 pub fn records_attribute() -> Attribute {

@@ -177,6 +177,13 @@ pub fn batch_reflected(changes: &[Change], zone: &[RecordSet]) -> bool {
     })
 }
 
+/// The record types a weighted or failover routing policy may use: what
+/// `globaldeploy_weighted_record` and `globaldeploy_failover_policy` accept as `type`, and what
+/// `globaldeploy adopt` can bring under them.
+pub const ROUTING_POLICY_RECORD_TYPES: &[&str] = &[
+    "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT",
+];
+
 /// A DNS name the way Route 53 answers with it: lower case, with a trailing dot, octal escapes
 /// (`\052`) decoded. Two names denote the same record exactly when their normalised forms are
 /// equal.

@@ -28,7 +28,7 @@ use serde::Serialize;
 
 use super::args::{AdoptArgs, Output};
 use super::CliError;
-use crate::aws::records::strip_zone_prefix;
+use crate::aws::records::{strip_zone_prefix, ROUTING_POLICY_RECORD_TYPES};
 use crate::aws::{normalize_name, AliasTarget, AwsError, Failover, RecordSet, Route53};
 use crate::traffic::slot_of;
 
@@ -36,12 +36,6 @@ use crate::traffic::slot_of;
 pub const WEIGHTED_RECORD: &str = "globaldeploy_weighted_record";
 /// The Terraform type of a name's failover pair.
 pub const FAILOVER_POLICY: &str = "globaldeploy_failover_policy";
-
-/// The record types `globaldeploy_weighted_record` and `globaldeploy_failover_policy` accept
-/// (their `type` attribute validates against the same list).
-const RESOURCE_RECORD_TYPES: &[&str] = &[
-    "A", "AAAA", "CAA", "CNAME", "DS", "MX", "NAPTR", "PTR", "SPF", "SRV", "TXT",
-];
 
 /// Why adopting failed.
 #[derive(Debug, thiserror::Error)]
@@ -234,11 +228,11 @@ pub fn plan_adoption(zone_id: &str, sets: &[RecordSet]) -> Adoption {
 /// `sets` (all of one kind, name and type) in the order the resource lists them, or why a
 /// resource of `kind` cannot describe them exactly.
 fn adoptable(kind: ResourceKind, name: &str, rtype: &str, mut sets: Vec<RecordSet>) -> Result<Vec<RecordSet>, String> {
-    if !RESOURCE_RECORD_TYPES.contains(&rtype) {
+    if !ROUTING_POLICY_RECORD_TYPES.contains(&rtype) {
         return Err(format!(
             "{} does not manage {rtype} records (it takes {})",
             kind.resource_type(),
-            RESOURCE_RECORD_TYPES.join(", ")
+            ROUTING_POLICY_RECORD_TYPES.join(", ")
         ));
     }
     let ttls: BTreeSet<i64> = sets

@@ -1,0 +1,734 @@
+//! Evaluation of one module instance: its variables, locals (lazily, in whatever order they
+//! refer to each other), resources and data sources (with `count`, `for_each` and `dynamic`
+//! blocks), local child modules and outputs.
+//!
+//! Expressions are evaluated by hcl-rs. Before that, their references are resolved here, so a
+//! reference to another resource yields that resource's planned values (what the [`Planner`]
+//! makes of its configuration) and anything this crate cannot know becomes
+//! [`Value::Unknown`]: computed attributes, functions hcl-rs does not provide, modules from
+//! registries. Problems become diagnostics at the attribute's line; evaluation then goes on with
+//! an unknown value, so one run reports every error.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Block, Body, Structure};
+use hcl::edit::Span;
+use hcl::eval::{ErrorKind, Evaluate};
+
+use crate::diagnostic::{Diagnostic, Location, Severity, SourceFile};
+use crate::files::{read_module, Declarations, Declared, Mode, ResourceDecl};
+use crate::references::{references, Reference, Step};
+use crate::value::Value;
+use crate::variables::constant;
+use crate::{InstanceKey, Planner, Resource};
+
+/// Names bound while evaluating one instance or block: `count`, `each`, `dynamic` iterators.
+type Env = BTreeMap<String, Value>;
+
+/// Resource arguments that are Terraform's, not the resource type's.
+const META_ARGUMENTS: &[&str] = &["count", "for_each", "provider", "depends_on"];
+/// Resource blocks that are Terraform's, not the resource type's.
+const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
+/// Module block arguments that are not input variables.
+const MODULE_ARGUMENTS: &[&str] = &["source", "version", "count", "for_each", "providers", "depends_on"];
+
+/// What every module instance of one load shares.
+pub(crate) struct Shared<'p> {
+    pub planner: &'p dyn Planner,
+    pub diagnostics: RefCell<Vec<Diagnostic>>,
+    pub root_dir: PathBuf,
+}
+
+/// A lazily computed value, `Evaluating` while it is (to catch cycles).
+enum Slot<T> {
+    Evaluating,
+    Done(T),
+}
+
+/// A resolved reference: the binding for hcl-rs's context, and the value the static path
+/// names (to tell whether it is known).
+struct Binding {
+    root: Value,
+    value: Value,
+    /// Refers to a resource, data source or module: missing attributes are unknown (computed),
+    /// not errors.
+    external: bool,
+}
+
+/// One module instance being evaluated.
+pub(crate) struct Module<'p> {
+    shared: &'p Shared<'p>,
+    dir: PathBuf,
+    /// Address prefix: "" for the root, "module.NAME." for a child.
+    prefix: String,
+    decls: Declarations,
+    variables: BTreeMap<String, Value>,
+    locals: RefCell<BTreeMap<String, Slot<Value>>>,
+    resources: RefCell<BTreeMap<(Mode, String, String), Slot<Value>>>,
+    children: RefCell<BTreeMap<String, Slot<Option<Rc<Module<'p>>>>>>,
+    instances: RefCell<Vec<Resource>>,
+}
+
+impl<'p> Module<'p> {
+    pub fn new(
+        shared: &'p Shared<'p>,
+        dir: PathBuf,
+        prefix: String,
+        decls: Declarations,
+        variables: BTreeMap<String, Value>,
+    ) -> Module<'p> {
+        Module {
+            shared,
+            dir,
+            prefix,
+            decls,
+            variables,
+            locals: RefCell::default(),
+            resources: RefCell::default(),
+            children: RefCell::default(),
+            instances: RefCell::default(),
+        }
+    }
+
+    fn diagnose(&self, severity: Severity, location: &Location, message: String) {
+        self.shared.diagnostics.borrow_mut().push(Diagnostic {
+            severity,
+            location: Some(location.clone()),
+            message,
+        });
+    }
+
+    fn error(&self, location: &Location, message: String) -> Value {
+        self.diagnose(Severity::Error, location, message);
+        Value::Unknown
+    }
+
+    /// Evaluates every local, resource, child module and output, so that every error is found.
+    pub fn evaluate_all(&self) {
+        for name in self.decls.locals.keys() {
+            self.local(name);
+        }
+        for decl in &self.decls.resources {
+            self.resource(decl);
+        }
+        for name in self.decls.modules.keys() {
+            if let Some(child) = self.child(name) {
+                child.evaluate_all();
+            }
+        }
+        for item in self.decls.outputs.values() {
+            self.eval(&item.expr, &Env::new(), &item.location);
+        }
+    }
+
+    /// Every resource instance of this module and its children, in evaluation order.
+    pub fn all_resources(&self) -> Vec<Resource> {
+        let mut out = self.instances.borrow().clone();
+        for slot in self.children.borrow().values() {
+            if let Slot::Done(Some(child)) = slot {
+                out.extend(child.all_resources());
+            }
+        }
+        out
+    }
+
+    fn local(&self, name: &str) -> Option<Value> {
+        let item = self.decls.locals.get(name)?;
+        match self.locals.borrow().get(name) {
+            Some(Slot::Done(value)) => return Some(value.clone()),
+            Some(Slot::Evaluating) => {
+                return Some(self.error(
+                    &item.location,
+                    format!("local.{name} refers to itself (through a cycle)"),
+                ))
+            }
+            None => {}
+        }
+        self.locals.borrow_mut().insert(name.to_owned(), Slot::Evaluating);
+        let value = self.eval(&item.expr, &Env::new(), &item.location);
+        self.locals
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Done(value.clone()));
+        Some(value)
+    }
+
+    /// The value a reference to the resource gets: its planned object; a list of them with
+    /// `count`; a map of them with `for_each`.
+    fn resource(&self, decl: &ResourceDecl) -> Value {
+        let key = (decl.mode, decl.resource_type.clone(), decl.block.name.clone());
+        match self.resources.borrow().get(&key) {
+            Some(Slot::Done(value)) => return value.clone(),
+            Some(Slot::Evaluating) => {
+                return self.error(
+                    &decl.block.location,
+                    format!("{} refers to itself (through a cycle)", self.address(decl)),
+                )
+            }
+            None => {}
+        }
+        self.resources.borrow_mut().insert(key.clone(), Slot::Evaluating);
+        let value = self.expand(decl);
+        self.resources.borrow_mut().insert(key, Slot::Done(value.clone()));
+        value
+    }
+
+    fn address(&self, decl: &ResourceDecl) -> String {
+        let data = if decl.mode == Mode::Data { "data." } else { "" };
+        format!("{}{data}{}.{}", self.prefix, decl.resource_type, decl.block.name)
+    }
+
+    fn expand(&self, decl: &ResourceDecl) -> Value {
+        let body = &decl.block.body;
+        let file = &decl.block.file;
+        let address = self.address(decl);
+        if let Some(count) = body.get_attribute("count") {
+            let at = file.at(count.span());
+            return match self.eval(&count.value, &Env::new(), &at) {
+                Value::Number(n) if n.as_u64().is_some() => {
+                    let n = n.as_u64().unwrap_or_default();
+                    Value::List(
+                        (0..n)
+                            .map(|i| {
+                                let env = Env::from([(
+                                    "count".to_owned(),
+                                    Value::object([("index", Value::Number(i.into()))]),
+                                )]);
+                                self.instance(decl, &env, Some(InstanceKey::Index(i)))
+                            })
+                            .collect(),
+                    )
+                }
+                Value::Unknown => self.left_out(&at, &address, "count"),
+                other => self.error(
+                    &at,
+                    format!("count of {address} must be a whole number ≥ 0, found {other:?}"),
+                ),
+            };
+        }
+        if let Some(for_each) = body.get_attribute("for_each") {
+            let at = file.at(for_each.span());
+            let items: Vec<(String, Value)> = match self.eval(&for_each.value, &Env::new(), &at) {
+                Value::Object(map) => map.into_iter().collect(),
+                Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => items
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(|s| (s.to_owned(), i.clone())))
+                    .collect(),
+                Value::Unknown => return self.left_out(&at, &address, "for_each"),
+                other => {
+                    return self.error(
+                        &at,
+                        format!("for_each of {address} must be a map or a set of strings, found {other:?}"),
+                    )
+                }
+            };
+            return Value::Object(
+                items
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let each = Value::object([("key", Value::String(key.clone())), ("value", value)]);
+                        let env = Env::from([("each".to_owned(), each)]);
+                        let planned = self.instance(decl, &env, Some(InstanceKey::Key(key.clone())));
+                        (key, planned)
+                    })
+                    .collect(),
+            );
+        }
+        self.instance(decl, &Env::new(), None)
+    }
+
+    fn left_out(&self, at: &Location, address: &str, argument: &str) -> Value {
+        self.diagnose(
+            Severity::Warning,
+            at,
+            format!("the {argument} of {address} is not known before apply; its instances are left out"),
+        );
+        Value::Unknown
+    }
+
+    fn instance(&self, decl: &ResourceDecl, env: &Env, key: Option<InstanceKey>) -> Value {
+        let configured = self.eval_body(&decl.block.body, env, &decl.block.file, true);
+        let planned = self.shared.planner.plan(decl.mode, &decl.resource_type, configured);
+        let mut address = self.address(decl);
+        match &key {
+            Some(InstanceKey::Index(i)) => address.push_str(&format!("[{i}]")),
+            Some(InstanceKey::Key(k)) => address.push_str(&format!("[{k:?}]")),
+            None => {}
+        }
+        self.instances.borrow_mut().push(Resource {
+            mode: decl.mode,
+            resource_type: decl.resource_type.clone(),
+            name: decl.block.name.clone(),
+            module: self.prefix.trim_end_matches('.').to_owned(),
+            key,
+            address,
+            values: planned.clone(),
+            location: decl.block.location.clone(),
+        });
+        planned
+    }
+
+    /// A block body as an object: attributes by name, nested blocks as lists of objects under
+    /// their type (as Terraform's JSON has them). `top` leaves out Terraform's meta-arguments.
+    fn eval_body(&self, body: &Body, env: &Env, file: &SourceFile, top: bool) -> Value {
+        let mut object = BTreeMap::new();
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attr) => {
+                    let key = attr.key.as_str();
+                    if top && META_ARGUMENTS.contains(&key) {
+                        continue;
+                    }
+                    let value = self.eval(&attr.value, env, &file.at(attr.span()));
+                    object.insert(key.to_owned(), value);
+                }
+                Structure::Block(block) => {
+                    let kind = block.ident.as_str();
+                    if top && META_BLOCKS.contains(&kind) {
+                        continue;
+                    }
+                    if kind == "dynamic" {
+                        self.dynamic(block, env, file, &mut object);
+                        continue;
+                    }
+                    let value = self.eval_body(&block.body, env, file, false);
+                    push_block(&mut object, kind, value);
+                }
+            }
+        }
+        Value::Object(object)
+    }
+
+    /// A `dynamic "TYPE"` block: one TYPE block per element of `for_each`.
+    fn dynamic(&self, block: &Block, env: &Env, file: &SourceFile, object: &mut BTreeMap<String, Value>) {
+        let at = file.at(block.span());
+        let Some(label) = block.labels.first() else {
+            self.error(
+                &at,
+                "a dynamic block needs a label: the type of the blocks it makes".to_owned(),
+            );
+            return;
+        };
+        let kind = match label {
+            hcl::edit::structure::BlockLabel::String(s) => s.value().clone(),
+            hcl::edit::structure::BlockLabel::Ident(i) => i.as_str().to_owned(),
+        };
+        let (Some(for_each), Some(content)) = (
+            block.body.get_attribute("for_each"),
+            block.body.get_blocks("content").next(),
+        ) else {
+            self.error(
+                &at,
+                format!("dynamic {kind:?} needs a for_each argument and a content block"),
+            );
+            return;
+        };
+        let iterator = match block.body.get_attribute("iterator").map(|a| &a.value) {
+            None => kind.clone(),
+            Some(Expression::Variable(name)) => name.as_str().to_owned(),
+            Some(_) => {
+                self.error(&at, format!("the iterator of dynamic {kind:?} must be a name"));
+                return;
+            }
+        };
+        let items: Vec<(Value, Value)> = match self.eval(&for_each.value, env, &file.at(for_each.span())) {
+            Value::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number((i as u64).into()), v))
+                .collect(),
+            Value::Object(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            Value::Null => Vec::new(),
+            Value::Unknown => {
+                object.insert(kind, Value::Unknown);
+                return;
+            }
+            other => {
+                self.error(
+                    &at,
+                    format!("for_each of dynamic {kind:?} must be a list, set or map, found {other:?}"),
+                );
+                return;
+            }
+        };
+        for (key, value) in items {
+            let mut inner = env.clone();
+            inner.insert(iterator.clone(), Value::object([("key", key), ("value", value)]));
+            let value = self.eval_body(&content.body, &inner, file, false);
+            push_block(object, &kind, value);
+        }
+    }
+
+    fn child(&self, name: &str) -> Option<Rc<Module<'p>>> {
+        match self.children.borrow().get(name) {
+            Some(Slot::Done(child)) => return child.clone(),
+            Some(Slot::Evaluating) => {
+                let location = &self.decls.modules.get(name)?.location;
+                self.error(location, format!("module {name:?} refers to itself (through a cycle)"));
+                return None;
+            }
+            None => {}
+        }
+        let decl = self.decls.modules.get(name)?;
+        self.children.borrow_mut().insert(name.to_owned(), Slot::Evaluating);
+        let child = self.instantiate(decl).map(Rc::new);
+        self.children
+            .borrow_mut()
+            .insert(name.to_owned(), Slot::Done(child.clone()));
+        child
+    }
+
+    /// Loads a local child module with the inputs its `module` block gives; `None` (its outputs
+    /// unknown) for what this crate does not follow.
+    fn instantiate(&self, decl: &Declared) -> Option<Module<'p>> {
+        let name = &decl.name;
+        let Some(source) = decl.body.get_attribute("source") else {
+            self.error(&decl.location, format!("module {name:?} has no source"));
+            return None;
+        };
+        let source = match constant(&source.value) {
+            Ok(Value::String(source)) => source,
+            _ => {
+                self.error(
+                    &decl.location,
+                    format!("the source of module {name:?} must be a literal string"),
+                );
+                return None;
+            }
+        };
+        let not_followed = |why: String| {
+            self.diagnose(
+                Severity::Warning,
+                &decl.location,
+                format!("module {name:?}: {why}; its resources are left out and its outputs are (known after apply)"),
+            );
+            None
+        };
+        if decl.body.has_attribute("count") || decl.body.has_attribute("for_each") {
+            return not_followed("count and for_each on modules are not evaluated".to_owned());
+        }
+        if !(source.starts_with("./") || source.starts_with("../")) {
+            return not_followed(format!("{source:?} is not a local directory"));
+        }
+        let dir = self.dir.join(&source);
+        let mut diagnostics = Vec::new();
+        let decls = read_module(&dir, &mut diagnostics);
+        let unreadable = diagnostics.iter().any(|d| d.severity == Severity::Error);
+        self.shared.diagnostics.borrow_mut().extend(diagnostics);
+        if unreadable {
+            // Its inputs cannot be checked against a module that does not load.
+            return None;
+        }
+        let mut variables = BTreeMap::new();
+        for attr in decl.body.attributes() {
+            let key = attr.key.as_str();
+            if MODULE_ARGUMENTS.contains(&key) {
+                continue;
+            }
+            let at = decl.file.at(attr.span());
+            let Some(variable) = decls.variables.get(key) else {
+                self.error(&at, format!("module {name:?} ({source}) declares no variable {key:?}"));
+                continue;
+            };
+            let value = self.eval(&attr.value, &Env::new(), &at);
+            match variable.ty.convert(value) {
+                Ok(value) => {
+                    variables.insert(key.to_owned(), value);
+                }
+                Err(e) => {
+                    self.error(&at, format!("module {name:?} variable {key:?}: {e}"));
+                }
+            }
+        }
+        for (key, variable) in &decls.variables {
+            if variables.contains_key(key) {
+                continue;
+            }
+            let value = match &variable.default {
+                Some(default) => constant(&default.expr)
+                    .and_then(|v| variable.ty.convert(v))
+                    .unwrap_or_else(|e| self.error(&default.location, format!("variable {key:?}: {e}"))),
+                None => self.error(
+                    &decl.location,
+                    format!("module {name:?} needs a value for its variable {key:?} (it has no default)"),
+                ),
+            };
+            variables.insert(key.clone(), value);
+        }
+        let prefix = format!("{}module.{name}.", self.prefix);
+        Some(Module::new(self.shared, dir, prefix, decls, variables))
+    }
+
+    fn output(&self, name: &str) -> Option<Value> {
+        let item = self.decls.outputs.get(name)?;
+        Some(self.eval(&item.expr, &Env::new(), &item.location))
+    }
+
+    /// Evaluates an expression written at `at`.
+    pub fn eval(&self, expr: &Expression, env: &Env, at: &Location) -> Value {
+        match expr {
+            Expression::Null(_) => Value::Null,
+            Expression::Bool(b) => Value::Bool(*b.value()),
+            Expression::String(s) => Value::String(s.value().clone()),
+            Expression::Array(items) => Value::List(items.iter().map(|e| self.eval(e, env, at)).collect()),
+            Expression::Object(object) => {
+                let mut out = BTreeMap::new();
+                for (key, value) in object.iter() {
+                    let key = match key {
+                        hcl::edit::expr::ObjectKey::Ident(ident) => ident.as_str().to_owned(),
+                        hcl::edit::expr::ObjectKey::Expression(key) => match self.eval(key, env, at) {
+                            Value::String(s) => s,
+                            Value::Number(n) => n.to_string(),
+                            Value::Unknown => return Value::Unknown,
+                            other => return self.error(at, format!("an object key must be a string, found {other:?}")),
+                        },
+                    };
+                    out.insert(key, self.eval(value.expr(), env, at));
+                }
+                Value::Object(out)
+            }
+            Expression::Parenthesis(inner) => self.eval(inner.inner(), env, at),
+            Expression::Conditional(c) => match self.eval(&c.cond_expr, env, at) {
+                Value::Bool(true) => self.eval(&c.true_expr, env, at),
+                Value::Bool(false) => self.eval(&c.false_expr, env, at),
+                Value::Unknown => Value::Unknown,
+                other => self.error(at, format!("a condition must be a bool, found {other:?}")),
+            },
+            _ => self.eval_with_hcl(expr, env, at),
+        }
+    }
+
+    /// Everything else (templates, operators, functions, `for`, traversals) goes to hcl-rs,
+    /// with the references it makes bound.
+    fn eval_with_hcl(&self, expr: &Expression, env: &Env, at: &Location) -> Value {
+        let mut bindings: BTreeMap<String, Value> = BTreeMap::new();
+        let mut unknown = false;
+        let mut external = false;
+        for reference in references(expr) {
+            let Some(binding) = self.bind(&reference, env, at) else {
+                continue;
+            };
+            unknown |= binding.value.contains_unknown();
+            external |= binding.external;
+            match bindings.get_mut(&reference.root) {
+                Some(existing) => merge(existing, binding.root),
+                None => {
+                    bindings.insert(reference.root.clone(), binding.root);
+                }
+            }
+        }
+        // A reference keeps the known parts of what it names; any other expression over an
+        // unknown value is unknown as a whole.
+        let traversal = matches!(expr, Expression::Traversal(_) | Expression::Variable(_));
+        if unknown && !traversal {
+            return Value::Unknown;
+        }
+        let mut context = hcl::eval::Context::new();
+        crate::functions::declare(&mut context);
+        for (name, value) in &bindings {
+            context.declare_var(name.as_str(), value.to_hcl());
+        }
+        match hcl::Expression::from(expr.clone()).evaluate(&context) {
+            Ok(value) => Value::from_hcl(value),
+            Err(e) => match e.kind() {
+                ErrorKind::UndefinedFunc(name) => {
+                    self.diagnose(
+                        Severity::Warning,
+                        at,
+                        format!(
+                            "function {name}() is not evaluated here; its result is {}",
+                            crate::UNKNOWN_TEXT
+                        ),
+                    );
+                    Value::Unknown
+                }
+                _ if unknown || external => Value::Unknown,
+                ErrorKind::UndefinedVar(name) => self.error(
+                    at,
+                    format!("unknown reference {name:?}: not a variable, local, resource, data source or module"),
+                ),
+                kind => self.error(at, kind.to_string()),
+            },
+        }
+    }
+
+    /// Resolves a reference to the binding of its root; `None` for names this module does
+    /// not define (iterators of `for` expressions, which hcl-rs binds).
+    fn bind(&self, reference: &Reference, env: &Env, at: &Location) -> Option<Binding> {
+        let root = reference.root.as_str();
+        if let Some(value) = env.get(root) {
+            return Some(internal(value.clone(), &reference.path));
+        }
+        let member = reference.key(0);
+        let single = |name: &str, value: Value| Value::object([(name, value)]);
+        match root {
+            "var" => {
+                let Some(name) = member else {
+                    return Some(internal(
+                        Value::Object(self.variables.clone().into_iter().collect()),
+                        &[],
+                    ));
+                };
+                let value = match self.variables.get(name) {
+                    Some(value) => value.clone(),
+                    None => self.error(at, format!("reference to undeclared input variable var.{name}")),
+                };
+                Some(internal(single(name, value), &reference.path))
+            }
+            "local" => {
+                let name = member?;
+                let value = self
+                    .local(name)
+                    .unwrap_or_else(|| self.error(at, format!("reference to undeclared local value local.{name}")));
+                Some(internal(single(name, value), &reference.path))
+            }
+            "path" => {
+                let text = |p: &std::path::Path| Value::String(p.to_string_lossy().into_owned());
+                let cwd = std::env::current_dir().unwrap_or_default();
+                let value = Value::object([
+                    ("module", text(&self.dir)),
+                    ("root", text(&self.shared.root_dir)),
+                    ("cwd", text(&cwd)),
+                ]);
+                Some(internal(value, &reference.path))
+            }
+            "terraform" => Some(internal(
+                Value::object([("workspace", "default".into())]),
+                &reference.path,
+            )),
+            "count" | "each" | "self" => Some(internal(
+                self.error(at, format!("{root} is not available here")),
+                &reference.path,
+            )),
+            "module" => {
+                let name = member?;
+                if !self.decls.modules.contains_key(name) {
+                    return Some(external_binding(
+                        self.error(at, format!("reference to undeclared module module.{name}")),
+                        &reference.path,
+                    ));
+                }
+                let outputs = match (self.child(name), reference.key(1)) {
+                    (None, _) => Value::Unknown,
+                    (Some(child), Some(output)) => {
+                        let value = child
+                            .output(output)
+                            .unwrap_or_else(|| self.error(at, format!("module {name:?} has no output {output:?}")));
+                        single(output, value)
+                    }
+                    (Some(child), None) => Value::Object(
+                        child
+                            .decls
+                            .outputs
+                            .keys()
+                            .map(|o| (o.clone(), child.output(o).unwrap_or(Value::Unknown)))
+                            .collect(),
+                    ),
+                };
+                Some(external_binding(single(name, outputs), &reference.path))
+            }
+            "data" => {
+                let (Some(resource_type), Some(name)) = (member, reference.key(1)) else {
+                    return Some(external_binding(Value::Unknown, &reference.path));
+                };
+                let value = match self.decls.resource(Mode::Data, resource_type, name) {
+                    Some(decl) => self.resource(decl),
+                    None => self.error(
+                        at,
+                        format!("reference to undeclared data source data.{resource_type}.{name}"),
+                    ),
+                };
+                Some(external_binding(
+                    single(resource_type, single(name, value)),
+                    &reference.path,
+                ))
+            }
+            resource_type => {
+                let declared = |decl: &&ResourceDecl| decl.mode == Mode::Managed && decl.resource_type == resource_type;
+                if !self.decls.resources.iter().any(|d| declared(&d)) {
+                    return None;
+                }
+                let value = match member {
+                    Some(name) => {
+                        let value = match self.decls.resource(Mode::Managed, resource_type, name) {
+                            Some(decl) => self.resource(decl),
+                            None => self.error(at, format!("reference to undeclared resource {resource_type}.{name}")),
+                        };
+                        single(name, value)
+                    }
+                    None => Value::Object(
+                        self.decls
+                            .resources
+                            .iter()
+                            .filter(declared)
+                            .map(|d| (d.block.name.clone(), self.resource(d)))
+                            .collect(),
+                    ),
+                };
+                Some(external_binding(value, &reference.path))
+            }
+        }
+    }
+}
+
+fn internal(root: Value, path: &[Step]) -> Binding {
+    Binding {
+        value: lookup(&root, path, false),
+        root,
+        external: false,
+    }
+}
+
+fn external_binding(root: Value, path: &[Step]) -> Binding {
+    Binding {
+        value: lookup(&root, path, true),
+        root,
+        external: true,
+    }
+}
+
+/// The value at `path`; a missing attribute of something external is computed, so unknown.
+fn lookup(value: &Value, path: &[Step], external: bool) -> Value {
+    let Some((step, rest)) = path.split_first() else {
+        return value.clone();
+    };
+    let next = match (value, step) {
+        (Value::Unknown, _) => return Value::Unknown,
+        (Value::Object(map), Step::Key(key)) => map.get(key),
+        (Value::List(items), Step::Index(i)) => items.get(*i),
+        _ => None,
+    };
+    match next {
+        Some(next) => lookup(next, rest, external),
+        None if external => Value::Unknown,
+        None => Value::Null,
+    }
+}
+
+/// Adds the members of `extra` to `into` (both bindings of the same root).
+fn merge(into: &mut Value, extra: Value) {
+    match (into, extra) {
+        (Value::Object(into), Value::Object(extra)) => {
+            for (key, value) in extra {
+                match into.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        into.insert(key, value);
+                    }
+                }
+            }
+        }
+        (into, extra) => *into = extra,
+    }
+}
+
+/// Appends a nested block's object to the list under its type.
+fn push_block(object: &mut BTreeMap<String, Value>, kind: &str, value: Value) {
+    // An unknown dynamic block of the same type has made the whole list unknown.
+    if let Value::List(items) = object.entry(kind.to_owned()).or_insert_with(|| Value::List(Vec::new())) {
+        items.push(value);
+    }
+}
