@@ -39,20 +39,37 @@ pub enum Command {
     Plan(PlanArgs),
     /// Show the state of rollouts from the journal.
     Status(StatusArgs),
+    /// Show a deployment's rollouts over time from the journal, or draw them (`--svg`).
+    Timeline(TimelineArgs),
     /// Approve the wave a running rollout is waiting for.
     Approve(ApproveArgs),
     /// Return every region the latest rollout of a deployment touched to its prior weights.
     Rollback(RollbackArgs),
     /// Finish (or roll back) rollouts whose process died, from the journal alone.
     Resume(ResumeArgs),
+    /// Write Terraform resources and import blocks for a hosted zone's existing weighted and
+    /// failover record sets.
+    Adopt(AdoptArgs),
 }
 
-/// `globaldeploy plan`.
+/// `globaldeploy plan`: from a saved plan (`--terraform-plan`) or a configuration directory.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("source").required(true).args(["terraform_plan", "dir"]))]
 pub struct PlanArgs {
     /// Output of `terraform show -json PLANFILE`.
     #[arg(long, value_name = "FILE")]
-    pub terraform_plan: PathBuf,
+    pub terraform_plan: Option<PathBuf>,
+    /// A Terraform configuration directory, read directly: the plan of creating everything in
+    /// it, with what the files cannot tell shown as "(known after apply)".
+    #[arg(value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Set a variable of DIR's configuration, as `terraform plan -var NAME=VALUE`.
+    #[arg(long = "var", value_name = "NAME=VALUE", requires = "dir")]
+    pub vars: Vec<String>,
+    /// Read variable values from a `.tfvars` file, as `terraform plan -var-file` (before
+    /// every --var, which wins).
+    #[arg(long = "var-file", value_name = "FILE", requires = "dir")]
+    pub var_files: Vec<PathBuf>,
     /// Rendering; markdown is ready to post as a pull-request comment.
     #[arg(long, value_enum)]
     pub format: Option<PlanFormat>,
@@ -90,6 +107,25 @@ pub struct StatusArgs {
     pub watch: bool,
     /// Time between renders with `--watch` (e.g. `2s`, `500ms`).
     #[arg(long, default_value = "2s", value_parser = parse_go_duration)]
+    pub interval: Duration,
+}
+
+/// `globaldeploy timeline`.
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The journal.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// Deployment name.
+    pub deployment: String,
+    /// Also write an SVG picture of each region's traffic by version over time to FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "follow")]
+    pub svg: Option<PathBuf>,
+    /// Keep printing entries as they are recorded, until interrupted.
+    #[arg(long)]
+    pub follow: bool,
+    /// Time between journal reads with `--follow` (e.g. `500ms`).
+    #[arg(long, default_value = "500ms", value_parser = parse_go_duration)]
     pub interval: Duration,
 }
 
@@ -137,6 +173,23 @@ pub struct ResumeArgs {
     pub aws: AwsArgs,
     /// Deployment name; every unfinished rollout of the journal when omitted.
     pub deployment: Option<String>,
+}
+
+/// `globaldeploy adopt`.
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// The hosted zone (`Z0123456789` or `/hostedzone/Z0123456789`).
+    #[arg(long, value_name = "ZONEID")]
+    pub zone: String,
+    /// Write the configuration to FILE instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite the --out file if it exists.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
 }
 
 /// AWS access for commands that move traffic. Credentials follow the AWS conventions

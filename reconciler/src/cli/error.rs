@@ -34,6 +34,14 @@ pub enum CliError {
         /// What is missing.
         problem: String,
     },
+    /// The configuration directory does not load.
+    #[error("the Terraform configuration in {} has errors:\n{errors}", dir.display())]
+    Configuration {
+        /// The directory.
+        dir: PathBuf,
+        /// Every error, each at its file:line.
+        errors: globaldeploy_hcl::LoadError,
+    },
     /// The journal store failed.
     #[error(transparent)]
     Journal(#[from] JournalError),
@@ -95,6 +103,17 @@ pub enum CliError {
     /// The HTTP probe's TLS setup failed.
     #[error("cannot set up TLS for health probes")]
     Tls(#[from] TlsSetupError),
+    /// `adopt` failed (boxed: it carries AWS errors, which would make every result large).
+    #[error(transparent)]
+    Adopt(Box<super::adopt::AdoptError>),
+    /// The picture cannot be written.
+    #[error("cannot write the picture {}", path.display())]
+    WritePicture {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
     /// The async runtime could not start.
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),

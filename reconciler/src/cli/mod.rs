@@ -1,8 +1,11 @@
 //! The `globaldeploy` command line, as a library: `main` parses [`Cli`] and calls [`run`].
 //!
 //! - [`args`]: subcommands and flags;
+//! - [`adopt`]: `adopt --zone`, HCL and import blocks for existing weighted and failover sets;
 //! - [`plan`] / [`plan_render`]: `plan --terraform-plan`, as text, markdown or JSON;
+//! - [`plan_dir`]: `plan DIR`, the same from the configuration files (through the `hcl` crate);
 //! - [`status`]: rollouts from the journal, once or `--watch`ed;
+//! - [`timeline`] / [`timeline_svg`]: a deployment's rollouts over time, as lines or a picture;
 //! - [`approve`]: approvals for waiting waves;
 //! - [`drive`]: `resume` and `rollback` with the real adapters, [`progress`] on stderr;
 //! - [`table`]: tables, durations and percentages for text and markdown.
@@ -10,15 +13,19 @@
 //! Results go to stdout (text, or one JSON document with `--output json`); progress and
 //! errors go to stderr.
 
+pub mod adopt;
 pub mod approve;
 pub mod args;
 pub mod drive;
 pub mod error;
 pub mod plan;
+pub mod plan_dir;
 pub mod plan_render;
 pub mod progress;
 pub mod status;
 pub mod table;
+pub mod timeline;
+pub mod timeline_svg;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -41,7 +48,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     let output = cli.output;
     match cli.command {
         Command::Plan(args) => {
-            let report = plan::read(&args.terraform_plan)?;
+            let report = match (&args.terraform_plan, &args.dir) {
+                (Some(file), _) => plan::read(file)?,
+                (None, dir) => plan_dir::read(dir.as_deref().unwrap_or(".".as_ref()), &plan_dir::variables(&args))?,
+            };
             let format = args.format.unwrap_or(match output {
                 Output::Text => PlanFormat::Text,
                 Output::Json => PlanFormat::Json,
@@ -55,6 +65,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Status(args) => {
             runtime()?.block_on(status_command(&args, output))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Timeline(args) => {
+            timeline::command(&args, output)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Approve(args) => {
@@ -112,6 +126,10 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             } else {
                 ExitCode::from(ROLLOUT_NOT_SUCCEEDED)
             })
+        }
+        Command::Adopt(args) => {
+            adopt::command(&args, output)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

@@ -25,6 +25,8 @@ const FORMAT_VERSION: &str = "1";
 const DEPLOYMENT: &str = "globaldeploy_deployment";
 /// What Terraform cannot know until apply.
 pub const UNKNOWN: &str = "(known after apply)";
+/// Attributes of a deployment the schedule is computed from.
+const SCHEDULE_INPUTS: [&str; 3] = ["waves", "region", "strategy"];
 /// Attributes of a deployment that the rollout computes; its tables say more than their diff.
 const COMPUTED: &[&str] = &[
     "id",
@@ -386,6 +388,15 @@ fn deployment(address: String, action: Action, before: &Value, after: &Value, un
     if unknown.get("version") == Some(&Value::Bool(true)) {
         plan.to_version = Some(UNKNOWN.to_owned());
     }
+    // A wholly unknown list reads as empty: say so rather than show an empty schedule.
+    if let Some(field) = SCHEDULE_INPUTS
+        .into_iter()
+        .find(|field| unknown.get(field) == Some(&Value::Bool(true)))
+    {
+        plan.problems
+            .push(format!("the schedule is not known at plan time: `{field}` is {UNKNOWN}"));
+        return plan;
+    }
     let spec = match deployment_from_json(after) {
         Ok(spec) => spec,
         Err(e) => {
@@ -655,6 +666,23 @@ mod tests {
                 ("endpoint[\"use1\"].weight", Some(json!(50)), Some(json!(70)), false),
                 ("endpoint[\"euw1\"].weight", Some(json!(50)), Some(json!(30)), false),
             ]
+        );
+    }
+
+    #[test]
+    fn unknown_waves_are_a_problem_not_an_empty_schedule() {
+        let plan = json!({"format_version": "1.2", "resource_changes": [{
+            "address": "globaldeploy_deployment.api", "type": "globaldeploy_deployment", "mode": "managed",
+            "change": {"actions": ["create"], "before": null,
+                "after": {"name": "api", "version": "v1", "zone_id": "Z1", "region": []},
+                "after_unknown": {"waves": true, "region": []}}
+        }]});
+        let report = report(&plan).expect("a plan");
+        let deployment = &report.deployments[0];
+        assert!(deployment.rollout.is_none());
+        assert_eq!(
+            deployment.problems,
+            ["the schedule is not known at plan time: `waves` is (known after apply)"]
         );
     }
 

@@ -1,6 +1,8 @@
 //! The `file://DIR` journal store: one JSON-lines file per deployment, a lease file beside it,
 //! and an approvals file that `globaldeploy approve` appends to.
 //!
+//! Each line is an entry stamped with when it was appended ([`crate::journal::record`]).
+//!
 //! Durability: every append is fsynced (file, and the directory when the append created the
 //! file, since a new directory entry is only durable once the directory is) before it returns.
 //! A crash mid-append leaves a last line without its newline; [`FileJournal::load`] ignores it
@@ -16,11 +18,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::clock::WallClock;
 use crate::engine::gate::millis;
-use crate::engine::ports::{Approvals, JournalStore};
+use crate::engine::ports::{Approvals, Clock, JournalStore};
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
 use crate::journal::lease::Lease;
+use crate::journal::record::{Recorded, Stamped};
 
 /// A journal directory.
 #[derive(Clone, Debug)]
@@ -57,6 +61,13 @@ impl FileJournal {
     /// The journal file of `deployment`.
     pub fn journal_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
         Ok(self.dir.join(format!("{}.journal.jsonl", checked(deployment)?)))
+    }
+
+    /// Every line of `deployment`'s journal with when it was recorded, oldest first (what
+    /// [`JournalStore::load`] returns, stamped).
+    pub async fn load_recorded(&self, deployment: &str) -> Result<Vec<Recorded>, JournalError> {
+        let path = self.journal_path(deployment)?;
+        blocking(path.clone(), move || parse_lines(&path)).await
     }
 
     /// The lease file of `deployment`.
@@ -270,7 +281,11 @@ fn replace(path: &Path, lease: &Lease) -> Result<Lease, JournalError> {
 impl JournalStore for FileJournal {
     async fn append(&self, deployment: &str, entry: &Entry) -> Result<(), JournalError> {
         let path = self.journal_path(deployment)?;
-        let line = serde_json::to_string(entry)
+        let stamped = Stamped {
+            entry,
+            at: WallClock.now_millis(),
+        };
+        let line = serde_json::to_string(&stamped)
             .map_err(std::io::Error::other)
             .map_err(io(&path))?;
         blocking(path.clone(), move || append_line(&path, &line)).await

@@ -2,7 +2,8 @@
 //! announce, a lease per deployment, and replay, so a rollout can always be resumed or
 //! rolled back from the journal alone.
 //!
-//! - [`entry`]: what is recorded; [`codec`]: how model types are written;
+//! - [`entry`]: what is recorded; [`codec`]: how model types are written; [`record`]: a line
+//!   (an entry and when it was recorded);
 //! - [`replay()`]: journal → engine state;
 //! - [`lease`]: one rollout per deployment at a time;
 //! - [`file`]: the `file://DIR` store.
@@ -12,6 +13,7 @@ pub mod entry;
 pub mod error;
 pub mod file;
 pub mod lease;
+pub mod record;
 pub mod replay;
 
 pub use replay::replay;
