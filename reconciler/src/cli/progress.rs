@@ -102,10 +102,14 @@ pub fn describe(entry: &Entry, state: &RolloutState) -> String {
         Entry::Approved { wave, by } => format!("wave {wave:?} approved by {by}"),
         Entry::GroupStarted { group, wave } => format!("wave {wave:?}: preparing {}", regions(*group)),
         Entry::Step { group, percent, .. } => format!("{} → {percent} % on {}", regions(*group), state.spec.version),
-        Entry::GatesPassed { group, step, .. } => {
-            let percent = state.spec.strategy.steps.get(*step).copied().unwrap_or(100);
-            format!("{}: gates passed at {percent} %", regions(*group))
-        }
+        Entry::GatesPassed { group, step, .. } => match state.mode {
+            // A first publication checks the gates once, before any traffic arrives.
+            Mode::Create => format!("{}: gates passed, publishing", regions(*group)),
+            Mode::Update => {
+                let percent = state.spec.strategy.steps.get(*step).copied().unwrap_or(100);
+                format!("{}: gates passed at {percent} %", regions(*group))
+            }
+        },
         Entry::Promoted { group } => format!("{} promoted", regions(*group)),
         Entry::GateFailed(failure) => format!("gate failed: {failure}"),
         Entry::Rollback { weights, reason } => {

@@ -122,6 +122,8 @@ pub fn duration(d: Duration) -> String {
 pub fn percent(p: f64) -> String {
     let text = format!("{p:.3}");
     let text = text.trim_end_matches('0').trim_end_matches('.');
+    // An empty sum of exposures is -0.0, and tiny negative noise rounds to "-0".
+    let text = if text == "-0" { "0" } else { text };
     format!("{text} %")
 }
 
@@ -143,6 +145,7 @@ mod tests {
         assert_eq!(percent(2.5), "2.5 %");
         assert_eq!(percent(100.0), "100 %");
         assert_eq!(percent(0.1 + 0.2), "0.3 %");
+        assert_eq!(percent(-0.0), "0 %");
     }
 
     #[test]
