@@ -304,6 +304,25 @@ impl RolloutState {
             .collect()
     }
 
+    /// The exact weights the journal says `region` carries: its prior weights until it moves
+    /// and after a rollback, the step's split while it shifts or is halted, everything on the
+    /// new slot once it bakes or is promoted. For a finished rollout these are the weights it
+    /// left behind, which is what drift outside the engine is measured against. `None` for a
+    /// region the rollout does not have.
+    pub fn region_weights(&self, region: &str) -> Option<Weights> {
+        let status = self.regions.get(region)?;
+        let new = self.new_slot(region);
+        let prior = self
+            .prior
+            .get(region)
+            .map_or(Weights { blue: 0, green: 0 }, |p| p.weights);
+        Some(match *status {
+            RegionStatus::Pending | RegionStatus::Prepared | RegionStatus::RolledBack => prior,
+            RegionStatus::Shifting { percent } | RegionStatus::Halted { percent } => Weights::split(new, percent),
+            RegionStatus::Baking | RegionStatus::Promoted => Weights::split(new, 100),
+        })
+    }
+
     /// The version the whole deployment serves: the new one once every region is promoted,
     /// else the one every region served before (SPEC §4.5: `version` stays put until the
     /// rollout is complete, so the next plan proposes it again). `None` when regions differ or

@@ -27,8 +27,8 @@ use super::slot_record::{record_type, slot_of, slot_record_set};
 /// Route 53 blue/green slots of the regions of one hosted zone.
 #[derive(Clone)]
 pub struct Route53Traffic {
-    route53: Route53,
-    zone_id: String,
+    pub(super) route53: Route53,
+    pub(super) zone_id: String,
     insync_timeout: Duration,
 }
 
@@ -183,7 +183,7 @@ impl Route53Traffic {
 
     /// Sends `changes` as one batch; an empty batch (the zone already shows everything) is not
     /// sent, since Route 53 rejects it and there is nothing to do.
-    async fn apply(&self, changes: Vec<Change>) -> Result<(), Route53TrafficError> {
+    pub(super) async fn apply(&self, changes: Vec<Change>) -> Result<(), Route53TrafficError> {
         if changes.is_empty() {
             return Ok(());
         }
@@ -209,7 +209,7 @@ impl Traffic for Route53Traffic {
 }
 
 /// The slot sets of `region`'s record name in a zone listing, of any type.
-fn slot_sets(listing: &[RecordSet], region: &RegionSpec) -> Vec<(Slot, RecordSet)> {
+pub(super) fn slot_sets(listing: &[RecordSet], region: &RegionSpec) -> Vec<(Slot, RecordSet)> {
     let name = normalize_name(&region.record_name);
     listing
         .iter()
@@ -223,6 +223,6 @@ fn slot_sets(listing: &[RecordSet], region: &RegionSpec) -> Vec<(Slot, RecordSet
 
 /// A set's weight as the engine counts it: a set without a weight counts as 0, and Route 53
 /// keeps weights within 0–255, so the saturation never changes a real answer.
-fn weight_of(set: &RecordSet) -> u8 {
+pub(super) fn weight_of(set: &RecordSet) -> u8 {
     set.weight.map_or(0, |weight| u8::try_from(weight).unwrap_or(u8::MAX))
 }

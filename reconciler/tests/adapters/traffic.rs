@@ -1,12 +1,16 @@
-//! `Route53Traffic` against moto through the fault proxy, which counts the Route 53 calls.
+//! `Route53Traffic` against moto through the fault proxy, which counts the Route 53 calls: the
+//! rollout port, and the slots between rollouts (drift made outside the engine and its repair).
 
 use std::time::Duration;
 
 use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
-use globaldeploy_reconciler::aws::{AwsSettings, RecordSet, Route53};
+use globaldeploy_reconciler::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
 use globaldeploy_reconciler::engine::ports::{RegionWeights, SlotAssignment, Traffic};
+use globaldeploy_reconciler::journal::entry::Weights;
 use globaldeploy_reconciler::model::{RegionSpec, Slot, Target};
-use globaldeploy_reconciler::traffic::{slot_set_identifier, Route53Traffic, Route53TrafficError};
+use globaldeploy_reconciler::traffic::{
+    slot_set_identifier, Difference, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion, SlotDrift,
+};
 
 use crate::support::{settings, Moto};
 
@@ -295,4 +299,269 @@ async fn aws_failures_name_the_record_and_code_and_say_retryable() {
         fx.traffic.try_weights(&[api]).await.expect("weights"),
         vec![weights("us-east-1", 0, 0)]
     );
+}
+
+fn settled(region: &RegionSpec, serving: Slot, blue: u8, green: u8) -> SettledRegion {
+    SettledRegion {
+        region: region.clone(),
+        serving,
+        other_target: None,
+        weights: Weights { blue, green },
+    }
+}
+
+/// The slot differences found for `region` (none when it matches).
+fn drift_of(drift: &[RegionDrift], region: &str) -> Vec<SlotDrift> {
+    drift
+        .iter()
+        .find(|d| d.region == region)
+        .map(|d| d.slots.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
+    let fx = Fixture::start().await;
+    let zone = fx.zone.clone();
+    let v1 = vec![
+        region("us-east-1", "use1.api.example.com", records(&["192.0.2.10"])),
+        region(
+            "us-west-2",
+            "usw2.api.example.com",
+            alias("lb-usw2-v1.example.com", &zone),
+        ),
+    ];
+    let v2 = vec![
+        region("us-east-1", "use1.api.example.com", records(&["192.0.2.21"])),
+        region(
+            "us-west-2",
+            "usw2.api.example.com",
+            alias("lb-usw2-v2.example.com", &zone),
+        ),
+    ];
+    // v1 on blue, then v2 promoted on green: blue is the copy kept at 0 for rollback.
+    let port: &dyn Traffic = &fx.traffic;
+    let blue: Vec<SlotAssignment> = v1
+        .iter()
+        .map(|r| assign(r, Slot::Blue, r.target.clone(), "v1"))
+        .collect();
+    port.prepare(&blue).await.expect("prepare blue");
+    port.set_weights(&v1, &[weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)])
+        .await
+        .expect("publish");
+    let green: Vec<SlotAssignment> = v2
+        .iter()
+        .map(|r| assign(r, Slot::Green, r.target.clone(), "v2"))
+        .collect();
+    port.prepare(&green).await.expect("prepare green");
+    port.set_weights(&v2, &[weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)])
+        .await
+        .expect("promote");
+    let want: Vec<SettledRegion> = v2.iter().map(|r| settled(r, Slot::Green, 0, 100)).collect();
+    assert_eq!(
+        fx.traffic.drift(&want).await.expect("drift"),
+        vec![],
+        "settled after promotion"
+    );
+
+    // Outside the engine: us-east-1's weights moved to 50/50, us-west-2's serving set deleted.
+    let use1_blue = fx.slot_set(&v2[0], Slot::Blue, "A").await;
+    let use1_green = fx.slot_set(&v2[0], Slot::Green, "A").await;
+    let usw2_green = fx.slot_set(&v2[1], Slot::Green, "A").await;
+    let upsert = |set: &RecordSet, weight: i64| Change {
+        action: ChangeAction::Upsert,
+        set: RecordSet {
+            weight: Some(weight),
+            ..set.clone()
+        },
+    };
+    let outside = vec![
+        upsert(&use1_blue, 50),
+        upsert(&use1_green, 50),
+        Change {
+            action: ChangeAction::Delete,
+            set: usw2_green.clone(),
+        },
+    ];
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    fx.r53
+        .change_batch(&zone, outside, deadline)
+        .await
+        .expect("outside change");
+
+    let drift = fx.traffic.drift(&want).await.expect("drift");
+    assert_eq!(
+        drift_of(&drift, "us-east-1"),
+        vec![
+            SlotDrift {
+                slot: Slot::Blue,
+                difference: Difference::Weight {
+                    actual: 50,
+                    expected: 0
+                }
+            },
+            SlotDrift {
+                slot: Slot::Green,
+                difference: Difference::Weight {
+                    actual: 50,
+                    expected: 100
+                }
+            },
+        ]
+    );
+    let use1 = drift
+        .iter()
+        .find(|d| d.region == "us-east-1")
+        .expect("us-east-1 drifted");
+    assert_eq!(use1.to_string(), "blue weight 50, want 0; green weight 50, want 100");
+    assert!(!use1.gone);
+    let usw2 = drift
+        .iter()
+        .find(|d| d.region == "us-west-2")
+        .expect("us-west-2 drifted");
+    assert_eq!(usw2.to_string(), "green record set missing");
+    assert!(!usw2.gone, "its blue copy is still there");
+
+    // One batch restores both regions; asking again sends nothing.
+    fx.proxy.reset_counts();
+    let written = fx.traffic.settle(&want).await.expect("settle");
+    assert_eq!((written, fx.changes()), (3, 1), "three sets in one batch");
+    assert_eq!(
+        fx.traffic.try_weights(&v2).await.expect("weights"),
+        vec![weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)]
+    );
+    let restored = fx.slot_set(&v2[1], Slot::Green, "A").await;
+    assert_eq!(
+        restored.alias.expect("alias").name.trim_end_matches('.'),
+        "lb-usw2-v2.example.com"
+    );
+    assert_eq!(
+        fx.slot_set(&v2[0], Slot::Blue, "A").await.records,
+        vec!["192.0.2.10".to_owned()],
+        "the rollback copy keeps its v1 target"
+    );
+    assert_eq!(fx.traffic.drift(&want).await.expect("drift"), vec![]);
+    fx.proxy.reset_counts();
+    assert_eq!(fx.traffic.settle(&want).await.expect("settle again"), 0);
+    assert_eq!(fx.changes(), 0);
+
+    // A changed target of the serving slot is drift too, and so is a TTL that differs.
+    let mut retargeted = use1_green.clone();
+    retargeted.records = vec!["192.0.2.99".into()];
+    retargeted.weight = Some(100);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    fx.r53
+        .change_batch(&zone, vec![upsert(&retargeted, 100)], deadline)
+        .await
+        .expect("outside retarget");
+    let drift = fx.traffic.drift(&want).await.expect("drift");
+    assert_eq!(
+        drift_of(&drift, "us-east-1"),
+        vec![SlotDrift {
+            slot: Slot::Green,
+            difference: Difference::Target {
+                actual: "A 192.0.2.99".into(),
+                expected: "A 192.0.2.21".into()
+            }
+        }]
+    );
+    // A new TTL reaches both slots (literal records only; the alias region has none).
+    let mut longer: Vec<SettledRegion> = want.clone();
+    for s in &mut longer {
+        s.region.ttl = 300;
+    }
+    let drift = fx.traffic.drift(&longer).await.expect("drift");
+    assert_eq!(
+        drift_of(&drift, "us-east-1"),
+        vec![
+            SlotDrift {
+                slot: Slot::Blue,
+                difference: Difference::Ttl {
+                    actual: 60,
+                    expected: 300
+                }
+            },
+            SlotDrift {
+                slot: Slot::Green,
+                difference: Difference::Target {
+                    actual: "A 192.0.2.99".into(),
+                    expected: "A 192.0.2.21".into()
+                }
+            },
+        ]
+    );
+    assert_eq!(drift_of(&drift, "us-west-2"), vec![]);
+    fx.proxy.reset_counts();
+    assert_eq!(fx.traffic.settle(&longer).await.expect("settle"), 2);
+    assert_eq!(fx.changes(), 1);
+    let (blue, green) = (
+        fx.slot_set(&v2[0], Slot::Blue, "A").await,
+        fx.slot_set(&v2[0], Slot::Green, "A").await,
+    );
+    assert_eq!(
+        (blue.ttl, blue.weight, blue.records),
+        (Some(300), Some(0), vec!["192.0.2.10".to_owned()])
+    );
+    assert_eq!(
+        (green.ttl, green.weight, green.records),
+        (Some(300), Some(100), vec!["192.0.2.21".to_owned()])
+    );
+    assert_eq!(fx.traffic.drift(&longer).await.expect("drift"), vec![]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settling_refuses_unsafe_slots_and_sees_deleted_regions() {
+    let fx = Fixture::start().await;
+    let api = region("us-east-1", "use1.api.example.com", records(&["192.0.2.10"]));
+    fx.traffic
+        .try_prepare(&[assign(&api, Slot::Blue, api.target.clone(), "v1")])
+        .await
+        .expect("prepare");
+    fx.traffic
+        .try_set_weights(std::slice::from_ref(&api), &[weights("us-east-1", 100, 0)])
+        .await
+        .expect("publish");
+    // A never-written idle slot at 0 is what is asked: no drift.
+    let serving = settled(&api, Slot::Blue, 100, 0);
+    assert_eq!(
+        fx.traffic.drift(std::slice::from_ref(&serving)).await.expect("drift"),
+        vec![]
+    );
+
+    fx.proxy.reset_counts();
+    let err = fx
+        .traffic
+        .settle(&[settled(&api, Slot::Blue, 0, 0)])
+        .await
+        .expect_err("all zero");
+    assert!(matches!(err, Route53TrafficError::AllZero { .. }), "{err}");
+    // Weight for a slot whose target is unknown and which has no record set cannot be written.
+    let err = fx
+        .traffic
+        .settle(&[settled(&api, Slot::Blue, 50, 50)])
+        .await
+        .expect_err("missing slot");
+    assert!(
+        matches!(err, Route53TrafficError::SlotMissing { slot: Slot::Green, .. }),
+        "{err}"
+    );
+    assert_eq!(fx.changes(), 0, "refused before any change");
+
+    // Every set of the region deleted outside: gone.
+    let blue = fx.slot_set(&api, Slot::Blue, "A").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    fx.r53
+        .change_batch(
+            &fx.zone,
+            vec![Change {
+                action: ChangeAction::Delete,
+                set: blue,
+            }],
+            deadline,
+        )
+        .await
+        .expect("delete");
+    let drift = fx.traffic.drift(std::slice::from_ref(&serving)).await.expect("drift");
+    assert_eq!(drift.len(), 1);
+    assert!(drift[0].gone, "{drift:?}");
 }

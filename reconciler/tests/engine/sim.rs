@@ -340,6 +340,15 @@ fn simulate(seed: u64, stats: &mut Stats) {
             }
             other => panic!("seed {seed}: {} ended {other}", r.name),
         }
+        // Refresh measures drift against the weights the journal says were left behind.
+        if !create || outcome.regions[&r.name].status == RegionStatus::Promoted {
+            assert_eq!(
+                state.region_weights(&r.name),
+                Some(w),
+                "seed {seed}: the journal's weights of {}",
+                r.name
+            );
+        }
     }
     assert_eq!(Some(outcome.status), state.status, "seed {seed}");
     if outcome.status == RolloutStatus::Succeeded {

@@ -1,13 +1,14 @@
 //! `globaldeploy_deployment` through the real terraform CLI against moto and local region
 //! servers (`globaldeploy-region-server`): three waves over five regions, v1 → v2 rolled through
 //! the waves with health gates; a failing wave-2 region rolled back with a precise error and a
-//! truthful state; `rollback_all` and `halt`; the planned `rollout_plan`. Weights are checked
-//! through the Route 53 API.
+//! truthful state; `rollback_all` and `halt`; the planned `rollout_plan`; drift made outside
+//! Terraform (weights, targets, a deleted slot) shown by the plan and restored by apply; a `ttl`
+//! change reaching both slots without a rollout. Weights are checked through the Route 53 API.
 
 use std::collections::BTreeMap;
 
 use globaldeploy_e2e::{Moto, Output, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{AwsSettings, Route53};
+use globaldeploy_reconciler::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
 use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
 use globaldeploy_reconciler::journal::entry::Entry;
 use globaldeploy_reconciler::journal::file::FileJournal;
@@ -212,6 +213,59 @@ impl Fixture {
             .collect()
     }
 
+    /// The set of `region`'s `slot` (`"blue"` or `"green"`), fresh from the API.
+    fn slot_set(&self, region: &str, slot: &str) -> Option<RecordSet> {
+        let name = format!("{}.", record_name(region));
+        let id = format!("{}-{slot}", record_name(region));
+        block_on(async {
+            let r53 = client(&self.moto.endpoint());
+            r53.record_sets(&self.zone)
+                .await
+                .expect("ListResourceRecordSets")
+                .as_ref()
+                .clone()
+        })
+        .into_iter()
+        .find(|s| s.name == name && s.set_identifier.as_deref() == Some(id.as_str()))
+    }
+
+    /// Writes `changes` straight through the Route 53 API, as someone outside Terraform would.
+    fn change_outside(&self, changes: Vec<Change>) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        block_on(client(&self.moto.endpoint()).change_batch(&self.zone, changes, deadline))
+            .expect("ChangeResourceRecordSets");
+    }
+
+    /// How many rollouts the journal holds.
+    fn rollouts(&self) -> usize {
+        block_on(self.journal().load("api"))
+            .expect("journal")
+            .iter()
+            .filter(|e| matches!(e, Entry::Intent(_)))
+            .count()
+    }
+
+    /// v1 published, then v2 rolled out: every region serves on green, blue keeps v1 at 0.
+    fn at_v2(&self) {
+        self.create_v1();
+        self.write("v2", "rollback_region");
+        self.ws.apply().assert_success();
+        for (region, weights) in self.weights() {
+            assert_eq!(weights, (0, 100), "{region} serves v2 on green");
+        }
+    }
+
+    /// The planned change of the deployment in saved plan `planfile`.
+    fn planned_change(&self, planfile: &str) -> Json {
+        self.ws.plan_out(planfile).assert_success();
+        let plan = self.ws.show_json(Some(planfile));
+        plan["resource_changes"]
+            .as_array()
+            .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
+            .map(|r| r["change"].clone())
+            .unwrap_or_else(|| panic!("no deployment change: {plan:#}"))
+    }
+
     fn journal(&self) -> FileJournal {
         FileJournal::new(self.ws.path().join("journal"))
     }
@@ -409,6 +463,7 @@ fn failing_wave2_region_is_rolled_back_and_state_stays_v1() {
         (100, -1),
         "later waves untouched (no green set written)"
     );
+    assert_refresh_finds_no_drift(&fx);
     assert_eq!(fx.ws.plan_detailed_exitcode(), 2, "the next plan proposes v2 again");
     let plan = fx.ws.plan();
     plan.assert_success().assert_contains("\"v1\" -> \"v2\"");
@@ -449,6 +504,7 @@ fn rollback_all_restores_promoted_regions() {
         assert_eq!(state["active_slot"][&region], "blue", "{region}");
     }
     assert_eq!(state["region_status"]["us-west-2"], "rolled_back");
+    assert_refresh_finds_no_drift(&fx);
 }
 
 #[test]
@@ -467,6 +523,8 @@ fn halt_freezes_weights() {
     assert_eq!(weights["us-east-1"], (75, 25), "halt keeps the 25 % step");
     assert_eq!(weights["us-west-2"], (0, 100), "the canary stays promoted");
     assert_eq!(weights["ap-southeast-1"], (100, -1), "later waves untouched");
+    // Halted regions hold both slots at the step's weights: that is no drift.
+    assert_refresh_finds_no_drift(&fx);
 }
 
 #[test]
@@ -762,4 +820,171 @@ fn removing_a_region_deletes_its_slots_and_adding_one_is_refused() {
         .plan()
         .assert_failure()
         .assert_contains("Adding a region to a deployed deployment is not supported yet");
+}
+
+/// A refresh finds the slots exactly as the deployment left them: no drift to show.
+fn assert_refresh_finds_no_drift(fx: &Fixture) {
+    let out = fx.ws.terraform(&["plan", "-refresh-only", "-detailed-exitcode"]);
+    assert_eq!(out.code(), Some(0), "refresh must find nothing: {}", out.combined());
+}
+
+fn upsert(set: RecordSet) -> Change {
+    Change {
+        action: ChangeAction::Upsert,
+        set,
+    }
+}
+
+/// A plan that restores slots or changes a TTL is an in-place update that is no rollout: the
+/// version stays, the rollout's computed attributes stay known, and the schedule is unchanged.
+fn assert_no_rollout(change: &Json) {
+    assert_eq!(change["actions"], serde_json::json!(["update"]), "{change:#}");
+    assert_eq!(change["before"]["version"], change["after"]["version"]);
+    for name in ["active_version", "status", "active_slot", "region_status"] {
+        assert!(
+            !change["after"][name].is_null() && change["after_unknown"][name] != true,
+            "{name} must stay known: {change:#}"
+        );
+    }
+    assert_eq!(change["before"]["active_slot"], change["after"]["active_slot"]);
+    assert_eq!(change["before"]["rollout_plan"], change["after"]["rollout_plan"]);
+}
+
+#[test]
+fn drift_outside_terraform_is_planned_back_and_restored() {
+    let fx = Fixture::new("rollback_region");
+    fx.at_v2();
+    let rollouts = fx.rollouts();
+
+    // Weights of one region moved outside Terraform.
+    let blue = fx.slot_set("us-east-1", "blue").expect("blue copy of v1");
+    let green = fx.slot_set("us-east-1", "green").expect("green serves v2");
+    fx.change_outside(vec![
+        upsert(RecordSet {
+            weight: Some(50),
+            ..blue
+        }),
+        upsert(RecordSet {
+            weight: Some(50),
+            ..green
+        }),
+    ]);
+    let refresh = fx.ws.terraform(&["plan", "-refresh-only", "-detailed-exitcode"]);
+    assert_eq!(
+        refresh.code(),
+        Some(2),
+        "refresh shows the drift: {}",
+        refresh.combined()
+    );
+    let change = fx.planned_change("drift.tfplan");
+    assert_no_rollout(&change);
+    assert_eq!(
+        change["before"]["region_status"]["us-east-1"],
+        "promoted, drifted: blue weight 50, want 0; green weight 50, want 100"
+    );
+    assert_eq!(change["after"]["region_status"]["us-east-1"], "promoted");
+    for (region, status) in change["after"]["region_status"].as_object().expect("region_status") {
+        assert_eq!(status, "promoted", "{region}");
+        if region != "us-east-1" {
+            assert_eq!(
+                change["before"]["region_status"][region], "promoted",
+                "{region} did not drift"
+            );
+        }
+    }
+    let plan = fx.ws.plan();
+    plan.assert_success()
+        .assert_contains("update in-place")
+        .assert_contains(r#""us-east-1""#)
+        .assert_contains(r#""promoted, drifted: blue weight 50, want 0; green weight 50, want 100" -> "promoted""#);
+    fx.ws.terraform(&["apply", "drift.tfplan"]).assert_success();
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}: the exact weights are back");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "no diff after the repair");
+
+    // The serving slot's target changed outside, and another region's serving slot deleted.
+    let green = fx.slot_set("us-west-2", "green").expect("green");
+    fx.change_outside(vec![
+        upsert(RecordSet {
+            records: vec!["192.0.2.99".into()],
+            ..green
+        }),
+        Change {
+            action: ChangeAction::Delete,
+            set: fx.slot_set("eu-west-1", "green").expect("green"),
+        },
+    ]);
+    let change = fx.planned_change("retarget.tfplan");
+    assert_no_rollout(&change);
+    assert_eq!(
+        change["before"]["region_status"]["us-west-2"],
+        "promoted, drifted: green target A 192.0.2.99, want A 192.0.2.10"
+    );
+    assert_eq!(
+        change["before"]["region_status"]["eu-west-1"],
+        "promoted, drifted: green record set missing"
+    );
+    fx.ws.terraform(&["apply", "retarget.tfplan"]).assert_success();
+    assert_eq!(
+        fx.slot_set("us-west-2", "green").expect("green").records,
+        vec!["192.0.2.10".to_owned()]
+    );
+    let restored = fx.slot_set("eu-west-1", "green").expect("green restored");
+    assert_eq!(
+        (restored.records, restored.weight, restored.ttl),
+        (vec!["192.0.2.12".to_owned()], Some(100), Some(60))
+    );
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "no diff after the repair");
+    assert_eq!(fx.rollouts(), rollouts, "a repair is not a rollout");
+}
+
+#[test]
+fn ttl_change_reaches_both_slots_without_a_rollout() {
+    let fx = Fixture::new("rollback_region");
+    fx.at_v2();
+    let rollouts = fx.rollouts();
+    let main = fx.ws.read("main.tf");
+    let block = format!(
+        "name          = \"us-west-2\"\n    record_name   = \"{}\"\n    ttl           = 60",
+        record_name("us-west-2")
+    );
+    assert!(main.contains(&block), "region block of us-west-2 in:\n{main}");
+    fx.ws
+        .write("main.tf", &main.replace(&block, &block.replace("= 60", "= 300")));
+
+    let change = fx.planned_change("ttl.tfplan");
+    assert_no_rollout(&change);
+    assert_eq!(change["after"]["region"][0]["name"], "us-west-2");
+    assert_eq!(change["after"]["region"][0]["ttl"], 300);
+    fx.ws
+        .plan()
+        .assert_success()
+        .assert_contains("update in-place")
+        .assert_contains("~ ttl");
+    fx.ws.terraform(&["apply", "ttl.tfplan"]).assert_success();
+
+    for slot in ["blue", "green"] {
+        let set = fx.slot_set("us-west-2", slot).expect("slot");
+        assert_eq!(set.ttl, Some(300), "us-west-2 {slot} has the new TTL");
+        assert_eq!(
+            fx.slot_set("us-east-1", slot).expect("slot").ttl,
+            Some(60),
+            "other regions keep theirs"
+        );
+    }
+    assert_eq!(
+        fx.slot_set("us-west-2", "blue").expect("blue").records,
+        vec!["192.0.2.10".to_owned()],
+        "targets stay"
+    );
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}: weights stay");
+    }
+    assert_eq!(fx.state()["region"][0]["ttl"], 300);
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "no diff after the TTL change");
+    assert_eq!(fx.rollouts(), rollouts, "a TTL change is not a rollout");
 }

@@ -1,0 +1,448 @@
+//! `globaldeploy_deployment` (§4.5): one service, one version, rolled out wave by wave with
+//! health-gated weighted DNS steps and automatic rollback.
+//!
+//! The resource is a thin shell around the rollout engine (`globaldeploy_reconciler`), one
+//! concept per file: [`schema`], the [`values`] ↔ model mapping, [`validation`] helpers,
+//! [`rollout`] (running the engine and the state it leaves) and [`slots`] (the record sets
+//! between rollouts: drift, repair, TTL, deletion).
+//!
+//! - **Plan.** `rollout_plan` is computed in `modify_plan` from the *planned* values with
+//!   `schedule::rollout_plan`, through the one JSON mapping the CLI also uses
+//!   (`terraform_json::deployment_from_json`), so `terraform plan` shows the schedule. It is
+//!   unknown only while an input it depends on is. A change of `version` or of any region's
+//!   target plans a rollout (an in-place update: `active_version`, `status`, `region_status` and
+//!   `active_slot` become unknown); any other change, and drift found by refresh, is an in-place
+//!   update that moves no traffic between versions.
+//! - **Create** publishes every region on its blue slot through the engine (first publication).
+//! - **Update** first restores slots that drifted and carries a changed `ttl` to both slots (one
+//!   batch, see [`slots`]), then, when the plan is a rollout, runs the engine (`Driver::start`)
+//!   with each region's serving slot and version from the journal (falling back to prior state),
+//!   blocking, with one provider-log line per journal entry, bounded by `timeouts.update` and
+//!   Terraform's Stop. If the journal holds an *unfinished* rollout of this deployment (a
+//!   Terraform run that died), the apply fails with a message pointing at `globaldeploy resume` /
+//!   `globaldeploy rollback`: it never guesses whether a half-done rollout should be finished or
+//!   reverted.
+//! - **Failure.** A failed gate returns an error naming wave, region, step, gate and the measured
+//!   values, and a state that tells the truth: `version`/`active_version` = what the whole
+//!   deployment serves (the old version), `status`, `region_status` and `active_slot` as they
+//!   are. The next plan therefore proposes the rollout again.
+//! - **Read** refreshes status from the journal and compares every region's slots with what
+//!   should serve (drift shows in `region_status`; every slot gone removes the resource from
+//!   state); **delete** removes both slots of every region in one batch; **import** takes the
+//!   deployment name and rebuilds the configuration from the journal's last intent.
+
+mod rollout;
+mod schema;
+mod slots;
+mod validation;
+mod values;
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use globaldeploy_reconciler::engine::state::RolloutState;
+use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
+use globaldeploy_reconciler::schedule;
+use globaldeploy_sdk::cty::Value;
+use globaldeploy_sdk::framework::timeouts::timeout;
+use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resource, Schema};
+
+use super::gate::validate_gates;
+use crate::ProviderClient;
+use rollout::{
+    current_serving, engine_diag, journal_state, journal_url, keep_prior_targets, prepare, report_failure, run,
+    state_from_outcome, state_from_rollout,
+};
+use schema::schema_block;
+pub use schema::{plan_row_type, wave_type};
+use slots::{delete_slots, Observed};
+use validation::{json_error_diag, prefix_path, spec_error_path, validate_targets};
+pub use values::{go_duration, spec_of};
+use values::{plan_rows, region_names, spec_to_value};
+
+/// Default create/update/delete limit: rollouts with bake times take a while.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
+/// How long one traffic change may take to become INSYNC.
+const INSYNC_TIMEOUT: Duration = Duration::from_secs(300);
+/// Lease time-to-live; the driver renews it at half life.
+const LEASE_TTL: Duration = Duration::from_secs(30);
+/// Attributes the provider computes (not inputs of the rollout).
+const COMPUTED: &[&str] = &[
+    "id",
+    "active_version",
+    "status",
+    "region_status",
+    "active_slot",
+    "rollout_plan",
+];
+/// Computed attributes that only a rollout changes.
+const ROLLOUT_COMPUTED: &[&str] = &["active_version", "status", "region_status", "active_slot"];
+
+/// The `globaldeploy_deployment` resource type.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Deployment;
+
+#[async_trait]
+impl Resource<ProviderClient> for Deployment {
+    fn type_name(&self) -> &'static str {
+        "globaldeploy_deployment"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(schema_block())
+    }
+
+    fn validate(&self, config: &Value, diags: &mut Diagnostics) {
+        validate_gates(config, diags);
+        if let Some(waves) = config.get("waves").and_then(Value::as_list) {
+            for (index, wave) in waves.iter().enumerate() {
+                let mut wave_diags = Diagnostics::new();
+                validate_gates(wave, &mut wave_diags);
+                for diag in wave_diags.iter() {
+                    let mut diag = diag.clone();
+                    diag.path = diag
+                        .path
+                        .map(|p| prefix_path(&AttributePath::attr("waves").index(index), &p));
+                    diags.push(diag);
+                }
+            }
+        }
+        validate_targets(config, diags);
+        // The cross-attribute rules of the schedule, once every input they read is known.
+        match spec_of(config) {
+            None => {}
+            Some(Err(err)) => diags.push(json_error_diag(&err)),
+            Some(Ok(spec)) => {
+                for error in schedule::validate(&spec) {
+                    diags.error_at(spec_error_path(&spec, &error), "Invalid deployment", error.to_string());
+                }
+            }
+        }
+    }
+
+    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
+        let PlanRequest { prior, plan, .. } = request;
+        let planned = &mut plan.planned;
+        if planned.is_null() || !planned.is_known() {
+            return;
+        }
+        if let Some(name) = planned.get("name").filter(|n| n.is_known() && !n.is_null()).cloned() {
+            planned.set("id", name);
+        }
+        let rows = match spec_of(planned) {
+            Some(Ok(spec)) => {
+                // Validation sees references to waves as unknown at `terraform validate`; the
+                // plan is the first time they are known, so the schedule rules run here too.
+                let errors = schedule::validate(&spec);
+                for error in &errors {
+                    diags.error_at(spec_error_path(&spec, error), "Invalid deployment", error.to_string());
+                }
+                if errors.is_empty() {
+                    plan_rows(&spec)
+                } else {
+                    Value::Unknown
+                }
+            }
+            Some(Err(err)) => {
+                diags.push(json_error_diag(&err));
+                Value::Unknown
+            }
+            None => Value::Unknown,
+        };
+        planned.set("rollout_plan", rows);
+        if !prior.is_null() {
+            let before = region_names(prior);
+            if let Some(regions) = planned.get("region").and_then(Value::as_list) {
+                for (index, region) in regions.iter().enumerate() {
+                    let Some(name) = region.get("name").and_then(Value::as_str) else {
+                        continue;
+                    };
+                    if !before.iter().any(|b| b == name) {
+                        diags.error_at(
+                            AttributePath::attr("region").index(index).join("name"),
+                            "Adding a region to a deployed deployment is not supported yet",
+                            format!(
+                                "Region {name:?} is new, but the deployment already serves its other regions; a \
+                                 rollout moves regions that serve, and first publication publishes all regions at \
+                                 once. Deploy {name:?} with its own globaldeploy_deployment for now."
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if !prior.is_null() && !rollout_needed(prior, planned) {
+            // No rollout: what the last rollout left stays true, and slots that drifted are
+            // planned back to it (an in-place update that names the drifted regions).
+            keep_rollout_computed(planned, prior);
+        }
+    }
+
+    async fn create(&self, ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
+        let Some((client, spec)) = prepare(ctx, planned, diags) else {
+            return Value::Null;
+        };
+        let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
+        tracing::info!(deployment = %spec.name, version = %spec.version, "publishing every region on its blue slot");
+        match run(ctx, client, &spec, &BTreeMap::new(), limit).await {
+            Ok(outcome) => {
+                let state = state_from_outcome(planned, &outcome, None);
+                report_failure(&outcome, diags);
+                state
+            }
+            Err(err) => {
+                diags.push(engine_diag("create", &spec.name, &err));
+                // Whatever was published is owned by this resource: save it tainted so the
+                // next apply replaces (cleans up and republishes) it.
+                match journal_state(client, &spec.name).await {
+                    Some(rs) if rs.spec.name == spec.name => state_from_rollout(planned, &rs, None),
+                    _ => Value::Null,
+                }
+            }
+        }
+    }
+
+    async fn read(&self, ctx: &Context<ProviderClient>, state: &Value, diags: &mut Diagnostics) -> Option<Value> {
+        let Some(client) = ctx.client_or_report(diags) else {
+            return Some(state.clone());
+        };
+        let mut state = state.clone();
+        let Some(Ok(spec)) = spec_of(&state) else {
+            return Some(state);
+        };
+        let rollout = journal_state(client, &spec.name).await;
+        if let Some(rs) = &rollout {
+            let prior_version = state.get("version").cloned();
+            state = state_from_rollout(&state, rs, prior_version.as_ref());
+        }
+        if rollout.as_ref().is_some_and(|rs| rs.status.is_none()) {
+            // An unfinished rollout owns the weights (and `globaldeploy resume` finishes it).
+            return Some(state);
+        }
+        match slots::observe(client, &spec.zone_id, &spec.regions, state.clone(), rollout.as_ref()).await {
+            Ok(Observed::Gone) => {
+                tracing::info!(deployment = %spec.name, "no region has its slots any more; removing from state");
+                None
+            }
+            Ok(Observed::State(observed)) => Some(observed),
+            Err(err) => {
+                diags.error(
+                    format!("Cannot read the slots of deployment {:?}", spec.name),
+                    format!(
+                        "Reading the regions' weighted record sets in zone {} failed: {err}",
+                        spec.zone_id
+                    ),
+                );
+                Some(state)
+            }
+        }
+    }
+
+    async fn update(
+        &self,
+        ctx: &Context<ProviderClient>,
+        prior: &Value,
+        planned: &Value,
+        diags: &mut Diagnostics,
+    ) -> Value {
+        let Some((client, spec)) = prepare(ctx, planned, diags) else {
+            return prior.clone();
+        };
+        // Regions dropped from the configuration: their slots belong to nobody any more.
+        if let Some(Ok(before)) = spec_of(prior) {
+            let removed: Vec<_> = before
+                .regions
+                .iter()
+                .filter(|r| !spec.regions.iter().any(|n| n.name == r.name))
+                .cloned()
+                .collect();
+            if !removed.is_empty() {
+                let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
+                if let Err(message) = delete_slots(client, &spec.zone_id, &removed, deadline).await {
+                    diags.error(
+                        format!("Cannot remove regions from deployment {:?}", spec.name),
+                        message,
+                    );
+                    return prior.clone();
+                }
+            }
+        }
+        let rollout = journal_state(client, &spec.name).await;
+        if !rollout_needed(prior, planned) {
+            if let Err(message) = restore_before_update(client, &spec, prior, rollout.as_ref()).await {
+                diags.error(
+                    format!("Cannot restore the slots of deployment {:?}", spec.name),
+                    message,
+                );
+                return prior.clone();
+            }
+            let mut state = planned.clone();
+            keep_rollout_computed(&mut state, prior);
+            return state;
+        }
+        let prior_version = prior.get("version").cloned();
+        // Finished outside Terraform (`globaldeploy resume` after a killed apply): adopt it.
+        if let Some(rs) = &rollout {
+            if let Some(outcome) = rs.outcome() {
+                let done = rs.spec.version == spec.version
+                    && rs.spec.regions == spec.regions
+                    && outcome.serving_version.as_deref() == Some(spec.version.as_str());
+                if done {
+                    tracing::info!(
+                        deployment = %spec.name,
+                        rollout = %outcome.rollout_id,
+                        "the journal shows this rollout already succeeded; adopting it without moving traffic"
+                    );
+                    return state_from_outcome(planned, &outcome, prior_version.as_ref());
+                }
+            }
+        }
+        // The rollout starts from the exact weights the journal knows, and moves both slots at
+        // the new TTL.
+        if let Err(message) = restore_before_update(client, &spec, prior, rollout.as_ref()).await {
+            diags.error(
+                format!("Cannot restore the slots of deployment {:?}", spec.name),
+                message,
+            );
+            return prior.clone();
+        }
+        let current = current_serving(client, prior, &spec).await;
+        let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
+        tracing::info!(
+            deployment = %spec.name,
+            from = prior_version.as_ref().and_then(|v| v.as_str()).unwrap_or_default(),
+            to = %spec.version,
+            "starting rollout"
+        );
+        match run(ctx, client, &spec, &current, limit).await {
+            Ok(outcome) => {
+                let state = state_from_outcome(planned, &outcome, prior_version.as_ref());
+                let state = if outcome.failure.is_some() {
+                    keep_prior_targets(state, prior, &outcome)
+                } else {
+                    state
+                };
+                report_failure(&outcome, diags);
+                state
+            }
+            Err(err) => {
+                diags.push(engine_diag("update", &spec.name, &err));
+                // Nothing changed the deployment's version: keep the prior inputs that serve,
+                // refreshed with what the journal says about the regions.
+                let mut state = prior.clone();
+                if let Some(rs) = journal_state(client, &spec.name).await {
+                    state = state_from_rollout(&state, &rs, prior_version.as_ref());
+                }
+                state
+            }
+        }
+    }
+
+    async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
+        let Some(client) = ctx.client_or_report(diags) else {
+            return;
+        };
+        let Some(Ok(spec)) = spec_of(prior) else {
+            return diags.error(
+                "Cannot delete deployment",
+                "The deployment's state does not describe its regions; remove it with `terraform state rm`.",
+            );
+        };
+        let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
+        if let Err(message) = delete_slots(client, &spec.zone_id, &spec.regions, deadline).await {
+            diags.error(format!("Cannot delete deployment {:?}", spec.name), message);
+        }
+    }
+
+    async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
+        let client = ctx.client_or_report(diags)?;
+        match journal_state(client, id).await {
+            Some(rs) => {
+                let base = spec_to_value(&rs.spec);
+                let state = state_from_rollout(&base, &rs, None);
+                let mut state = state;
+                if let Some(Ok(spec)) = spec_of(&state) {
+                    state.set("rollout_plan", plan_rows(&spec));
+                }
+                Some(state)
+            }
+            None => {
+                diags.error(
+                    format!("Cannot import deployment {id:?}"),
+                    format!(
+                        "The rollout journal ({}) has no rollout of a deployment named {id:?}. Import takes the \
+                         deployment's name and needs the journal the deployment was rolled out with; check the \
+                         provider's `journal` setting, or declare the deployment and let Terraform create it.",
+                        journal_url(&client.journal)
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// Whether going from `prior` to `planned` moves traffic: a new version, or a region whose
+/// target changed. Unknown inputs count as changes.
+fn rollout_needed(prior: &Value, planned: &Value) -> bool {
+    if prior.get("version") != planned.get("version") {
+        return true;
+    }
+    let targets = |value: &Value| -> Option<BTreeMap<String, (Value, Value)>> {
+        let regions = value.get("region")?.as_list()?;
+        regions
+            .iter()
+            .map(|r| {
+                let name = r.get("name")?.as_str()?.to_owned();
+                let target = r.get("target").cloned().unwrap_or(Value::Null);
+                let alias = r.get("target_alias").cloned().unwrap_or(Value::Null);
+                Some((name, (target, alias)))
+            })
+            .collect()
+    };
+    match (targets(prior), targets(planned)) {
+        (Some(before), Some(after)) => after
+            .iter()
+            .any(|(name, target)| before.get(name).is_some_and(|b| b != target)),
+        _ => true,
+    }
+}
+
+/// `planned` keeps what the last rollout left in `prior` (no rollout is planned), without the
+/// drift marks refresh put in `region_status`.
+fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
+    for name in ROLLOUT_COMPUTED {
+        planned.set(name, prior.get(name).cloned().unwrap_or(Value::Null));
+    }
+    planned.set("region_status", slots::without_drift(prior.get("region_status")));
+}
+
+/// Restores the slots of `spec`'s regions that drifted, at `spec`'s TTLs, before an update. The
+/// serving targets are the prior ones (a rollout writes the new ones into the idle slots). While
+/// the journal's last rollout is unfinished it owns the weights: nothing is written, and refresh
+/// shows what still differs once it has finished.
+async fn restore_before_update(
+    client: &ProviderClient,
+    spec: &DeploymentSpec,
+    prior: &Value,
+    rollout: Option<&RolloutState>,
+) -> Result<(), String> {
+    if rollout.is_some_and(|rs| rs.status.is_none()) {
+        tracing::warn!(deployment = %spec.name, "a rollout is unfinished; not restoring slots");
+        return Ok(());
+    }
+    let Some(Ok(before)) = spec_of(prior) else {
+        return Ok(());
+    };
+    let regions: Vec<RegionSpec> = spec
+        .regions
+        .iter()
+        .filter_map(|region| {
+            let mut serving = before.regions.iter().find(|r| r.name == region.name)?.clone();
+            serving.ttl = region.ttl;
+            Some(serving)
+        })
+        .collect();
+    slots::restore(client, &spec.zone_id, &regions, prior, rollout).await
+}

@@ -1,0 +1,395 @@
+//! Running the rollout engine for the resource, and the state a rollout leaves: the journal
+//! and probes it is wired to, progress in the provider log, timeouts and Stop, the error
+//! diagnostics of a failed rollout, and a state that tells the truth about what serves.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use globaldeploy_reconciler::clock::WallClock;
+use globaldeploy_reconciler::engine::driver::{Driver, Ports};
+use globaldeploy_reconciler::engine::error::EngineError;
+use globaldeploy_reconciler::engine::outcome::{Outcome, RegionOutcome};
+use globaldeploy_reconciler::engine::ports::{Clock, Progress};
+use globaldeploy_reconciler::engine::state::RolloutState;
+use globaldeploy_reconciler::journal::entry::{Entry, Serving};
+use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_reconciler::model::{DeploymentSpec, Slot};
+use globaldeploy_reconciler::probes::{GateProbe, HttpProbe};
+use globaldeploy_reconciler::traffic::Route53Traffic;
+use globaldeploy_sdk::cty::Value;
+use globaldeploy_sdk::{Context, Diagnostic, Diagnostics};
+
+use super::validation::json_error_diag;
+use super::values::{go_duration, plan_rows, spec_of};
+use super::{INSYNC_TIMEOUT, LEASE_TTL};
+use crate::config::JournalLocation;
+use crate::ProviderClient;
+
+pub(super) fn prepare<'a>(
+    ctx: &'a Context<ProviderClient>,
+    planned: &Value,
+    diags: &mut Diagnostics,
+) -> Option<(&'a ProviderClient, DeploymentSpec)> {
+    let client = ctx.client_or_report(diags)?;
+    match spec_of(planned) {
+        Some(Ok(spec)) => Some((client, spec)),
+        Some(Err(err)) => {
+            diags.push(json_error_diag(&err));
+            None
+        }
+        None => {
+            diags.error(
+                "Deployment not known at apply time",
+                "Some inputs of the deployment are still unknown at apply; this is a bug in the provider.",
+            );
+            None
+        }
+    }
+}
+
+fn journal_of(location: &JournalLocation) -> Result<FileJournal, String> {
+    match location {
+        JournalLocation::File(dir) => Ok(FileJournal::new(dir)),
+        JournalLocation::S3 { bucket, prefix } => Err(format!(
+            "the s3://{bucket}/{prefix} journal is not supported by this build yet; use journal = \"file://DIR\""
+        )),
+    }
+}
+
+pub(super) fn journal_url(location: &JournalLocation) -> String {
+    match location {
+        JournalLocation::File(dir) => format!("file://{dir}"),
+        JournalLocation::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
+    }
+}
+
+/// The latest rollout of `deployment` in the journal, if any (read errors are logged).
+pub(super) async fn journal_state(client: &ProviderClient, deployment: &str) -> Option<RolloutState> {
+    let journal = journal_of(&client.journal).ok()?;
+    let entries = match globaldeploy_reconciler::engine::ports::JournalStore::load(&journal, deployment).await {
+        Ok(entries) => entries,
+        Err(err) => {
+            tracing::warn!(deployment, error = %err, "cannot read the rollout journal");
+            return None;
+        }
+    };
+    match replay(&entries) {
+        Ok(state) => state,
+        Err(err) => {
+            tracing::warn!(deployment, error = %err, "the rollout journal does not replay");
+            None
+        }
+    }
+}
+
+/// What every region serves now: the journal's last rollout, else the prior state.
+pub(super) async fn current_serving(
+    client: &ProviderClient,
+    prior: &Value,
+    spec: &DeploymentSpec,
+) -> BTreeMap<String, Serving> {
+    let prior_version = prior
+        .get("version")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let prior_slots: BTreeMap<String, String> = prior
+        .get("active_slot")
+        .and_then(Value::as_map)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default();
+    let from_journal = journal_state(client, &spec.name)
+        .await
+        .map(|rs| rs.region_outcomes())
+        .unwrap_or_default();
+    let mut current = BTreeMap::new();
+    for region in &spec.regions {
+        let journal = from_journal.get(&region.name);
+        let slot = journal.and_then(|o| o.active_slot).or_else(|| {
+            prior_slots
+                .get(&region.name)
+                .map(|s| if s == "green" { Slot::Green } else { Slot::Blue })
+        });
+        let version = journal
+            .and_then(|o| o.version.clone())
+            .unwrap_or_else(|| prior_version.clone());
+        if let Some(slot) = slot {
+            current.insert(region.name.clone(), Serving { slot, version });
+        }
+    }
+    current
+}
+
+/// Provider-log progress: one line per journal entry.
+struct LogProgress;
+
+impl Progress for LogProgress {
+    fn entry(&self, entry: &Entry, state: &RolloutState) {
+        let deployment = state.spec.name.as_str();
+        let rollout = state.rollout_id.as_str();
+        match entry {
+            Entry::Intent(intent) => {
+                tracing::info!(deployment, rollout, version = %intent.spec.version, "rollout started")
+            }
+            Entry::AwaitingApproval { wave } => {
+                tracing::info!(
+                    deployment,
+                    rollout,
+                    wave,
+                    "waiting for `globaldeploy approve {deployment}`"
+                )
+            }
+            Entry::Approved { wave, by } => tracing::info!(deployment, rollout, wave, by, "wave approved"),
+            Entry::GroupStarted { wave, group } => {
+                let regions = state
+                    .groups
+                    .get(*group)
+                    .map(|g| g.regions.join(", "))
+                    .unwrap_or_default();
+                tracing::info!(deployment, rollout, wave, regions, "wave group started")
+            }
+            Entry::Step { percent, weights, .. } => {
+                let regions: Vec<String> = weights
+                    .iter()
+                    .map(|(r, w)| format!("{r} (blue {}, green {})", w.blue, w.green))
+                    .collect();
+                tracing::info!(
+                    deployment,
+                    rollout,
+                    percent,
+                    regions = regions.join(", "),
+                    "traffic step"
+                )
+            }
+            Entry::GatesPassed { verdicts, .. } => {
+                tracing::info!(deployment, rollout, gates = verdicts.len(), "gates passed")
+            }
+            Entry::Promoted { group } => {
+                let regions = state
+                    .groups
+                    .get(*group)
+                    .map(|g| g.regions.join(", "))
+                    .unwrap_or_default();
+                tracing::info!(deployment, rollout, regions, "promoted")
+            }
+            Entry::GateFailed(failure) => tracing::warn!(deployment, rollout, "gate failed: {failure}"),
+            Entry::Rollback { reason, .. } => tracing::warn!(deployment, rollout, reason, "rolling back"),
+            Entry::Outcome { status } => {
+                tracing::info!(deployment, rollout, status = status.as_str(), "rollout finished")
+            }
+        }
+    }
+}
+
+pub(super) async fn run(
+    ctx: &Context<ProviderClient>,
+    client: &ProviderClient,
+    spec: &DeploymentSpec,
+    current: &BTreeMap<String, Serving>,
+    limit: Duration,
+) -> Result<Outcome, RunError> {
+    let journal = journal_of(&client.journal).map_err(RunError::Setup)?;
+    let http = HttpProbe::new().map_err(|e| RunError::Setup(format!("cannot set up the HTTP probe: {e}")))?;
+    let probe = GateProbe::new(http, client.route53.clone());
+    let traffic = Route53Traffic::new(client.route53.clone(), spec.zone_id.clone(), INSYNC_TIMEOUT);
+    let clock = WallClock;
+    let progress = LogProgress;
+    let ports = Ports {
+        traffic: &traffic,
+        probe: &probe,
+        clock: &clock,
+        journal: &journal,
+        approvals: &journal,
+        progress: &progress,
+    };
+    let holder = format!("terraform-provider-globaldeploy (pid {})", std::process::id());
+    let driver = Driver::new(ports, holder, LEASE_TTL);
+    let cancel = ctx.cancel.clone();
+    let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = std::sync::Arc::clone(&timed_out);
+    // Stop at Terraform's Stop (Ctrl-C) or at the operation's timeout, whichever comes first.
+    let stop = async move {
+        if cancel.run_until_cancelled(WallClock.sleep(limit)).await.is_some() {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    };
+    driver.start(spec, current, stop).await.map_err(|err| {
+        if timed_out.load(std::sync::atomic::Ordering::SeqCst) {
+            RunError::TimedOut(limit, err)
+        } else {
+            RunError::Engine(err)
+        }
+    })
+}
+
+pub(super) enum RunError {
+    Setup(String),
+    Engine(EngineError),
+    TimedOut(Duration, EngineError),
+}
+
+pub(super) fn engine_diag(operation: &str, deployment: &str, err: &RunError) -> Diagnostic {
+    match err {
+        RunError::Setup(message) => Diagnostic::error(format!("Cannot {operation} deployment {deployment:?}"), message.clone()),
+        RunError::TimedOut(limit, err) => Diagnostic::error(
+            format!("Rollout of {deployment:?} timed out"),
+            format!(
+                "The {operation} did not finish within its timeout ({}): {err}. Raise `timeouts.{operation}` for longer \
+                 rollouts.",
+                go_duration(*limit)
+            ),
+        ),
+        RunError::Engine(err @ EngineError::Unfinished { .. }) => Diagnostic::error(
+            format!("An earlier rollout of {deployment:?} has not finished"),
+            format!(
+                "{err}. The provider does not guess whether a half-done rollout should be finished or reverted: \
+                 finish it with `globaldeploy resume` (or revert it with `globaldeploy rollback {deployment}`), then \
+                 run terraform apply again."
+            ),
+        ),
+        RunError::Engine(err @ EngineError::Journal(_)) => Diagnostic::error(
+            format!("Cannot run the rollout of {deployment:?}"),
+            format!("{err}. If another apply or `globaldeploy` command is rolling out this deployment, wait for it to finish."),
+        ),
+        RunError::Engine(err) => Diagnostic::error(format!("Rollout of {deployment:?} failed"), err.to_string()),
+    }
+}
+
+pub(super) fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
+    let Some(failure) = &outcome.failure else {
+        if outcome.status != globaldeploy_reconciler::engine::outcome::RolloutStatus::Succeeded {
+            diags.error(
+                format!("Rollout of {:?} did not succeed", outcome.deployment),
+                format!("The rollout ended {}.", outcome.status.as_str()),
+            );
+        }
+        return;
+    };
+    let serving = match outcome.serving_version.as_deref() {
+        Some(version) => format!(
+            "`version` stays {version} (not every region serves {})",
+            outcome.target_version
+        ),
+        None => "`version` keeps its prior value (regions serve different versions)".to_owned(),
+    };
+    diags.error(
+        format!(
+            "Rollout of {:?} to {} {}: health gate failed",
+            outcome.deployment,
+            outcome.target_version,
+            outcome.status.as_str()
+        ),
+        format!(
+            "{failure}.\n\nThe rollout ended {} (rollout {}); {serving}, so the next plan proposes version {} again. \
+             Region status: {}.",
+            outcome.status.as_str(),
+            outcome.rollout_id,
+            outcome.target_version,
+            outcome
+                .regions
+                .iter()
+                .map(|(r, o)| format!("{r} {}", o.status))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    );
+}
+
+fn region_maps(regions: &BTreeMap<String, RegionOutcome>) -> (Value, Value) {
+    let status = Value::map(
+        regions
+            .iter()
+            .map(|(r, o)| (r.clone(), Value::string(o.status.to_string()))),
+    );
+    let slots = Value::map(
+        regions
+            .iter()
+            .filter_map(|(r, o)| Some((r.clone(), Value::string(o.active_slot?.as_str())))),
+    );
+    (status, slots)
+}
+
+/// `base` with the outcome's truth: status, region maps, and `version`/`active_version` = the
+/// version the whole deployment serves (`fallback_version` when regions differ).
+pub(super) fn state_from_outcome(base: &Value, outcome: &Outcome, fallback_version: Option<&Value>) -> Value {
+    let mut state = base.clone();
+    let (status, slots) = region_maps(&outcome.regions);
+    state.set("status", Value::string(outcome.status.as_str()));
+    state.set("region_status", status);
+    state.set("active_slot", slots);
+    set_versions(&mut state, outcome.serving_version.as_deref(), fallback_version);
+    if let Some(Ok(spec)) = spec_of(&state) {
+        state.set("rollout_plan", plan_rows(&spec));
+    }
+    state
+}
+
+fn set_versions(state: &mut Value, serving: Option<&str>, fallback_version: Option<&Value>) {
+    match serving {
+        Some(version) => {
+            state.set("version", Value::string(version));
+            state.set("active_version", Value::string(version));
+        }
+        None => {
+            if let Some(version) = fallback_version.filter(|v| !v.is_null()) {
+                state.set("version", version.clone());
+            }
+            state.set("active_version", Value::Null);
+        }
+    }
+}
+
+/// `base` refreshed from a journal state (finished or not).
+pub(super) fn state_from_rollout(base: &Value, rs: &RolloutState, fallback_version: Option<&Value>) -> Value {
+    if let Some(outcome) = rs.outcome() {
+        return state_from_outcome(base, &outcome, fallback_version);
+    }
+    let mut state = base.clone();
+    let (status, slots) = region_maps(&rs.region_outcomes());
+    state.set("status", Value::string("running"));
+    state.set("region_status", status);
+    state.set("active_slot", slots);
+    set_versions(&mut state, rs.serving_version().as_deref(), fallback_version);
+    if let Some(Ok(spec)) = spec_of(&state) {
+        state.set("rollout_plan", plan_rows(&spec));
+    }
+    state
+}
+
+/// After a failed rollout, regions that do not serve the new version keep their prior target
+/// in state (what they serve), so the next plan shows their target change again.
+pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outcome) -> Value {
+    let Some(prior_regions) = prior.get("region").and_then(Value::as_list).map(<[Value]>::to_vec) else {
+        return state;
+    };
+    let Some(regions) = state.get_mut("region") else {
+        return state;
+    };
+    let Value::List(items) = regions else { return state };
+    for item in items.iter_mut() {
+        let Some(name) = item.get("name").and_then(Value::as_str).map(str::to_owned) else {
+            continue;
+        };
+        let on_new = outcome
+            .regions
+            .get(&name)
+            .is_some_and(|o| o.version.as_deref() == Some(outcome.target_version.as_str()));
+        if on_new {
+            continue;
+        }
+        if let Some(old) = prior_regions
+            .iter()
+            .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
+        {
+            for attr in ["target", "target_alias"] {
+                item.set(attr, old.get(attr).cloned().unwrap_or(Value::Null));
+            }
+        }
+    }
+    state
+}

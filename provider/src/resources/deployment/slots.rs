@@ -1,0 +1,394 @@
+//! The deployment's record sets between rollouts: drift made outside Terraform, shown by
+//! refresh and repaired by apply; TTL changes; deletion.
+//!
+//! Between rollouts each region's two slots are fully determined ([`SettledRegion`]): the
+//! weights are the exact ones the journal's last finished rollout left (everything on the
+//! active slot when there is no journal), the target of a slot the rollout wrote is the
+//! rollout's (the journal is ahead of a state whose apply died), the active slot otherwise
+//! points at the state's target, and every slot holding records has the state's `ttl`.
+//!
+//! Refresh compares that with the zone (the run's cached listing) and records a difference in
+//! `region_status` as `"<status>, drifted: <what differs>"`; the plan sets the status back to
+//! `<status>`, so Terraform proposes an in-place update that names the region and what differs,
+//! and the update writes every differing set in one batch (`Route53Traffic::settle`, which never
+//! leaves a name with all weights at 0). A repair is not a rollout: nothing is journaled and
+//! `rollout_plan` does not change. A changed `ttl` reaches both slots the same way.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction};
+use globaldeploy_reconciler::engine::outcome::RegionStatus;
+use globaldeploy_reconciler::engine::state::RolloutState;
+use globaldeploy_reconciler::journal::entry::Weights;
+use globaldeploy_reconciler::model::{RegionSpec, Slot};
+use globaldeploy_reconciler::traffic::{slot_of, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion};
+use globaldeploy_sdk::cty::Value;
+
+use super::INSYNC_TIMEOUT;
+use crate::ProviderClient;
+
+/// Separates a region's status from the drift refresh found, in `region_status`.
+const DRIFT_MARK: &str = ", drifted: ";
+
+/// The region statuses of `state` without drift marks: what the plan proposes to restore.
+pub(super) fn without_drift(region_status: Option<&Value>) -> Value {
+    match region_status.and_then(Value::as_map) {
+        Some(statuses) => Value::map(statuses.iter().map(|(region, status)| {
+            let status = match status.as_str() {
+                Some(text) => Value::string(text.split(DRIFT_MARK).next().unwrap_or(text)),
+                None => status.clone(),
+            };
+            (region.clone(), status)
+        })),
+        None => region_status.cloned().unwrap_or(Value::Null),
+    }
+}
+
+/// Records `drift` in `state`'s `region_status`, e.g. `"promoted, drifted: blue weight 50,
+/// want 100"`.
+fn mark_drift(state: &mut Value, drift: &[RegionDrift]) {
+    let mut statuses: BTreeMap<String, Value> = state
+        .get("region_status")
+        .and_then(Value::as_map)
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default();
+    for region in drift {
+        let status = statuses
+            .get(&region.region)
+            .and_then(Value::as_str)
+            .unwrap_or("unknown")
+            .to_owned();
+        statuses.insert(
+            region.region.clone(),
+            Value::string(format!("{status}{DRIFT_MARK}{region}")),
+        );
+    }
+    state.set("region_status", Value::map(statuses));
+}
+
+/// Each region's active slot in `state`'s `active_slot` map.
+fn active_slots(state: &Value) -> BTreeMap<String, Slot> {
+    state
+        .get("active_slot")
+        .and_then(Value::as_map)
+        .map(|slots| {
+            slots
+                .iter()
+                .filter_map(|(region, slot)| {
+                    let slot = match slot.as_str()? {
+                        "blue" => Slot::Blue,
+                        "green" => Slot::Green,
+                        _ => return None,
+                    };
+                    Some((region.clone(), slot))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What the slots of every published region of `regions` should hold, with the active slots of
+/// `state` and the journal's last rollout (`None`: no journal). Regions that were never
+/// published (no active slot, or no weight at all) are left out: nothing serves there to drift.
+fn settled_regions(regions: &[RegionSpec], state: &Value, rollout: Option<&RolloutState>) -> Vec<SettledRegion> {
+    let active = active_slots(state);
+    regions
+        .iter()
+        .filter_map(|region| {
+            let serving = *active.get(&region.name)?;
+            let journaled = rollout.and_then(|rs| Some((rs, rs.region_weights(&region.name)?)));
+            let weights = journaled.map_or(Weights::split(serving, 100), |(_, weights)| weights);
+            if weights.blue == 0 && weights.green == 0 {
+                return None;
+            }
+            // The slot the rollout wrote points at the rollout's target once it carries traffic.
+            let written = journaled.and_then(|(rs, _)| {
+                let moved = !matches!(
+                    rs.regions.get(&region.name),
+                    Some(RegionStatus::Pending | RegionStatus::Prepared | RegionStatus::RolledBack) | None
+                );
+                let target = rs.spec.regions.iter().find(|r| r.name == region.name)?.target.clone();
+                moved.then(|| (rs.new_slot(&region.name), target))
+            });
+            let mut region = region.clone();
+            let mut other_target = None;
+            if let Some((slot, target)) = written {
+                if slot == serving {
+                    region.target = target;
+                } else {
+                    other_target = Some(target);
+                }
+            }
+            Some(SettledRegion {
+                region,
+                serving,
+                other_target,
+                weights,
+            })
+        })
+        .collect()
+}
+
+/// What refresh found in the zone.
+pub(super) enum Observed {
+    /// Every slot of every region is gone: the deployment was deleted outside Terraform.
+    Gone,
+    /// `state` with any drift recorded in `region_status`.
+    State(Value),
+}
+
+/// Compares the slots of `regions` with what `state` and the journal's last (finished) rollout
+/// say should serve, from the run's cached zone listing.
+pub(super) async fn observe(
+    client: &ProviderClient,
+    zone_id: &str,
+    regions: &[RegionSpec],
+    state: Value,
+    rollout: Option<&RolloutState>,
+) -> Result<Observed, Route53TrafficError> {
+    let mut state = state;
+    state.set("region_status", without_drift(state.get("region_status")));
+    let settled = settled_regions(regions, &state, rollout);
+    let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
+    let drift = traffic.drift(&settled).await?;
+    if !settled.is_empty() && drift.len() == settled.len() && drift.iter().all(|d| d.gone) {
+        return Ok(Observed::Gone);
+    }
+    for region in &drift {
+        tracing::info!(region = %region.region, drift = %region, "slots differ from what the deployment serves");
+    }
+    mark_drift(&mut state, &drift);
+    Ok(Observed::State(state))
+}
+
+/// Writes every slot of `regions` that differs from what `state` (active slots) and the journal
+/// say should serve, with the TTLs of `regions`, in one batch (none when nothing differs).
+pub(super) async fn restore(
+    client: &ProviderClient,
+    zone_id: &str,
+    regions: &[RegionSpec],
+    state: &Value,
+    rollout: Option<&RolloutState>,
+) -> Result<(), String> {
+    let settled = settled_regions(regions, state, rollout);
+    let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
+    match traffic.settle(&settled).await {
+        Ok(0) => Ok(()),
+        Ok(written) => {
+            tracing::info!(
+                zone_id,
+                sets = written,
+                "restored the record sets of the deployment's slots"
+            );
+            Ok(())
+        }
+        Err(err) => Err(format!(
+            "Restoring the regions' blue/green record sets in zone {zone_id} failed: {err}"
+        )),
+    }
+}
+
+/// Deletes both slots of every region of `regions` in one batch (nothing to do: no call).
+pub(super) async fn delete_slots(
+    client: &ProviderClient,
+    zone_id: &str,
+    regions: &[RegionSpec],
+    deadline: Instant,
+) -> Result<(), String> {
+    client.route53.invalidate_zone(zone_id);
+    let listing = client
+        .route53
+        .record_sets(zone_id)
+        .await
+        .map_err(|err| format!("Listing zone {zone_id} failed: {err}"))?;
+    let changes: Vec<Change> = regions
+        .iter()
+        .flat_map(|region| {
+            let name = normalize_name(&region.record_name);
+            listing
+                .iter()
+                .filter(move |set| set.name == name)
+                .filter(|set| {
+                    set.set_identifier
+                        .as_deref()
+                        .is_some_and(|id| slot_of(&region.record_name, id).is_some())
+                })
+                .map(|set| Change {
+                    action: ChangeAction::Delete,
+                    set: set.clone(),
+                })
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    tracing::info!(
+        regions = names.join(", "),
+        sets = changes.len(),
+        "deleting blue/green record sets"
+    );
+    client
+        .route53
+        .change_batch(zone_id, changes, deadline)
+        .await
+        .map_err(|err| format!("Deleting the record sets of regions {names:?} in zone {zone_id} failed: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use globaldeploy_reconciler::engine::outcome::RolloutStatus;
+    use globaldeploy_reconciler::journal::entry::{Intent, Prior, Serving};
+    use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Strategy, Target, WaveSpec};
+    use globaldeploy_reconciler::traffic::{Difference, SlotDrift};
+
+    use super::*;
+
+    fn region(name: &str, target: &str) -> RegionSpec {
+        RegionSpec {
+            name: name.into(),
+            record_name: format!("{name}.api.example.com"),
+            ttl: 60,
+            target: Target::Records(vec![target.into()]),
+            health_url: None,
+            global_weight: 1,
+        }
+    }
+
+    /// A finished v1 → v2 rollout of regions `a` and `b` (both on blue before) with the given
+    /// end statuses; the rollout wrote `198.51.100.*` targets.
+    fn rollout(a: RegionStatus, b: RegionStatus) -> RolloutState {
+        let spec = DeploymentSpec {
+            name: "api".into(),
+            version: "v2".into(),
+            zone_id: "Z1".into(),
+            waves: vec![WaveSpec {
+                name: "all".into(),
+                regions: vec!["a".into(), "b".into()],
+                max_parallel: 2,
+                bake_time: Duration::ZERO,
+                require_approval: false,
+                gates: Vec::new(),
+            }],
+            strategy: Strategy {
+                steps: vec![25, 100],
+                step_interval: Duration::ZERO,
+                on_failure: OnFailure::Halt,
+            },
+            regions: vec![region("a", "198.51.100.1"), region("b", "198.51.100.2")],
+            gates: Vec::new(),
+        };
+        let on_blue = Prior {
+            serving: Some(Serving {
+                slot: Slot::Blue,
+                version: "v1".into(),
+            }),
+            weights: Weights { blue: 100, green: 0 },
+        };
+        let mut rs = RolloutState::from_intent(&Intent {
+            rollout_id: "v2@1".into(),
+            started_at: 1,
+            spec,
+            prior: [("a".to_owned(), on_blue.clone()), ("b".to_owned(), on_blue)].into(),
+        });
+        rs.regions.insert("a".into(), a);
+        rs.regions.insert("b".into(), b);
+        rs.status = Some(RolloutStatus::Halted);
+        rs
+    }
+
+    fn state(active: &[(&str, &str)]) -> Value {
+        Value::object([(
+            "active_slot",
+            Value::map(active.iter().map(|(r, s)| ((*r).to_owned(), Value::string(*s)))),
+        )])
+    }
+
+    #[test]
+    fn the_journal_gives_exact_weights_and_the_targets_it_wrote() {
+        // Terraform's state still has the v1 targets (say its apply died and `globaldeploy
+        // resume` finished the rollout): the journal is ahead and wins for the slots it wrote.
+        let regions = [region("a", "192.0.2.1"), region("b", "192.0.2.2")];
+        let rs = rollout(RegionStatus::Promoted, RegionStatus::Halted { percent: 25 });
+        let settled = settled_regions(&regions, &state(&[("a", "green"), ("b", "blue")]), Some(&rs));
+        assert_eq!(
+            settled,
+            vec![
+                SettledRegion {
+                    region: region("a", "198.51.100.1"),
+                    serving: Slot::Green,
+                    other_target: None,
+                    weights: Weights { blue: 0, green: 100 },
+                },
+                SettledRegion {
+                    region: region("b", "192.0.2.2"),
+                    serving: Slot::Blue,
+                    other_target: Some(Target::Records(vec!["198.51.100.2".into()])),
+                    weights: Weights { blue: 75, green: 25 },
+                },
+            ]
+        );
+        // A rolled-back region is back on its old slot and target; its new slot only weighs 0.
+        let rs = rollout(RegionStatus::RolledBack, RegionStatus::Pending);
+        let settled = settled_regions(&regions, &state(&[("a", "blue"), ("b", "blue")]), Some(&rs));
+        assert!(settled.iter().all(|s| s.serving == Slot::Blue
+            && s.other_target.is_none()
+            && s.weights == Weights { blue: 100, green: 0 }));
+        assert_eq!(settled[0].region, regions[0]);
+    }
+
+    #[test]
+    fn without_a_journal_the_active_slot_carries_everything_and_unpublished_regions_are_skipped() {
+        let regions = [region("a", "192.0.2.1"), region("b", "192.0.2.2")];
+        let settled = settled_regions(&regions, &state(&[("a", "green")]), None);
+        assert_eq!(
+            settled,
+            vec![SettledRegion {
+                region: regions[0].clone(),
+                serving: Slot::Green,
+                other_target: None,
+                weights: Weights { blue: 0, green: 100 },
+            }]
+        );
+    }
+
+    #[test]
+    fn drift_marks_come_off_for_the_plan() {
+        let mut state = Value::object([(
+            "region_status",
+            Value::map([
+                ("a".to_owned(), Value::string("promoted")),
+                ("b".to_owned(), Value::string("halted (25 %)")),
+            ]),
+        )]);
+        let clean = state.get("region_status").cloned();
+        mark_drift(
+            &mut state,
+            &[RegionDrift {
+                region: "b".into(),
+                slots: vec![SlotDrift {
+                    slot: Slot::Green,
+                    difference: Difference::Weight {
+                        actual: 0,
+                        expected: 25,
+                    },
+                }],
+                gone: false,
+            }],
+        );
+        let marked = state.get("region_status").cloned();
+        assert_eq!(
+            marked
+                .as_ref()
+                .and_then(Value::as_map)
+                .and_then(|m| m.get("b"))
+                .and_then(Value::as_str),
+            Some("halted (25 %), drifted: green weight 0, want 25")
+        );
+        assert_eq!(Some(without_drift(marked.as_ref())), clean);
+        assert_eq!(without_drift(None), Value::Null);
+    }
+}

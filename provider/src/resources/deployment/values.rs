@@ -1,0 +1,233 @@
+//! Deployment values ↔ the rollout model: the spec of a configuration, plan or state, the
+//! inverse for import, and the `rollout_plan` rows.
+
+use std::time::Duration;
+
+use globaldeploy_reconciler::model::{Check, DeploymentSpec, GateSpec, Target};
+use globaldeploy_reconciler::schedule;
+use globaldeploy_reconciler::terraform_json::{deployment_from_json, SpecJsonError};
+use globaldeploy_sdk::cty::{json as cty_json, Value};
+
+use super::schema::schema_block;
+use super::COMPUTED;
+
+/// The rollout spec of a deployment value (config, plan or state): `None` while an input is
+/// unknown.
+pub fn spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
+    let mut inputs = value.clone();
+    for name in COMPUTED {
+        inputs.set(name, Value::Null);
+    }
+    inputs.set("timeouts", Value::Null);
+    if !inputs.is_wholly_known() {
+        return None;
+    }
+    let json = match cty_json::encode(&inputs, &schema_block().cty_type()) {
+        Ok(json) => json,
+        Err(err) => {
+            return Some(Err(SpecJsonError {
+                field: "(deployment)".into(),
+                problem: err.to_string(),
+            }))
+        }
+    };
+    Some(deployment_from_json(&json))
+}
+
+pub(super) fn plan_rows(spec: &DeploymentSpec) -> Value {
+    Value::list(
+        schedule::rollout_plan(spec)
+            .into_iter()
+            .map(|step| {
+                Value::object([
+                    ("wave", Value::string(step.wave)),
+                    ("region", Value::string(step.region)),
+                    ("step_percent", Value::int(i64::from(step.step_percent))),
+                    ("hold", Value::string(go_duration(step.hold))),
+                    ("global_exposure_percent", exposure_value(step.global_exposure_percent)),
+                ])
+            })
+            .collect(),
+    )
+}
+
+/// Whole percentages as integers (so `25` reads `25`, not `25.0`), fractions as floats.
+fn exposure_value(percent: f64) -> Value {
+    if percent.fract() == 0.0 && percent.abs() < 1e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        Value::int(percent as i64)
+    } else {
+        Value::float(percent)
+    }
+}
+
+/// A Go-style duration: `1h30m`, `90s` → `1m30s`, `250ms`, `0s`.
+pub fn go_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis == 0 {
+        return "0s".into();
+    }
+    let (h, rest) = (millis / 3_600_000, millis % 3_600_000);
+    let (m, rest) = (rest / 60_000, rest % 60_000);
+    let (s, ms) = (rest / 1000, rest % 1000);
+    let mut out = String::new();
+    if h > 0 {
+        out.push_str(&format!("{h}h"));
+    }
+    if m > 0 {
+        out.push_str(&format!("{m}m"));
+    }
+    if s > 0 && ms == 0 {
+        out.push_str(&format!("{s}s"));
+    } else if s > 0 {
+        let fraction = format!("{ms:03}");
+        out.push_str(&format!("{s}.{}s", fraction.trim_end_matches('0')));
+    } else if ms > 0 {
+        out.push_str(&format!("{ms}ms"));
+    }
+    out
+}
+
+/// A deployment value from a spec (import): the inverse of [`spec_of`].
+pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
+    let gates = |gates: &[GateSpec]| Value::list(gates.iter().map(gate_to_value).collect());
+    let waves = spec
+        .waves
+        .iter()
+        .map(|w| {
+            Value::object([
+                ("name", Value::string(&w.name)),
+                ("regions", Value::list(w.regions.iter().map(Value::string).collect())),
+                ("max_parallel", Value::int(i64::from(w.max_parallel))),
+                ("bake_time", Value::string(go_duration(w.bake_time))),
+                ("require_approval", Value::bool(w.require_approval)),
+                ("gate", gates(&w.gates)),
+            ])
+        })
+        .collect();
+    let regions = spec
+        .regions
+        .iter()
+        .map(|r| {
+            let (target, alias) = match &r.target {
+                Target::Records(records) => (Value::list(records.iter().map(Value::string).collect()), Value::Null),
+                Target::Alias {
+                    name,
+                    zone_id,
+                    evaluate_target_health,
+                } => (
+                    Value::Null,
+                    Value::object([
+                        ("name", Value::string(name)),
+                        ("zone_id", Value::string(zone_id)),
+                        ("evaluate_target_health", Value::bool(*evaluate_target_health)),
+                    ]),
+                ),
+            };
+            Value::object([
+                ("name", Value::string(&r.name)),
+                ("record_name", Value::string(&r.record_name)),
+                ("ttl", Value::int(r.ttl)),
+                ("target", target),
+                ("target_alias", alias),
+                ("health_url", r.health_url.as_deref().map_or(Value::Null, Value::string)),
+                ("global_weight", Value::int(i64::from(r.global_weight))),
+            ])
+        })
+        .collect();
+    let on_failure = match spec.strategy.on_failure {
+        globaldeploy_reconciler::model::OnFailure::RollbackRegion => "rollback_region",
+        globaldeploy_reconciler::model::OnFailure::RollbackAll => "rollback_all",
+        globaldeploy_reconciler::model::OnFailure::Halt => "halt",
+    };
+    Value::object([
+        ("id", Value::string(&spec.name)),
+        ("name", Value::string(&spec.name)),
+        ("version", Value::string(&spec.version)),
+        ("zone_id", Value::string(&spec.zone_id)),
+        ("waves", Value::list(waves)),
+        ("active_version", Value::Null),
+        ("status", Value::Null),
+        ("region_status", Value::Null),
+        ("active_slot", Value::Null),
+        ("rollout_plan", Value::Null),
+        (
+            "strategy",
+            Value::object([
+                (
+                    "steps",
+                    Value::list(spec.strategy.steps.iter().map(|s| Value::int(i64::from(*s))).collect()),
+                ),
+                ("step_interval", Value::string(go_duration(spec.strategy.step_interval))),
+                ("on_failure", Value::string(on_failure)),
+            ]),
+        ),
+        ("region", Value::list(regions)),
+        ("gate", gates(&spec.gates)),
+        ("timeouts", Value::Null),
+    ])
+}
+
+fn gate_to_value(gate: &GateSpec) -> Value {
+    let (http, r53) = match &gate.check {
+        Check::Http {
+            url,
+            expect_status,
+            timeout,
+            max_latency,
+        } => (
+            Value::object([
+                ("url", url.as_deref().map_or(Value::Null, Value::string)),
+                (
+                    "expect_status",
+                    Value::list(expect_status.iter().map(|s| Value::int(i64::from(*s))).collect()),
+                ),
+                ("timeout", Value::string(go_duration(*timeout))),
+                (
+                    "max_latency",
+                    max_latency.map_or(Value::Null, |d| Value::string(go_duration(d))),
+                ),
+            ]),
+            Value::Null,
+        ),
+        Check::Route53HealthCheck { health_check_id } => (
+            Value::Null,
+            Value::object([("health_check_id", Value::string(health_check_id))]),
+        ),
+    };
+    Value::object([
+        ("interval", Value::string(go_duration(gate.interval))),
+        ("min_samples", Value::int(i64::from(gate.min_samples))),
+        ("success_ratio", Value::float(gate.success_ratio)),
+        ("failure_threshold", Value::int(i64::from(gate.failure_threshold))),
+        ("http", http),
+        ("route53_health_check", r53),
+    ])
+}
+
+pub(super) fn region_names(value: &Value) -> Vec<String> {
+    value
+        .get("region")
+        .and_then(Value::as_list)
+        .map(|regions| {
+            regions
+                .iter()
+                .filter_map(|r| r.get("name").and_then(Value::as_str).map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_durations_render() {
+        assert_eq!(go_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(go_duration(Duration::from_millis(200)), "200ms");
+        assert_eq!(go_duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(go_duration(Duration::from_secs(3600)), "1h");
+        assert_eq!(go_duration(Duration::ZERO), "0s");
+    }
+}
