@@ -135,7 +135,7 @@ pub fn report(state: &RolloutState) -> StatusReport {
                 status: outcome.status,
                 active_slot: outcome.active_slot.map(Slot::as_str),
                 version: outcome.version.clone(),
-                weights: weights(state, name, outcome.status),
+                weights: state.region_weights(name)?,
             })
         })
         .collect();
@@ -216,20 +216,6 @@ pub fn report(state: &RolloutState) -> StatusReport {
         global_exposure_percent: (exposure * 1000.0).round() / 1000.0,
         regions,
         failure: state.failure.clone(),
-    }
-}
-
-/// A region's weights as its status implies them.
-fn weights(state: &RolloutState, region: &str, status: RegionStatus) -> Weights {
-    let new = state.new_slot(region);
-    let prior = state
-        .prior
-        .get(region)
-        .map_or(Weights { blue: 0, green: 0 }, |p| p.weights);
-    match status {
-        RegionStatus::Pending | RegionStatus::Prepared | RegionStatus::RolledBack => prior,
-        RegionStatus::Shifting { percent } | RegionStatus::Halted { percent } => Weights::split(new, percent),
-        RegionStatus::Baking | RegionStatus::Promoted => Weights::split(new, 100),
     }
 }
 

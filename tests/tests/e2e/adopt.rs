@@ -15,34 +15,9 @@ use std::process::Command;
 
 use globaldeploy_e2e::{cli_binary, Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{
-    AliasTarget, AwsSettings, Change, ChangeAction, Failover, HealthCheckSpec, HealthCheckType, RecordSet, Route53,
+    AliasTarget, Change, ChangeAction, Failover, HealthCheckSpec, HealthCheckType, RecordSet,
 };
 use serde_json::Value as Json;
-
-fn client(moto: &Moto) -> Route53 {
-    Route53::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        skip_credentials_validation: true,
-        route53_endpoint: Some(moto.endpoint()),
-        api_requests_per_second: 1000.0,
-        ..AwsSettings::default()
-    })
-}
-
-/// Runs `f` with a fresh Route 53 client (fresh, so no listing is cached).
-fn api<T, F>(moto: &Moto, f: impl FnOnce(Route53) -> F) -> T
-where
-    F: std::future::Future<Output = T>,
-{
-    let client = client(moto);
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f(client))
-}
 
 fn health_check(moto: &Moto, fqdn: &str) -> String {
     let spec = HealthCheckSpec {
@@ -58,7 +33,7 @@ fn health_check(moto: &Moto, fqdn: &str) -> String {
         tags: BTreeMap::new(),
     };
     let reference = format!("adopt-{fqdn}");
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.create_health_check(&spec, &reference)
             .await
             .expect("CreateHealthCheck")
@@ -162,7 +137,7 @@ fn hand_made_zone(zone: &str, use1_check: &str, primary_check: &str) -> Vec<Reco
 /// Every record set of the zone, fresh from the API, in a comparable form.
 fn zone_listing(moto: &Moto, zone: &str) -> Vec<RecordSet> {
     let zone = zone.to_owned();
-    api(moto, |r53| async move {
+    moto.api(|r53| async move {
         let mut sets = r53.record_sets(&zone).await.expect("ListResourceRecordSets").to_vec();
         for set in &mut sets {
             set.records.sort();
@@ -233,7 +208,7 @@ fn planned_changes(ws: &Workspace) -> Vec<(String, Vec<String>, bool)> {
 #[test]
 fn adopted_configuration_is_formatted_imports_and_plans_no_changes() {
     let moto = Moto::start();
-    let zone = api(&moto, |r53| async move {
+    let zone = moto.api(|r53| async move {
         r53.create_hosted_zone("adopt.example.com")
             .await
             .expect("CreateHostedZone")
@@ -248,7 +223,7 @@ fn adopted_configuration_is_formatted_imports_and_plans_no_changes() {
         })
         .collect();
     let batch_zone = zone.clone();
-    api(&moto, |r53| async move {
+    moto.api(|r53| async move {
         r53.change_batch(
             &batch_zone,
             changes,
@@ -356,13 +331,13 @@ fn adopted_configuration_is_formatted_imports_and_plans_no_changes() {
 #[test]
 fn stdout_output_missing_zone_and_existing_out_file() {
     let moto = Moto::start();
-    let zone = api(&moto, |r53| async move {
+    let zone = moto.api(|r53| async move {
         r53.create_hosted_zone("empty.example.com")
             .await
             .expect("CreateHostedZone")
     });
     let batch_zone = zone.clone();
-    api(&moto, |r53| async move {
+    moto.api(|r53| async move {
         let weighted = RecordSet {
             weight: Some(10),
             ..set("only.empty.example.com.", "A", "stdout-only-a", &["203.0.113.7"])

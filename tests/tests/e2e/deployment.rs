@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_e2e::{Moto, Output, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
+use globaldeploy_e2e::{block_on, Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
 use globaldeploy_reconciler::journal::entry::Entry;
 use globaldeploy_reconciler::journal::file::FileJournal;
@@ -31,26 +31,6 @@ struct Fixture {
     ws: Workspace,
     servers: BTreeMap<&'static str, RegionServer>,
     wave2_extra: std::sync::Mutex<String>,
-}
-
-fn client(endpoint: &str) -> Route53 {
-    Route53::new(AwsSettings {
-        region: Some("us-east-1".into()),
-        access_key: Some("test".into()),
-        secret_key: Some("test".into()),
-        skip_credentials_validation: true,
-        route53_endpoint: Some(endpoint.to_owned()),
-        api_requests_per_second: 1000.0,
-        ..AwsSettings::default()
-    })
-}
-
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(f)
 }
 
 fn record_name(region: &str) -> String {
@@ -153,7 +133,7 @@ impl Fixture {
 
     fn with(on_failure: &str, wave2_extra: &str) -> Fixture {
         let moto = Moto::start();
-        let zone = block_on(client(&moto.endpoint()).create_hosted_zone("example.com")).expect("CreateHostedZone");
+        let zone = block_on(moto.route53().create_hosted_zone("example.com")).expect("CreateHostedZone");
         let servers: BTreeMap<&'static str, RegionServer> = REGIONS
             .iter()
             .map(|(name, _, _)| (*name, RegionServer::start().expect("region server")))
@@ -190,7 +170,7 @@ impl Fixture {
     /// region → (blue weight, green weight) of the deployment's slots, fresh from the API.
     fn weights(&self) -> BTreeMap<String, (i64, i64)> {
         let sets = block_on(async {
-            let r53 = client(&self.moto.endpoint());
+            let r53 = self.moto.route53();
             r53.record_sets(&self.zone)
                 .await
                 .expect("ListResourceRecordSets")
@@ -218,7 +198,7 @@ impl Fixture {
         let name = format!("{}.", record_name(region));
         let id = format!("{}-{slot}", record_name(region));
         block_on(async {
-            let r53 = client(&self.moto.endpoint());
+            let r53 = self.moto.route53();
             r53.record_sets(&self.zone)
                 .await
                 .expect("ListResourceRecordSets")
@@ -232,7 +212,7 @@ impl Fixture {
     /// Writes `changes` straight through the Route 53 API, as someone outside Terraform would.
     fn change_outside(&self, changes: Vec<Change>) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        block_on(client(&self.moto.endpoint()).change_batch(&self.zone, changes, deadline))
+        block_on(self.moto.route53().change_batch(&self.zone, changes, deadline))
             .expect("ChangeResourceRecordSets");
     }
 
@@ -987,4 +967,104 @@ fn ttl_change_reaches_both_slots_without_a_rollout() {
     assert_eq!(fx.state()["region"][0]["ttl"], 300);
     assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "no diff after the TTL change");
     assert_eq!(fx.rollouts(), rollouts, "a TTL change is not a rollout");
+}
+
+#[test]
+fn rollout_plan_is_known_when_only_a_gate_health_check_is_new() {
+    // The health check is created in the same plan, so its id (read by a wave's gate) and the
+    // region's target (from a variable-free but computed expression) are unknown; the schedule
+    // reads neither, so `rollout_plan` must still be known for reviewers.
+    let ws = Workspace::new();
+    ws.write(
+        "main.tf",
+        &format!(
+            r#"{REQUIRED_PROVIDERS}
+provider "globaldeploy" {{
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  endpoints {{
+    route53 = "http://127.0.0.1:9"
+  }}
+}}
+
+resource "globaldeploy_health_check" "canary" {{
+  type          = "HTTP"
+  fqdn          = "us-west-2.api.example.com"
+  resource_path = "/healthz"
+}}
+
+resource "globaldeploy_wave" "canary" {{
+  name    = "canary"
+  regions = ["us-west-2"]
+  gate {{
+    route53_health_check {{
+      health_check_id = globaldeploy_health_check.canary.id
+    }}
+  }}
+}}
+
+resource "globaldeploy_wave" "rest" {{
+  name    = "rest"
+  regions = ["us-east-1"]
+}}
+
+resource "globaldeploy_deployment" "api" {{
+  name    = "api"
+  version = "v1"
+  zone_id = "Z1"
+  waves   = [globaldeploy_wave.canary, globaldeploy_wave.rest]
+
+  strategy {{
+    steps         = [50, 100]
+    step_interval = "1m"
+  }}
+
+  region {{
+    name          = "us-west-2"
+    record_name   = "us-west-2.api.example.com"
+    target        = [globaldeploy_health_check.canary.fqdn]
+    global_weight = 25
+  }}
+
+  region {{
+    name          = "us-east-1"
+    record_name   = "us-east-1.api.example.com"
+    target        = ["192.0.2.2"]
+    global_weight = 75
+  }}
+}}
+"#
+        ),
+    );
+    ws.init().assert_success();
+    ws.plan_out("tfplan").assert_success();
+    let plan = ws.show_json(Some("tfplan"));
+    let change = plan["resource_changes"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
+        .expect("deployment change")["change"]
+        .clone();
+    let rows: Vec<(String, String, i64)> = change["after"]["rollout_plan"]
+        .as_array()
+        .unwrap_or_else(|| panic!("rollout_plan unknown at plan time: {:#}", change["after_unknown"]))
+        .iter()
+        .map(|r| {
+            (
+                r["wave"].as_str().unwrap_or_default().to_owned(),
+                r["region"].as_str().unwrap_or_default().to_owned(),
+                r["step_percent"].as_i64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("canary".to_owned(), "us-west-2".to_owned(), 50),
+            ("canary".to_owned(), "us-west-2".to_owned(), 100),
+            ("rest".to_owned(), "us-east-1".to_owned(), 50),
+            ("rest".to_owned(), "us-east-1".to_owned(), 100)
+        ]
+    );
 }

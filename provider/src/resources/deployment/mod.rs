@@ -59,7 +59,7 @@ pub use schema::{plan_row_type, wave_type};
 use slots::{delete_slots, Observed};
 use validation::{json_error_diag, prefix_path, spec_error_path, validate_targets};
 pub use values::{go_duration, spec_of};
-use values::{plan_rows, region_names, spec_to_value};
+use values::{plan_rows, region_names, schedule_spec_of, spec_to_value};
 
 /// Default create/update/delete limit: rollouts with bake times take a while.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
@@ -148,7 +148,10 @@ impl Resource<ProviderClient> for Deployment {
                 diags.push(json_error_diag(&err));
                 Value::Unknown
             }
-            None => Value::Unknown,
+            None => match schedule_spec_of(planned) {
+                Some(Ok(spec)) if schedule::validate(&spec).is_empty() => plan_rows(&spec),
+                _ => Value::Unknown,
+            },
         };
         planned.set("rollout_plan", rows);
         if !prior.is_null() {

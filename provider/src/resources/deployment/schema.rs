@@ -172,7 +172,11 @@ pub(super) fn schema_block() -> Block {
     )
     .attribute(
         Attribute::computed("region_status", Type::map(Type::String))
-            .description("Each region's status after the last rollout, e.g. `promoted`, `rolled_back`, `halted (25 %)`."),
+            .description(
+                "Each region's status after the last rollout, e.g. `promoted`, `rolled_back`, `halted (25 %)`; \
+                 `<status>, drifted: <what differs>` when a refresh found its record sets changed outside Terraform \
+                 (the next apply restores them).",
+            ),
     )
     .attribute(
         Attribute::computed("active_slot", Type::map(Type::String))

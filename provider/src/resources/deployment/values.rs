@@ -34,6 +34,43 @@ pub fn spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
     Some(deployment_from_json(&json))
 }
 
+/// The spec the schedule is computed from when only inputs it does not read are unknown (a
+/// target or gate health check created in the same plan, the version from another resource):
+/// those get placeholders, so `rollout_plan` is still known at plan time. Use it for the rows
+/// only; the placeholders are not the deployment.
+pub(super) fn schedule_spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
+    let mut inputs = value.clone();
+    set_if_unknown(&mut inputs, "version", Value::string("(known after apply)"));
+    set_if_unknown(&mut inputs, "zone_id", Value::string("(known after apply)"));
+    inputs.set("gate", Value::list(Vec::new()));
+    if let Some(Value::List(waves)) = inputs.get_mut("waves") {
+        for wave in waves.iter_mut().filter(|w| w.is_known() && !w.is_null()) {
+            wave.set("gate", Value::list(Vec::new()));
+        }
+    }
+    if let Some(Value::List(regions)) = inputs.get_mut("region") {
+        for region in regions.iter_mut().filter(|r| r.is_known() && !r.is_null()) {
+            let target_known = ["target", "target_alias"]
+                .iter()
+                .all(|name| region.get(name).is_none_or(Value::is_wholly_known));
+            if !target_known {
+                region.set("target", Value::list(vec![Value::string("192.0.2.1")]));
+                region.set("target_alias", Value::Null);
+            }
+            set_if_unknown(region, "record_name", Value::string("known-after-apply.invalid"));
+            set_if_unknown(region, "ttl", Value::int(60));
+            set_if_unknown(region, "health_url", Value::Null);
+        }
+    }
+    spec_of(&inputs)
+}
+
+fn set_if_unknown(object: &mut Value, name: &str, placeholder: Value) {
+    if object.get(name).is_some_and(|v| !v.is_wholly_known()) {
+        object.set(name, placeholder);
+    }
+}
+
 pub(super) fn plan_rows(spec: &DeploymentSpec) -> Value {
     Value::list(
         schedule::rollout_plan(spec)
