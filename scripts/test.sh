@@ -16,6 +16,9 @@ cargo fmt --all -- --check
 step "cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "cargo xtask docs --check (docs/ matches the provider schema and examples/)"
+cargo xtask docs --check
+
 step "setup (terraform, moto)"
 bash scripts/setup.sh
 # shellcheck source=/dev/null

@@ -3,8 +3,8 @@
 provider "globaldeploy" {
   region                  = "us-east-1"
   profile                 = "deploy"
-  api_requests_per_second = 5                                    # shared by every Route 53 call
-  journal                 = "s3://acme-globaldeploy/journal/api" # or file://.globaldeploy
+  api_requests_per_second = 5                      # shared by every Route 53 call
+  journal                 = "file://.globaldeploy" # the default; s3:// is not implemented yet
 
   assume_role {
     role_arn     = "arn:aws:iam::123456789012:role/globaldeploy"

@@ -14,9 +14,9 @@ use globaldeploy_reconciler::aws::records::strip_zone_prefix;
 use globaldeploy_reconciler::aws::{AwsError, Change, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::path::PathStep;
+use globaldeploy_sdk::framework::plan::Plan;
 use globaldeploy_sdk::framework::timeouts::timeout;
 use globaldeploy_sdk::framework::validators;
-use globaldeploy_sdk::framework::plan::Plan;
 use globaldeploy_sdk::{Attribute, Block, Diagnostic, Diagnostics};
 
 use super::record_target::{display_name, same_name, RECORD_TYPES};
@@ -315,7 +315,10 @@ mod tests {
         );
         assert_eq!(parsed.id(), "Z1/api.example.com/A");
         assert_eq!(RecordAddress::parse_import_id("Z1/api.example.com", &mut diags), None);
-        assert_eq!(RecordAddress::parse_import_id("Z1/api.example.com/XX", &mut diags), None);
+        assert_eq!(
+            RecordAddress::parse_import_id("Z1/api.example.com/XX", &mut diags),
+            None
+        );
         assert_eq!(diags.iter().count(), 3);
     }
 }

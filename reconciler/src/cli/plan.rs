@@ -393,8 +393,9 @@ fn deployment(address: String, action: Action, before: &Value, after: &Value, un
         .into_iter()
         .find(|field| unknown.get(field) == Some(&Value::Bool(true)))
     {
-        plan.problems
-            .push(format!("the schedule is not known at plan time: `{field}` is {UNKNOWN}"));
+        plan.problems.push(format!(
+            "the schedule is not known at plan time: `{field}` is {UNKNOWN}"
+        ));
         return plan;
     }
     let spec = match deployment_from_json(after) {

@@ -212,8 +212,7 @@ impl Fixture {
     /// Writes `changes` straight through the Route 53 API, as someone outside Terraform would.
     fn change_outside(&self, changes: Vec<Change>) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-        block_on(self.moto.route53().change_batch(&self.zone, changes, deadline))
-            .expect("ChangeResourceRecordSets");
+        block_on(self.moto.route53().change_batch(&self.zone, changes, deadline)).expect("ChangeResourceRecordSets");
     }
 
     /// How many rollouts the journal holds.

@@ -48,9 +48,7 @@ fn write_config(ws: &Workspace, moto: &Moto, zone: &str, resources: &str) {
 }
 
 fn create_zone(moto: &Moto) -> String {
-    moto.api(|r53| async move {
-        r53.create_hosted_zone("example.com").await.expect("CreateHostedZone")
-    })
+    moto.api(|r53| async move { r53.create_hosted_zone("example.com").await.expect("CreateHostedZone") })
 }
 
 /// Every record set of `name` A in `zone`, as Route 53 reports it.

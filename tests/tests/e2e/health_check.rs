@@ -40,9 +40,7 @@ fn provider_block(moto: &Moto) -> String {
 
 fn get_check(moto: &Moto, id: &str) -> Option<HealthCheck> {
     let id = id.to_owned();
-    moto.api(|r53| async move {
-        r53.get_health_check(&id).await.expect("GetHealthCheck")
-    })
+    moto.api(|r53| async move { r53.get_health_check(&id).await.expect("GetHealthCheck") })
 }
 
 fn all_check_ids(moto: &Moto) -> Vec<String> {
@@ -356,9 +354,7 @@ fn deleted_outside_terraform_is_planned_for_creation_again() {
     ws.apply().assert_success();
     let id = state_id(&ws, "globaldeploy_health_check.api");
     let gone = id.clone();
-    moto.api(|r53| async move {
-        r53.delete_health_check(&gone).await.expect("delete")
-    });
+    moto.api(|r53| async move { r53.delete_health_check(&gone).await.expect("delete") });
 
     let out = ws.terraform(&["plan", "-detailed-exitcode"]);
     assert_eq!(out.code(), Some(2), "{}", out.combined());

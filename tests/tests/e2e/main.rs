@@ -11,6 +11,7 @@ mod harness_smoke;
 mod health_check;
 mod plan_dir;
 mod plugin;
+mod release;
 mod schema;
 mod wave;
 mod weighted_record;

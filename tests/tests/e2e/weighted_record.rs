@@ -43,9 +43,7 @@ fn workspace_at(endpoint: &str, resources: &str) -> Workspace {
 
 fn create_zone(moto: &Moto, name: &str) -> String {
     let name = name.to_owned();
-    moto.api(|r53| async move {
-        r53.create_hosted_zone(&name).await.expect("CreateHostedZone")
-    })
+    moto.api(|r53| async move { r53.create_hosted_zone(&name).await.expect("CreateHostedZone") })
 }
 
 /// Every weighted set of the zone, fresh from the API.
