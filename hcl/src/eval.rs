@@ -1,8 +1,11 @@
 //! Evaluation of one module instance: its variables, locals (lazily, in whatever order they
 //! refer to each other), resources and data sources (with `count`, `for_each` and `dynamic`
-//! blocks), local child modules and outputs.
+//! blocks), local child modules (one instance per `count` index or `for_each` key, addressed
+//! `module.NAME[KEY]` as Terraform does) and outputs.
 //!
-//! Expressions are evaluated by hcl-rs. Before that, their references are resolved here, so a
+//! Literals, conditionals and `for` expressions are evaluated here, element by element, so that
+//! an unknown part of one element leaves the rest known; everything else by hcl-rs. Before that,
+//! their references are resolved here, so a
 //! reference to another resource yields that resource's planned values (what the [`Planner`]
 //! makes of its configuration) and anything this crate cannot know becomes
 //! [`Value::Unknown`]: computed attributes, functions hcl-rs does not provide, modules from
@@ -14,20 +17,29 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-use hcl::edit::expr::Expression;
+use hcl::edit::expr::{Expression, ForExpr};
 use hcl::edit::structure::{Block, Body, Structure};
 use hcl::edit::Span;
 use hcl::eval::{ErrorKind, Evaluate};
 
 use crate::diagnostic::{Diagnostic, Location, Severity, SourceFile};
-use crate::files::{read_module, Declarations, Declared, Mode, ResourceDecl};
+use crate::files::{read_module, Declarations, Declared, Item, Mode, ResourceDecl};
 use crate::references::{references, Reference, Step};
 use crate::value::Value;
 use crate::variables::constant;
 use crate::{InstanceKey, Planner, Resource};
 
-/// Names bound while evaluating one instance or block: `count`, `each`, `dynamic` iterators.
-type Env = BTreeMap<String, Value>;
+/// Names bound while evaluating one instance or block: `count`, `each`, `dynamic` and `for`
+/// iterators.
+type Env = BTreeMap<String, Bound>;
+
+/// The value of a name in an [`Env`].
+#[derive(Clone)]
+struct Bound {
+    value: Value,
+    /// Drawn from a resource, data source or module (see [`Binding::external`]).
+    external: bool,
+}
 
 /// Resource arguments that are Terraform's, not the resource type's.
 const META_ARGUMENTS: &[&str] = &["count", "for_each", "provider", "depends_on"];
@@ -65,11 +77,13 @@ pub(crate) struct Module<'p> {
     dir: PathBuf,
     /// Address prefix: "" for the root, "module.NAME." for a child.
     prefix: String,
-    decls: Declarations,
+    /// Shared by every instance of a module call with `count` or `for_each`.
+    decls: Rc<Declarations>,
     variables: BTreeMap<String, Value>,
     locals: RefCell<BTreeMap<String, Slot<Value>>>,
     resources: RefCell<BTreeMap<(Mode, String, String), Slot<Value>>>,
-    children: RefCell<BTreeMap<String, Slot<Option<Rc<Module<'p>>>>>>,
+    /// The instances of each module call; `None` when they are not followed.
+    children: RefCell<BTreeMap<String, Slot<Option<Rc<Calls<'p>>>>>>,
     instances: RefCell<Vec<Resource>>,
 }
 
@@ -78,7 +92,7 @@ impl<'p> Module<'p> {
         shared: &'p Shared<'p>,
         dir: PathBuf,
         prefix: String,
-        decls: Declarations,
+        decls: Rc<Declarations>,
         variables: BTreeMap<String, Value>,
     ) -> Module<'p> {
         Module {
@@ -116,8 +130,8 @@ impl<'p> Module<'p> {
             self.resource(decl);
         }
         for name in self.decls.modules.keys() {
-            if let Some(child) = self.child(name) {
-                child.evaluate_all();
+            if let Some(calls) = self.child(name) {
+                calls.instances().for_each(|child| child.evaluate_all());
             }
         }
         for item in self.decls.outputs.values() {
@@ -129,8 +143,8 @@ impl<'p> Module<'p> {
     pub fn all_resources(&self) -> Vec<Resource> {
         let mut out = self.instances.borrow().clone();
         for slot in self.children.borrow().values() {
-            if let Slot::Done(Some(child)) = slot {
-                out.extend(child.all_resources());
+            if let Slot::Done(Some(calls)) = slot {
+                out.extend(calls.instances().flat_map(|child| child.all_resources()));
             }
         }
         out
@@ -182,81 +196,90 @@ impl<'p> Module<'p> {
     }
 
     fn expand(&self, decl: &ResourceDecl) -> Value {
-        let body = &decl.block.body;
-        let file = &decl.block.file;
         let address = self.address(decl);
-        if let Some(count) = body.get_attribute("count") {
-            let at = file.at(count.span());
-            return match self.eval(&count.value, &Env::new(), &at) {
-                Value::Number(n) if n.as_u64().is_some() => {
-                    let n = n.as_u64().unwrap_or_default();
-                    Value::List(
-                        (0..n)
-                            .map(|i| {
-                                let env = Env::from([(
-                                    "count".to_owned(),
-                                    Value::object([("index", Value::Number(i.into()))]),
-                                )]);
-                                self.instance(decl, &env, Some(InstanceKey::Index(i)))
-                            })
-                            .collect(),
-                    )
-                }
-                Value::Unknown => self.left_out(&at, &address, "count"),
-                other => self.error(
-                    &at,
-                    format!("count of {address} must be a whole number ≥ 0, found {other:?}"),
-                ),
-            };
-        }
-        if let Some(for_each) = body.get_attribute("for_each") {
-            let at = file.at(for_each.span());
-            let items: Vec<(String, Value)> = match self.eval(&for_each.value, &Env::new(), &at) {
-                Value::Object(map) => map.into_iter().collect(),
-                Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => items
-                    .into_iter()
-                    .filter_map(|i| i.as_str().map(|s| (s.to_owned(), i.clone())))
+        match self.repetition(&decl.block.body, &decl.block.file, &address) {
+            Repetition::One => self.instance(decl, &Env::new(), None),
+            Repetition::Count(n) => Value::List(
+                (0..n)
+                    .map(|i| self.instance(decl, &count_env(i), Some(InstanceKey::Index(i))))
                     .collect(),
-                Value::Unknown => return self.left_out(&at, &address, "for_each"),
-                other => {
-                    return self.error(
-                        &at,
-                        format!("for_each of {address} must be a map or a set of strings, found {other:?}"),
-                    )
-                }
-            };
-            return Value::Object(
+            ),
+            Repetition::ForEach { items, external } => Value::Object(
                 items
                     .into_iter()
                     .map(|(key, value)| {
-                        let each = Value::object([("key", Value::String(key.clone())), ("value", value)]);
-                        let env = Env::from([("each".to_owned(), each)]);
+                        let env = each_env(&key, value, external);
                         let planned = self.instance(decl, &env, Some(InstanceKey::Key(key.clone())));
                         (key, planned)
                     })
                     .collect(),
-            );
+            ),
+            Repetition::NotKnown => Value::Unknown,
         }
-        self.instance(decl, &Env::new(), None)
     }
 
-    fn left_out(&self, at: &Location, address: &str, argument: &str) -> Value {
+    /// The instances the `count` or `for_each` of the block at `address` asks for. Unknown
+    /// before apply is a warning, anything but a whole number, a map or a set of strings an
+    /// error; both make no instances.
+    fn repetition(&self, body: &Body, file: &SourceFile, address: &str) -> Repetition {
+        if let Some(count) = body.get_attribute("count") {
+            let at = file.at(count.span());
+            return match self.eval(&count.value, &Env::new(), &at) {
+                Value::Number(n) if n.as_u64().is_some() => Repetition::Count(n.as_u64().unwrap_or_default()),
+                Value::Unknown => self.left_out(&at, address, "count"),
+                other => {
+                    self.error(
+                        &at,
+                        format!("count of {address} must be a whole number ≥ 0, found {other:?}"),
+                    );
+                    Repetition::NotKnown
+                }
+            };
+        }
+        let Some(for_each) = body.get_attribute("for_each") else {
+            return Repetition::One;
+        };
+        let at = file.at(for_each.span());
+        let external = self.refers_outside(&for_each.value, &Env::new());
+        match self.eval(&for_each.value, &Env::new(), &at) {
+            Value::Object(map) => Repetition::ForEach {
+                items: map.into_iter().collect(),
+                external,
+            },
+            Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => Repetition::ForEach {
+                items: items
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(|s| (s.to_owned(), i.clone())))
+                    .collect(),
+                external,
+            },
+            Value::Unknown => self.left_out(&at, address, "for_each"),
+            Value::List(items) if items.iter().any(Value::contains_unknown) => self.left_out(&at, address, "for_each"),
+            other => {
+                self.error(
+                    &at,
+                    format!("for_each of {address} must be a map or a set of strings, found {other:?}"),
+                );
+                Repetition::NotKnown
+            }
+        }
+    }
+
+    fn left_out(&self, at: &Location, address: &str, argument: &str) -> Repetition {
         self.diagnose(
             Severity::Warning,
             at,
             format!("the {argument} of {address} is not known before apply; its instances are left out"),
         );
-        Value::Unknown
+        Repetition::NotKnown
     }
 
     fn instance(&self, decl: &ResourceDecl, env: &Env, key: Option<InstanceKey>) -> Value {
         let configured = self.eval_body(&decl.block.body, env, &decl.block.file, true);
         let planned = self.shared.planner.plan(decl.mode, &decl.resource_type, configured);
         let mut address = self.address(decl);
-        match &key {
-            Some(InstanceKey::Index(i)) => address.push_str(&format!("[{i}]")),
-            Some(InstanceKey::Key(k)) => address.push_str(&format!("[{k:?}]")),
-            None => {}
+        if let Some(key) = &key {
+            address.push_str(&key.to_string());
         }
         self.instances.borrow_mut().push(Resource {
             mode: decl.mode,
@@ -334,6 +357,7 @@ impl<'p> Module<'p> {
                 return;
             }
         };
+        let external = self.refers_outside(&for_each.value, env);
         let items: Vec<(Value, Value)> = match self.eval(&for_each.value, env, &file.at(for_each.span())) {
             Value::List(items) => items
                 .into_iter()
@@ -356,15 +380,19 @@ impl<'p> Module<'p> {
         };
         for (key, value) in items {
             let mut inner = env.clone();
-            inner.insert(iterator.clone(), Value::object([("key", key), ("value", value)]));
+            let bound = Bound {
+                value: Value::object([("key", key), ("value", value)]),
+                external,
+            };
+            inner.insert(iterator.clone(), bound);
             let value = self.eval_body(&content.body, &inner, file, false);
             push_block(object, &kind, value);
         }
     }
 
-    fn child(&self, name: &str) -> Option<Rc<Module<'p>>> {
+    fn child(&self, name: &str) -> Option<Rc<Calls<'p>>> {
         match self.children.borrow().get(name) {
-            Some(Slot::Done(child)) => return child.clone(),
+            Some(Slot::Done(calls)) => return calls.clone(),
             Some(Slot::Evaluating) => {
                 let location = &self.decls.modules.get(name)?.location;
                 self.error(location, format!("module {name:?} refers to itself (through a cycle)"));
@@ -374,16 +402,17 @@ impl<'p> Module<'p> {
         }
         let decl = self.decls.modules.get(name)?;
         self.children.borrow_mut().insert(name.to_owned(), Slot::Evaluating);
-        let child = self.instantiate(decl).map(Rc::new);
+        let calls = self.call(decl).map(Rc::new);
         self.children
             .borrow_mut()
-            .insert(name.to_owned(), Slot::Done(child.clone()));
-        child
+            .insert(name.to_owned(), Slot::Done(calls.clone()));
+        calls
     }
 
-    /// Loads a local child module with the inputs its `module` block gives; `None` (its outputs
-    /// unknown) for what this crate does not follow.
-    fn instantiate(&self, decl: &Declared) -> Option<Module<'p>> {
+    /// Loads a local child module and makes the instances its `module` block asks for (one,
+    /// or one per `count` index or `for_each` key); `None` (its outputs unknown) for what this
+    /// crate does not follow.
+    fn call(&self, decl: &Declared) -> Option<Calls<'p>> {
         let name = &decl.name;
         let Some(source) = decl.body.get_attribute("source") else {
             self.error(&decl.location, format!("module {name:?} has no source"));
@@ -399,19 +428,17 @@ impl<'p> Module<'p> {
                 return None;
             }
         };
-        let not_followed = |why: String| {
+        if !(source.starts_with("./") || source.starts_with("../")) {
             self.diagnose(
                 Severity::Warning,
                 &decl.location,
-                format!("module {name:?}: {why}; its resources are left out and its outputs are (known after apply)"),
+                format!(
+                    "module {name:?}: {source:?} is not a local directory; its resources are left out and its \
+                     outputs are {}",
+                    crate::UNKNOWN_TEXT
+                ),
             );
-            None
-        };
-        if decl.body.has_attribute("count") || decl.body.has_attribute("for_each") {
-            return not_followed("count and for_each on modules are not evaluated".to_owned());
-        }
-        if !(source.starts_with("./") || source.starts_with("../")) {
-            return not_followed(format!("{source:?} is not a local directory"));
+            return None;
         }
         let dir = self.dir.join(&source);
         let mut diagnostics = Vec::new();
@@ -422,6 +449,47 @@ impl<'p> Module<'p> {
             // Its inputs cannot be checked against a module that does not load.
             return None;
         }
+        let decls = Rc::new(decls);
+        let address = format!("{}module.{name}", self.prefix);
+        let make = |key: Option<InstanceKey>, env: &Env| {
+            let prefix = match &key {
+                Some(key) => format!("{address}{key}."),
+                None => format!("{address}."),
+            };
+            let variables = self.inputs(decl, &source, &decls, env);
+            Rc::new(Module::new(
+                self.shared,
+                dir.clone(),
+                prefix,
+                Rc::clone(&decls),
+                variables,
+            ))
+        };
+        Some(match self.repetition(&decl.body, &decl.file, &address) {
+            Repetition::One => Calls::One(make(None, &Env::new())),
+            Repetition::Count(n) => Calls::Count(
+                (0..n)
+                    .map(|i| make(Some(InstanceKey::Index(i)), &count_env(i)))
+                    .collect(),
+            ),
+            Repetition::ForEach { items, external } => Calls::ForEach(
+                items
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let env = each_env(&key, value, external);
+                        let child = make(Some(InstanceKey::Key(key.clone())), &env);
+                        (key, child)
+                    })
+                    .collect(),
+            ),
+            Repetition::NotKnown => return None,
+        })
+    }
+
+    /// The input variables one instance of the module call `decl` gives the module `decls`
+    /// (its arguments evaluated with `env`, then the variables' defaults).
+    fn inputs(&self, decl: &Declared, source: &str, decls: &Declarations, env: &Env) -> BTreeMap<String, Value> {
+        let name = &decl.name;
         let mut variables = BTreeMap::new();
         for attr in decl.body.attributes() {
             let key = attr.key.as_str();
@@ -433,7 +501,7 @@ impl<'p> Module<'p> {
                 self.error(&at, format!("module {name:?} ({source}) declares no variable {key:?}"));
                 continue;
             };
-            let value = self.eval(&attr.value, &Env::new(), &at);
+            let value = self.eval(&attr.value, env, &at);
             match variable.ty.convert(value) {
                 Ok(value) => {
                     variables.insert(key.to_owned(), value);
@@ -458,17 +526,77 @@ impl<'p> Module<'p> {
             };
             variables.insert(key.clone(), value);
         }
-        let prefix = format!("{}module.{name}.", self.prefix);
-        Some(Module::new(self.shared, dir, prefix, decls, variables))
+        variables
     }
 
-    fn output(&self, name: &str) -> Option<Value> {
-        let item = self.decls.outputs.get(name)?;
-        Some(self.eval(&item.expr, &Env::new(), &item.location))
+    /// This module instance's outputs as an object: only `wanted` when a reference names one
+    /// (an error, at `at`, if there is no such output), else all of them.
+    fn outputs(&self, wanted: Option<&str>, at: &Location) -> Value {
+        let value = |item: &Item| self.eval(&item.expr, &Env::new(), &item.location);
+        match wanted {
+            Some(name) => {
+                let output = match self.decls.outputs.get(name) {
+                    Some(item) => value(item),
+                    None => {
+                        let module = self.prefix.trim_end_matches('.');
+                        self.error(at, format!("{module} has no output {name:?}"))
+                    }
+                };
+                Value::object([(name, output)])
+            }
+            None => Value::Object(
+                self.decls
+                    .outputs
+                    .iter()
+                    .map(|(name, item)| (name.clone(), value(item)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The value `module.NAME` has in `reference`: the outputs of its one instance, a list of
+    /// them (`count`) or a map by key (`for_each`), as far as the reference's static path
+    /// needs them.
+    fn module_value(&self, name: &str, reference: &Reference, at: &Location) -> Value {
+        let Some(calls) = self.child(name) else {
+            return Value::Unknown;
+        };
+        let address = format!("{}module.{name}", self.prefix);
+        match (&*calls, reference.path.get(1)) {
+            (Calls::One(child), _) => child.outputs(reference.key(1), at),
+            (Calls::Count(children), Some(Step::Index(i))) if *i >= children.len() => self.error(
+                at,
+                format!("{address} has {} instances (count); there is no [{i}]", children.len()),
+            ),
+            (Calls::Count(_), Some(Step::Key(key))) => self.error(
+                at,
+                format!("{address} has count: refer to one instance as {address}[INDEX].{key}"),
+            ),
+            (Calls::Count(children), _) => Value::List(
+                children
+                    .iter()
+                    .map(|child| child.outputs(reference.key(2), at))
+                    .collect(),
+            ),
+            (Calls::ForEach(children), Some(Step::Key(key))) => match children.get(key) {
+                Some(child) => Value::object([(key.as_str(), child.outputs(reference.key(2), at))]),
+                None => self.error(at, format!("{address} has no instance [{key:?}] (for_each)")),
+            },
+            (Calls::ForEach(_), Some(Step::Index(i))) => self.error(
+                at,
+                format!("{address} has for_each: refer to one instance by its key, not [{i}]"),
+            ),
+            (Calls::ForEach(children), None) => Value::Object(
+                children
+                    .iter()
+                    .map(|(key, child)| (key.clone(), child.outputs(None, at)))
+                    .collect(),
+            ),
+        }
     }
 
     /// Evaluates an expression written at `at`.
-    pub fn eval(&self, expr: &Expression, env: &Env, at: &Location) -> Value {
+    fn eval(&self, expr: &Expression, env: &Env, at: &Location) -> Value {
         match expr {
             Expression::Null(_) => Value::Null,
             Expression::Bool(b) => Value::Bool(*b.value()),
@@ -497,7 +625,92 @@ impl<'p> Module<'p> {
                 Value::Unknown => Value::Unknown,
                 other => self.error(at, format!("a condition must be a bool, found {other:?}")),
             },
+            Expression::ForExpr(for_expr) => self.eval_for(for_expr, env, at),
             _ => self.eval_with_hcl(expr, env, at),
+        }
+    }
+
+    /// Whether `expr` draws on a resource, data source or module (whose missing attributes are
+    /// computed, not mistakes), directly or through an iterator bound in `env`.
+    fn refers_outside(&self, expr: &Expression, env: &Env) -> bool {
+        references(expr).iter().any(|reference| {
+            let root = reference.root.as_str();
+            match env.get(root) {
+                Some(bound) => bound.external,
+                None => {
+                    matches!(root, "module" | "data")
+                        || self
+                            .decls
+                            .resources
+                            .iter()
+                            .any(|d| d.mode == Mode::Managed && d.resource_type == root)
+                }
+            }
+        })
+    }
+
+    /// A `for` expression, element by element, so that an unknown part of one element (a
+    /// resource's computed `id`) leaves the others, and the collection's shape, known.
+    fn eval_for(&self, for_expr: &ForExpr, env: &Env, at: &Location) -> Value {
+        let intro = &for_expr.intro;
+        let external = self.refers_outside(&intro.collection_expr, env);
+        let items: Vec<(Value, Value)> = match self.eval(&intro.collection_expr, env, at) {
+            Value::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number((i as u64).into()), v))
+                .collect(),
+            Value::Object(map) => map.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            Value::Unknown => return Value::Unknown,
+            other => {
+                return self.error(
+                    at,
+                    format!("a for expression iterates a list, set or map, found {other:?}"),
+                )
+            }
+        };
+        let mut list = Vec::new();
+        let mut object: BTreeMap<String, Value> = BTreeMap::new();
+        for (key, value) in items {
+            let mut inner = env.clone();
+            if let Some(key_var) = &intro.key_var {
+                inner.insert(key_var.as_str().to_owned(), Bound { value: key, external });
+            }
+            inner.insert(intro.value_var.as_str().to_owned(), Bound { value, external });
+            if let Some(cond) = &for_expr.cond {
+                match self.eval(&cond.expr, &inner, at) {
+                    Value::Bool(true) => {}
+                    Value::Bool(false) => continue,
+                    // Which elements there are is not known.
+                    Value::Unknown => return Value::Unknown,
+                    other => return self.error(at, format!("a for expression's if must be a bool, found {other:?}")),
+                }
+            }
+            let value = self.eval(&for_expr.value_expr, &inner, at);
+            let Some(key_expr) = &for_expr.key_expr else {
+                list.push(value);
+                continue;
+            };
+            let key = match self.eval(key_expr, &inner, at) {
+                Value::String(key) => key,
+                Value::Number(n) => n.to_string(),
+                Value::Bool(b) => b.to_string(),
+                Value::Unknown => return Value::Unknown,
+                other => return self.error(at, format!("a for expression's key must be a string, found {other:?}")),
+            };
+            if for_expr.grouping {
+                push_block(&mut object, &key, value);
+            } else if object.insert(key.clone(), value).is_some() {
+                return self.error(
+                    at,
+                    format!("duplicate key {key:?} in a for expression (group them with `...`)"),
+                );
+            }
+        }
+        if for_expr.key_expr.is_some() {
+            Value::Object(object)
+        } else {
+            Value::List(list)
         }
     }
 
@@ -559,8 +772,13 @@ impl<'p> Module<'p> {
     /// not define (iterators of `for` expressions, which hcl-rs binds).
     fn bind(&self, reference: &Reference, env: &Env, at: &Location) -> Option<Binding> {
         let root = reference.root.as_str();
-        if let Some(value) = env.get(root) {
-            return Some(internal(value.clone(), &reference.path));
+        if let Some(bound) = env.get(root) {
+            let value = bound.value.clone();
+            return Some(if bound.external {
+                external_binding(value, &reference.path)
+            } else {
+                internal(value, &reference.path)
+            });
         }
         let member = reference.key(0);
         let single = |name: &str, value: Value| Value::object([(name, value)]);
@@ -605,30 +823,12 @@ impl<'p> Module<'p> {
             )),
             "module" => {
                 let name = member?;
-                if !self.decls.modules.contains_key(name) {
-                    return Some(external_binding(
-                        self.error(at, format!("reference to undeclared module module.{name}")),
-                        &reference.path,
-                    ));
-                }
-                let outputs = match (self.child(name), reference.key(1)) {
-                    (None, _) => Value::Unknown,
-                    (Some(child), Some(output)) => {
-                        let value = child
-                            .output(output)
-                            .unwrap_or_else(|| self.error(at, format!("module {name:?} has no output {output:?}")));
-                        single(output, value)
-                    }
-                    (Some(child), None) => Value::Object(
-                        child
-                            .decls
-                            .outputs
-                            .keys()
-                            .map(|o| (o.clone(), child.output(o).unwrap_or(Value::Unknown)))
-                            .collect(),
-                    ),
+                let value = if self.decls.modules.contains_key(name) {
+                    self.module_value(name, reference, at)
+                } else {
+                    self.error(at, format!("reference to undeclared module module.{name}"))
                 };
-                Some(external_binding(single(name, outputs), &reference.path))
+                Some(external_binding(single(name, value), &reference.path))
             }
             "data" => {
                 let (Some(resource_type), Some(name)) = (member, reference.key(1)) else {
@@ -672,6 +872,54 @@ impl<'p> Module<'p> {
             }
         }
     }
+}
+
+/// The instances of one module call.
+enum Calls<'p> {
+    /// Neither `count` nor `for_each`.
+    One(Rc<Module<'p>>),
+    /// By `count.index`.
+    Count(Vec<Rc<Module<'p>>>),
+    /// By `each.key`.
+    ForEach(BTreeMap<String, Rc<Module<'p>>>),
+}
+
+impl<'p> Calls<'p> {
+    fn instances(&self) -> Box<dyn Iterator<Item = &Rc<Module<'p>>> + '_> {
+        match self {
+            Calls::One(child) => Box::new(std::iter::once(child)),
+            Calls::Count(children) => Box::new(children.iter()),
+            Calls::ForEach(children) => Box::new(children.values()),
+        }
+    }
+}
+
+/// What a block's `count` or `for_each` asks for.
+enum Repetition {
+    /// Neither: one instance without a key.
+    One,
+    /// `count = N`.
+    Count(u64),
+    /// `for_each`: the keys and `each.value`s, in key order; `external` as [`Bound::external`].
+    ForEach {
+        items: Vec<(String, Value)>,
+        external: bool,
+    },
+    /// Not known before apply, or invalid: no instances.
+    NotKnown,
+}
+
+/// The names an instance with `count` sees.
+fn count_env(index: u64) -> Env {
+    let value = Value::object([("index", Value::Number(index.into()))]);
+    Env::from([("count".to_owned(), Bound { value, external: false })])
+}
+
+/// The names an instance with `for_each` sees; `external` when the `for_each` is drawn from
+/// a resource, data source or module.
+fn each_env(key: &str, value: Value, external: bool) -> Env {
+    let value = Value::object([("key", Value::String(key.to_owned())), ("value", value)]);
+    Env::from([("each".to_owned(), Bound { value, external })])
 }
 
 fn internal(root: Value, path: &[Step]) -> Binding {
@@ -721,11 +969,18 @@ fn merge(into: &mut Value, extra: Value) {
                 }
             }
         }
+        // `module.NAME[0].a` and `module.NAME[1].b` in one expression: each instance gets both.
+        (Value::List(into), Value::List(extra)) if into.len() == extra.len() => {
+            for (into, extra) in into.iter_mut().zip(extra) {
+                merge(into, extra);
+            }
+        }
         (into, extra) => *into = extra,
     }
 }
 
-/// Appends a nested block's object to the list under its type.
+/// Appends a nested block's object to the list under its type (or a grouped `for` value to
+/// the list under its key).
 fn push_block(object: &mut BTreeMap<String, Value>, kind: &str, value: Value) {
     // An unknown dynamic block of the same type has made the whole list unknown.
     if let Value::List(items) = object.entry(kind.to_owned()).or_insert_with(|| Value::List(Vec::new())) {

@@ -41,6 +41,12 @@ pub(crate) fn declare(context: &mut Context<'_>) {
         ("zipmap", zipmap),
         ("replace", replace),
         ("trimspace", trimspace),
+        ("trimprefix", trimprefix),
+        ("trimsuffix", trimsuffix),
+        ("startswith", startswith),
+        ("endswith", endswith),
+        ("strcontains", strcontains),
+        ("one", one),
         ("jsonencode", jsonencode),
     ];
     for (name, function) in functions {
@@ -366,6 +372,48 @@ fn trimspace(args: FuncArgs) -> Result {
     Ok(Value::String(string(&args[0])?.trim().to_owned()))
 }
 
+/// The two string arguments of `f(text, affix)`.
+fn text_and_affix(args: &FuncArgs) -> std::result::Result<(String, String), String> {
+    arity(args, 2)?;
+    Ok((string(&args[0])?, string(&args[1])?))
+}
+
+fn trimprefix(args: FuncArgs) -> Result {
+    let (text, prefix) = text_and_affix(&args)?;
+    Ok(Value::String(text.strip_prefix(&prefix).unwrap_or(&text).to_owned()))
+}
+
+/// Removes the suffix once (Terraform's `trimsuffix`, unlike `trimright`, is not repeated).
+fn trimsuffix(args: FuncArgs) -> Result {
+    let (text, suffix) = text_and_affix(&args)?;
+    Ok(Value::String(text.strip_suffix(&suffix).unwrap_or(&text).to_owned()))
+}
+
+fn startswith(args: FuncArgs) -> Result {
+    let (text, prefix) = text_and_affix(&args)?;
+    Ok(Value::Bool(text.starts_with(&prefix)))
+}
+
+fn endswith(args: FuncArgs) -> Result {
+    let (text, suffix) = text_and_affix(&args)?;
+    Ok(Value::Bool(text.ends_with(&suffix)))
+}
+
+fn strcontains(args: FuncArgs) -> Result {
+    let (text, part) = text_and_affix(&args)?;
+    Ok(Value::Bool(text.contains(&part)))
+}
+
+/// The only element of a list of at most one, or null for an empty one.
+fn one(args: FuncArgs) -> Result {
+    arity(&args, 1)?;
+    match list(&args[0])?.as_slice() {
+        [] => Ok(Value::Null),
+        [only] => Ok(only.clone()),
+        more => Err(format!("expected at most one element, found {}", more.len())),
+    }
+}
+
 fn jsonencode(args: FuncArgs) -> Result {
     arity(&args, 1)?;
     serde_json::to_string(&args[0])
@@ -400,5 +448,13 @@ mod tests {
         assert_eq!(eval("max(1, 5, 2)"), eval("5"));
         assert_eq!(eval(r#"zipmap(["a"], [1])"#), eval("{a = 1}"));
         assert_eq!(eval(r#"alltrue([true, contains(["x"], "x")])"#), eval("true"));
+        assert_eq!(eval(r#"trimsuffix("a.b..", ".")"#), eval(r#""a.b.""#));
+        assert_eq!(eval(r#"trimprefix("ab", "x")"#), eval(r#""ab""#));
+        assert_eq!(
+            eval(r#"[startswith("HTTPS", "HTTP"), endswith("a_STR", "_STR")]"#),
+            eval("[true, true]")
+        );
+        assert_eq!(eval(r#"strcontains("2001:db8::1", ":")"#), eval("true"));
+        assert_eq!(eval("[one([]), one([7])]"), eval("[null, 7]"));
     }
 }

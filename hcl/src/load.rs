@@ -3,7 +3,9 @@
 //! returns every resource and data source instance with its values and where it is declared.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::path::Path;
+use std::rc::Rc;
 
 use crate::diagnostic::{Diagnostic, LoadError, Location, Severity};
 use crate::eval::{Module, Shared};
@@ -14,13 +16,23 @@ use crate::variables::{root_values, Variables};
 /// How Terraform shows a value it cannot know before apply.
 pub const UNKNOWN_TEXT: &str = "(known after apply)";
 
-/// Which instance of a resource with `count` or `for_each`.
+/// Which instance of a resource or module call with `count` or `for_each`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InstanceKey {
     /// `count`: `[0]`.
     Index(u64),
     /// `for_each`: `["key"]`.
     Key(String),
+}
+
+/// As Terraform writes it after the resource or module name: `[0]`, `["key"]`.
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::Index(i) => write!(f, "[{i}]"),
+            InstanceKey::Key(key) => write!(f, "[{key:?}]"),
+        }
+    }
 }
 
 /// One resource or data source instance.
@@ -95,7 +107,7 @@ impl Configuration {
             root_dir: dir.to_owned(),
         };
         let resources = {
-            let root = Module::new(&shared, dir.to_owned(), String::new(), decls, values);
+            let root = Module::new(&shared, dir.to_owned(), String::new(), Rc::new(decls), values);
             root.evaluate_all();
             root.all_resources()
         };

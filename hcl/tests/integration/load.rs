@@ -8,7 +8,7 @@ use globaldeploy_hcl::{CliVariable, Configuration, LoadError, Mode, Planner, Val
 use serde_json::{json, Value as Json};
 use tempfile::TempDir;
 
-fn dir(files: &[(&str, &str)]) -> TempDir {
+pub(crate) fn dir(files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let path = dir.path().join(name);
@@ -18,11 +18,11 @@ fn dir(files: &[(&str, &str)]) -> TempDir {
     dir
 }
 
-fn load(dir: &TempDir, variables: &Variables) -> Configuration {
+pub(crate) fn load(dir: &TempDir, variables: &Variables) -> Configuration {
     Configuration::load(dir.path(), variables).unwrap_or_else(|e| panic!("load failed:\n{e}"))
 }
 
-fn load_err(dir: &TempDir, variables: &Variables) -> LoadError {
+pub(crate) fn load_err(dir: &TempDir, variables: &Variables) -> LoadError {
     match Configuration::load(dir.path(), variables) {
         Ok(c) => panic!("expected errors, loaded {:#?}", c.resources),
         Err(e) => e,
@@ -30,7 +30,7 @@ fn load_err(dir: &TempDir, variables: &Variables) -> LoadError {
 }
 
 /// The known values of `address` as JSON, and its unknown mask.
-fn values(config: &Configuration, address: &str) -> (Json, Json) {
+pub(crate) fn values(config: &Configuration, address: &str) -> (Json, Json) {
     let r = config
         .resource(address)
         .unwrap_or_else(|| panic!("{address} not loaded: {:#?}", config.resources));

@@ -1,26 +1,52 @@
 //! `globaldeploy plan DIR` reads the configuration files and prints exactly what `globaldeploy
 //! plan --terraform-plan` prints for `terraform plan` + `terraform show -json` of the same
 //! configuration on an empty state (text, markdown and JSON, the Terraform version aside), with
-//! variables from a `-var-file` and `-var`; configuration errors name file:line.
+//! variables from a `-var-file` and `-var`, including `examples/failover`, whose module calls a
+//! module per region with `for_each`; configuration errors name file:line.
 
 use std::path::Path;
 use std::process::Command;
 
-use globaldeploy_e2e::{cli_binary, workspace_root, Workspace};
+use globaldeploy_e2e::{cli_binary, workspace_root, Output, Workspace};
 use serde_json::Value as Json;
 
-/// A workspace holding the `*.tf` files of `examples/NAME` (flat directories).
-fn example(name: &str) -> Workspace {
-    let ws = Workspace::new();
-    let dir = workspace_root().join("examples").join(name);
+/// Copies the `*.tf` files of the repository directory `relative` (not its subdirectories) to
+/// the same path in `ws`.
+fn copy_tf_files(ws: &Workspace, relative: &str) {
+    let dir = workspace_root().join(relative);
     for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
         let path = entry.expect("directory entry").path();
         if path.extension().is_some_and(|x| x == "tf") {
-            let text = std::fs::read_to_string(&path).expect("read example file");
-            ws.write(&path.file_name().unwrap().to_string_lossy(), &text);
+            let text = std::fs::read_to_string(&path).expect("read configuration file");
+            ws.write(
+                &format!("{relative}/{}", path.file_name().unwrap().to_string_lossy()),
+                &text,
+            );
+        }
+    }
+}
+
+/// A workspace holding `examples/NAME` and every module of `modules/` at their repository
+/// paths, so that sources such as `../../modules/global-deployment` resolve.
+fn example(name: &str) -> Workspace {
+    let ws = Workspace::new();
+    copy_tf_files(&ws, &format!("examples/{name}"));
+    let modules = workspace_root().join("modules");
+    for entry in std::fs::read_dir(&modules).unwrap_or_else(|e| panic!("read {}: {e}", modules.display())) {
+        let entry = entry.expect("directory entry");
+        if entry.path().is_dir() {
+            copy_tf_files(&ws, &format!("modules/{}", entry.file_name().to_string_lossy()));
         }
     }
     ws
+}
+
+/// terraform with `args` in the workspace's subdirectory `dir`, without colour.
+fn terraform_in(ws: &Workspace, dir: &str, args: &[&str]) -> Output {
+    let chdir = format!("-chdir={dir}");
+    let mut full = vec![chdir.as_str(), args[0], "-no-color"];
+    full.extend_from_slice(&args[1..]);
+    ws.terraform(&full)
 }
 
 /// `globaldeploy ARGS` in `dir`: (exit code, stdout, stderr).
@@ -39,19 +65,25 @@ fn globaldeploy(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
 /// Compares both renderings of `example` planned with a var file and a `-var`.
 fn assert_same_as_terraform(name: &str) {
     let ws = example(name);
-    ws.write("ci.tfvars", "zone_id = \"Z0PLANDIR\"\n");
-    ws.terraform(&["plan", "-out=tfplan", "-var-file=ci.tfvars", "-var", "release=v2"])
-        .assert_success();
-    let plan = ws.show_json(Some("tfplan"));
-    ws.write("plan.json", &plan.to_string());
+    let relative = format!("examples/{name}");
+    let dir = ws.path().join(&relative);
+    ws.write(&format!("{relative}/ci.tfvars"), "zone_id = \"Z0PLANDIR\"\n");
+    // Installs the local modules the example calls.
+    terraform_in(&ws, &relative, &["init", "-input=false"]).assert_success();
+    terraform_in(
+        &ws,
+        &relative,
+        &["plan", "-out=tfplan", "-var-file=ci.tfvars", "-var", "release=v2"],
+    )
+    .assert_success();
+    let show = ws.terraform(&[&format!("-chdir={relative}"), "show", "-json", "tfplan"]);
+    show.assert_success();
+    std::fs::write(dir.join("plan.json"), &show.stdout).expect("write plan.json");
     for format in ["text", "markdown", "json"] {
-        let (code, from_plan, err) = globaldeploy(
-            ws.path(),
-            &["plan", "--format", format, "--terraform-plan", "plan.json"],
-        );
+        let (code, from_plan, err) = globaldeploy(&dir, &["plan", "--format", format, "--terraform-plan", "plan.json"]);
         assert_eq!(code, Some(0), "plan --terraform-plan failed: {err}");
         let (code, from_dir, err) = globaldeploy(
-            ws.path(),
+            &dir,
             &[
                 "plan",
                 ".",
@@ -64,6 +96,8 @@ fn assert_same_as_terraform(name: &str) {
             ],
         );
         assert_eq!(code, Some(0), "plan DIR failed: {err}");
+        // Everything was evaluated: no module, count or function left out with a warning.
+        assert_eq!(err, "", "{name}: plan DIR warned");
         assert!(from_dir.contains("v2"), "{from_dir}");
         if format == "json" {
             let mut from_plan: Json = serde_json::from_str(&from_plan).expect("JSON report");
@@ -89,6 +123,13 @@ fn quickstart_plans_as_terraform_does() {
 #[test]
 fn multi_region_canary_plans_as_terraform_does() {
     assert_same_as_terraform("multi-region-canary");
+}
+
+/// Its module calls `modules/region` with `for_each` over the regions; the schedule needs
+/// every instance's outputs.
+#[test]
+fn failover_plans_as_terraform_does() {
+    assert_same_as_terraform("failover");
 }
 
 #[test]
