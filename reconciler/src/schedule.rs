@@ -4,11 +4,16 @@
 //! the global exposure at each point and the spec's validation. The provider shows
 //! [`rollout_plan`] in `terraform plan`, the CLI renders it, and the engine walks the same
 //! [`groups`], so plan, CLI and engine cannot disagree.
+//!
+//! A rollout moves only the regions that do not already serve what it rolls out: regions
+//! *carried* over ([`carried_regions`]) serve the spec's version from the spec's target (a
+//! rollout that stopped part-way promoted them, or the version is unchanged while regions are
+//! added). They get no rows, no steps and no gates, and count as exposed from the start.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::model::{DeploymentSpec, GateSpec};
+use crate::model::{DeploymentSpec, GateSpec, Target};
 
 /// One row of the schedule: `region` of `wave` at `step_percent`, held for `hold`.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,13 +41,68 @@ pub struct Group {
     pub regions: Vec<String>,
 }
 
+/// What a published region serves: the version on its serving slot, when it serves one fully
+/// (`None` mid-shift or halted), and the target that slot holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Served {
+    /// The version it serves fully.
+    pub version: Option<String>,
+    /// Its serving target.
+    pub target: Target,
+}
+
+/// The regions of `spec` that already serve its version from its target, given what each
+/// published region serves; a rollout of `spec` leaves them in place.
+pub fn carried_regions(spec: &DeploymentSpec, served: &BTreeMap<String, Served>) -> BTreeSet<String> {
+    spec.regions
+        .iter()
+        .filter(|region| {
+            served
+                .get(&region.name)
+                .is_some_and(|s| s.version.as_deref() == Some(spec.version.as_str()) && s.target == region.target)
+        })
+        .map(|region| region.name.clone())
+        .collect()
+}
+
+/// What each region of a deployed deployment serves, from its state: `before` (the state's
+/// inputs, whose targets are what serves), `active_slot` (the published regions; `None` when
+/// the state has no such map) and `region_version` (each region's fully served version; `None`
+/// for a state written before that map existed, whose regions all serve `before.version`).
+pub fn served_regions(
+    before: &DeploymentSpec,
+    active_slot: Option<&BTreeSet<String>>,
+    region_version: Option<&BTreeMap<String, String>>,
+) -> BTreeMap<String, Served> {
+    before
+        .regions
+        .iter()
+        .filter(|region| active_slot.is_none_or(|published| published.contains(&region.name)))
+        .map(|region| {
+            let version = match region_version {
+                Some(versions) => versions.get(&region.name).cloned(),
+                None => Some(before.version.clone()),
+            };
+            (
+                region.name.clone(),
+                Served {
+                    version,
+                    target: region.target.clone(),
+                },
+            )
+        })
+        .collect()
+}
+
 /// The groups of a deployment in rollout order: waves in order, each split into chunks of
-/// `max_parallel` regions (a `max_parallel` of 0 is treated as 1; [`validate`] rejects it).
-pub fn groups(spec: &DeploymentSpec) -> Vec<Group> {
+/// `max_parallel` regions (a `max_parallel` of 0 is treated as 1; [`validate`] rejects it),
+/// leaving out `carried` regions. A wave whose regions are all carried has no group.
+pub fn groups(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Vec<Group> {
     let mut out = Vec::new();
     for (wave, w) in spec.waves.iter().enumerate() {
         let size = usize::try_from(w.max_parallel.max(1)).unwrap_or(usize::MAX);
-        for (i, chunk) in w.regions.chunks(size).enumerate() {
+        let moving: Vec<String> = w.regions.iter().filter(|r| !carried.contains(*r)).cloned().collect();
+        for (i, chunk) in moving.chunks(size).enumerate() {
             out.push(Group {
                 wave,
                 first_of_wave: i == 0,
@@ -53,8 +113,9 @@ pub fn groups(spec: &DeploymentSpec) -> Vec<Group> {
     out
 }
 
-/// The planned schedule: one row per region per step, groups in rollout order.
-pub fn rollout_plan(spec: &DeploymentSpec) -> Vec<PlannedStep> {
+/// The planned schedule: one row per moving region per step, groups in rollout order; exposure
+/// starts at the `carried` regions' share.
+pub fn rollout_plan(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Vec<PlannedStep> {
     let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
     let share = |name: &str| -> f64 {
         if total == 0.0 {
@@ -65,9 +126,9 @@ pub fn rollout_plan(spec: &DeploymentSpec) -> Vec<PlannedStep> {
             .find(|r| r.name == name)
             .map_or(0.0, |r| f64::from(r.global_weight) / total)
     };
-    let mut promoted = 0.0;
+    let mut promoted: f64 = carried.iter().map(|r| share(r) * 100.0).sum();
     let mut plan = Vec::new();
-    for group in groups(spec) {
+    for group in groups(spec, carried) {
         let wave = &spec.waves[group.wave];
         let group_share: f64 = group.regions.iter().map(|r| share(r)).sum();
         for &percent in &spec.strategy.steps {
@@ -98,10 +159,10 @@ fn round_exposure(percent: f64) -> f64 {
     (percent * 1000.0).round() / 1000.0
 }
 
-/// The planned duration of a rollout without approvals: every group's holds in sequence, each
-/// hold at least as long as the slowest gate needs to collect `min_samples`.
-pub fn estimated_duration(spec: &DeploymentSpec) -> Duration {
-    groups(spec)
+/// The planned duration of a rollout without approvals: every moving group's holds in
+/// sequence, each hold at least as long as the slowest gate needs to collect `min_samples`.
+pub fn estimated_duration(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Duration {
+    groups(spec, carried)
         .iter()
         .map(|group| {
             let wave = &spec.waves[group.wave];
@@ -376,7 +437,7 @@ mod tests {
 
     #[test]
     fn plan_walks_waves_groups_and_steps_with_exposure() {
-        let plan = rollout_plan(&spec());
+        let plan = rollout_plan(&spec(), &BTreeSet::new());
         let rows: Vec<(&str, &str, u8, u64, f64)> = plan
             .iter()
             .map(|p| {
@@ -403,17 +464,77 @@ mod tests {
                 ("rest", "c", 100, 30, 100.0),
             ]
         );
-        assert_eq!(estimated_duration(&spec()), Duration::from_secs(90 + 60 + 90));
+        assert_eq!(
+            estimated_duration(&spec(), &BTreeSet::new()),
+            Duration::from_secs(90 + 60 + 90)
+        );
     }
 
     #[test]
     fn groups_split_waves_by_max_parallel() {
         let mut s = spec();
         s.waves[1].max_parallel = 1;
-        let g = groups(&s);
+        let g = groups(&s, &BTreeSet::new());
         assert_eq!(g.len(), 3);
         assert!(g[1].first_of_wave && !g[2].first_of_wave);
         assert_eq!(g[2].regions, vec!["c".to_owned()]);
+    }
+
+    #[test]
+    fn a_continued_rollout_plans_only_the_regions_not_yet_on_the_version() {
+        // "a" (canary) and "b" were promoted by a rollout that stopped at "c".
+        let mut versions: BTreeMap<String, String> = [("a", "v2"), ("b", "v2"), ("c", "v1")]
+            .into_iter()
+            .map(|(r, v)| (r.to_owned(), v.to_owned()))
+            .collect();
+        let published: BTreeSet<String> = ["a", "b", "c"].into_iter().map(str::to_owned).collect();
+        let mut before = spec();
+        before.version = "v1".into();
+        let served = served_regions(&before, Some(&published), Some(&versions));
+        let carried = carried_regions(&spec(), &served);
+        assert_eq!(carried, ["a".to_owned(), "b".to_owned()].into());
+        let plan = rollout_plan(&spec(), &carried);
+        let rows: Vec<(&str, &str, u8, f64)> = plan
+            .iter()
+            .map(|p| {
+                (
+                    p.wave.as_str(),
+                    p.region.as_str(),
+                    p.step_percent,
+                    p.global_exposure_percent,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("rest", "c", 10, 77.5),
+                ("rest", "c", 50, 87.5),
+                ("rest", "c", 100, 100.0)
+            ]
+        );
+        let g = groups(&spec(), &carried);
+        assert_eq!(g.len(), 1);
+        assert!(
+            g[0].first_of_wave,
+            "approval is awaited at the wave's first moving group"
+        );
+        assert_eq!(estimated_duration(&spec(), &carried), Duration::from_secs(90));
+
+        // A region serving the version from another target still moves.
+        let mut moved = spec();
+        moved.regions[0].target = Target::Records(vec!["192.0.2.99".into()]);
+        assert_eq!(carried_regions(&moved, &served), ["b".to_owned()].into());
+        // Mid-shift regions (no fully served version) and unpublished ones are not carried.
+        versions.remove("b");
+        let served = served_regions(&before, Some(&published), Some(&versions));
+        assert_eq!(carried_regions(&spec(), &served), ["a".to_owned()].into());
+        let served = served_regions(&before, Some(&["a".to_owned()].into()), None);
+        assert_eq!(served.keys().collect::<Vec<_>>(), ["a"]);
+        assert!(
+            carried_regions(&spec(), &served).is_empty(),
+            "an older state: all serve v1"
+        );
     }
 
     #[test]

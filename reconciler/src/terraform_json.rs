@@ -19,6 +19,18 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
+/// The attributes of a `globaldeploy_deployment` that the provider computes (outputs of a
+/// rollout, not inputs of the model).
+pub const DEPLOYMENT_COMPUTED: &[&str] = &[
+    "id",
+    "active_version",
+    "status",
+    "region_status",
+    "region_version",
+    "active_slot",
+    "rollout_plan",
+];
+
 use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Strategy, Target, WaveSpec};
 
 /// Default wave `max_parallel`.

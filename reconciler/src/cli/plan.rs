@@ -8,6 +8,7 @@
 //! after. The [`PlanReport`] is rendered by [`super::plan_render`]; its JSON form is the
 //! stable machine-readable document.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use serde::Serialize;
@@ -16,8 +17,9 @@ use serde_json::Value;
 use crate::cli::error::CliError;
 use crate::cli::table::{duration, percent};
 use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, Slot};
-use crate::schedule::{estimated_duration, rollout_plan, validate};
-use crate::terraform_json::deployment_from_json;
+use crate::schedule::{carried_regions, estimated_duration, rollout_plan, served_regions, validate, Served};
+// The rollout tables say more about the computed attributes than their diff would.
+use crate::terraform_json::{deployment_from_json, DEPLOYMENT_COMPUTED};
 
 /// Version of the JSON document's shape.
 const FORMAT_VERSION: &str = "1";
@@ -27,15 +29,6 @@ const DEPLOYMENT: &str = "globaldeploy_deployment";
 pub const UNKNOWN: &str = "(known after apply)";
 /// Attributes of a deployment the schedule is computed from.
 const SCHEDULE_INPUTS: [&str; 3] = ["waves", "region", "strategy"];
-/// Attributes of a deployment that the rollout computes; its tables say more than their diff.
-const COMPUTED: &[&str] = &[
-    "id",
-    "active_version",
-    "status",
-    "region_status",
-    "active_slot",
-    "rollout_plan",
-];
 
 /// Everything a plan does to globaldeploy resources.
 #[derive(Clone, Debug, Serialize)]
@@ -380,7 +373,7 @@ fn deployment(address: String, action: Action, before: &Value, after: &Value, un
         to_version: string(after, "version"),
         rollout: None,
         problems: Vec::new(),
-        attributes: attribute_changes(before, after, unknown, COMPUTED),
+        attributes: attribute_changes(before, after, unknown, DEPLOYMENT_COMPUTED),
     };
     if action == Action::Delete {
         return plan;
@@ -412,6 +405,16 @@ fn deployment(address: String, action: Action, before: &Value, after: &Value, un
         Action::Update => deployment_from_json(before).ok(),
         _ => None,
     };
+    let served = previous
+        .as_ref()
+        .map(|prev| {
+            served_regions(
+                prev,
+                json_keys(before, "active_slot").as_ref(),
+                json_strings(before, "region_version").as_ref(),
+            )
+        })
+        .unwrap_or_default();
     let moves = match &previous {
         None => true,
         Some(prev) => {
@@ -424,21 +427,55 @@ fn deployment(address: String, action: Action, before: &Value, after: &Value, un
                 })
         }
     };
+    if let Some(prev) = previous.as_ref().filter(|prev| prev.version != spec.version) {
+        for region in spec.regions.iter().filter(|r| !served.contains_key(&r.name)) {
+            plan.problems.push(format!(
+                "region {:?} is new while the version changes from {} to {}: add the region first (apply with \
+                 version {}), then change the version",
+                region.name, prev.version, spec.version, prev.version
+            ));
+        }
+    }
     if moves {
-        plan.rollout = Some(rollout(&spec, previous.is_some(), before));
+        plan.rollout = Some(rollout(&spec, &served, before));
     }
     plan
 }
 
-fn rollout(spec: &DeploymentSpec, shift: bool, before: &Value) -> RolloutPlan {
-    let estimate = estimated_duration(spec);
+/// The keys of map attribute `name` of `value` (`None` when it is not a map).
+fn json_keys(value: &Value, name: &str) -> Option<BTreeSet<String>> {
+    Some(value.get(name)?.as_object()?.keys().cloned().collect())
+}
+
+/// The string entries of map attribute `name` of `value` (`None` when it is not a map).
+fn json_strings(value: &Value, name: &str) -> Option<BTreeMap<String, String>> {
+    let map = value.get(name)?.as_object()?;
+    Some(
+        map.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect(),
+    )
+}
+
+/// The rollout of `spec` from what its regions serve (`served`; empty on create or replace):
+/// regions already serving `spec` are carried, and the rest publish (never published) or shift.
+fn rollout(spec: &DeploymentSpec, served: &BTreeMap<String, Served>, before: &Value) -> RolloutPlan {
+    let carried = carried_regions(spec, served);
+    let estimate = estimated_duration(spec, &carried);
     let active_slot = |region: &str| -> Option<Slot> {
+        if !served.contains_key(region) {
+            return None;
+        }
         match before.get("active_slot")?.get(region)?.as_str()? {
             "blue" => Some(Slot::Blue),
             "green" => Some(Slot::Green),
             _ => None,
         }
     };
+    let shift = spec
+        .regions
+        .iter()
+        .any(|r| served.contains_key(&r.name) && !carried.contains(&r.name));
     RolloutPlan {
         mode: if shift { "shift" } else { "publish" },
         steps: spec.strategy.steps.clone(),
@@ -463,7 +500,7 @@ fn rollout(spec: &DeploymentSpec, shift: bool, before: &Value) -> RolloutPlan {
                 gates: w.gates.iter().map(gate_plan).collect(),
             })
             .collect(),
-        schedule: rollout_plan(spec)
+        schedule: rollout_plan(spec, &carried)
             .into_iter()
             .map(|s| ScheduleRow {
                 wave: s.wave,
@@ -478,14 +515,20 @@ fn rollout(spec: &DeploymentSpec, shift: bool, before: &Value) -> RolloutPlan {
             .regions
             .iter()
             .map(|r| {
-                let serving = if shift { active_slot(&r.name) } else { None };
+                let serving = active_slot(&r.name);
+                let after = match serving {
+                    // A carried region keeps serving from its slot.
+                    Some(slot) if carried.contains(&r.name) => slot,
+                    // The new version goes to the idle slot (blue on a first publication).
+                    Some(slot) => slot.other(),
+                    None => Slot::Blue,
+                };
                 WeightChange {
                     region: r.name.clone(),
                     record_name: r.record_name.clone(),
                     global_weight: r.global_weight,
                     before: serving.map(SlotWeights::all_on),
-                    // The new version goes to the idle slot (blue on a first publication).
-                    after: SlotWeights::all_on(serving.map_or(Slot::Blue, Slot::other)),
+                    after: SlotWeights::all_on(after),
                 }
             })
             .collect(),

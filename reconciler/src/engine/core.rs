@@ -113,6 +113,12 @@ impl Rollout {
             approval_check_at: now,
             interrupted: None,
         };
+        if let (Some(failure), None) = (rollout.state.failure.clone(), rollout.state.status) {
+            if !matches!(rollout.state.position, Position::RollingBack { .. } | Position::Done) {
+                rollout.apply_failure_policy(&failure);
+                return rollout;
+            }
+        }
         match rollout.state.position.clone() {
             Position::Preparing { group } => {
                 let prepare = rollout.assignments(group);
@@ -466,9 +472,17 @@ impl Rollout {
             gate: tracker.label.clone(),
             measured: tracker.measured(),
         };
-        let reason = failure.to_string();
         self.trackers.clear();
-        self.persist(Entry::GateFailed(failure));
+        self.persist(Entry::GateFailed(failure.clone()));
+        self.apply_failure_policy(&failure);
+    }
+
+    /// `on_failure` for `failure` of the current group. Derived from the durable state alone,
+    /// so a rollout that died between its `GateFailed` entry and the policy's first entry gets
+    /// the same policy on resume.
+    fn apply_failure_policy(&mut self, failure: &GateFailure) {
+        let reason = failure.to_string();
+        let group = self.state.current_group();
         let policy = self.state.spec.strategy.on_failure;
         match (self.state.mode, policy) {
             // Nothing of the failing group was published, and a first publication has no

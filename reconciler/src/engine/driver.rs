@@ -18,8 +18,8 @@ use crate::engine::ports::{Approvals, Clock, JournalStore, Probe, Progress, Traf
 use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
 use crate::journal::lease::Lease;
 use crate::journal::replay;
-use crate::model::DeploymentSpec;
-use crate::schedule::validate;
+use crate::model::{DeploymentSpec, RegionSpec};
+use crate::schedule::{carried_regions, validate, Served};
 
 /// The ports a rollout runs through.
 #[derive(Clone, Copy)]
@@ -56,7 +56,8 @@ impl<'a> Driver<'a> {
     }
 
     /// Rolls `spec` out. `current` is what each region serves now (absent: never published);
-    /// regions that serve must be settled (all weight on their serving slot). Returns the
+    /// regions that serve must be settled (all weight on their serving slot). Regions that
+    /// already serve `spec` (version and target) are carried: left as they are. Returns the
     /// outcome, including a failed gate; errors leave a resumable journal.
     pub async fn start(
         &self,
@@ -137,44 +138,52 @@ impl<'a> Driver<'a> {
         Ok(Rollout::new(state, self.ports.clock.now_millis()))
     }
 
-    /// What each region serves and its exact weights now.
+    /// What each region serves and its exact weights now. Regions absent from `current` are
+    /// published for the first time, which can go together only with regions that already
+    /// serve `spec` (adding regions to a live deployment): a rollout either publishes or shifts.
     async fn prior(
         &self,
         spec: &DeploymentSpec,
         current: &BTreeMap<String, Serving>,
     ) -> Result<BTreeMap<String, Prior>, EngineError> {
-        let new: Vec<String> = spec
-            .regions
-            .iter()
-            .filter(|r| !current.contains_key(&r.name))
-            .map(|r| r.name.clone())
-            .collect();
-        if new.len() == spec.regions.len() {
-            return Ok(spec
-                .regions
-                .iter()
-                .map(|r| {
-                    (
-                        r.name.clone(),
-                        Prior {
-                            serving: None,
-                            weights: Weights { blue: 0, green: 0 },
-                        },
-                    )
-                })
-                .collect());
+        let unpublished = Prior {
+            serving: None,
+            weights: Weights { blue: 0, green: 0 },
+        };
+        let (published, new): (Vec<&RegionSpec>, Vec<&RegionSpec>) =
+            spec.regions.iter().partition(|r| current.contains_key(&r.name));
+        if published.is_empty() {
+            return Ok(new.iter().map(|r| (r.name.clone(), unpublished.clone())).collect());
         }
         if !new.is_empty() {
-            return Err(EngineError::MixedPublication { new });
+            let served = current
+                .iter()
+                .filter_map(|(name, s)| {
+                    Some((
+                        name.clone(),
+                        Served {
+                            version: Some(s.version.clone()),
+                            target: s.target.clone()?,
+                        },
+                    ))
+                })
+                .collect();
+            let carried = carried_regions(spec, &served);
+            if published.iter().any(|r| !carried.contains(&r.name)) {
+                return Err(EngineError::MixedPublication {
+                    new: new.iter().map(|r| r.name.clone()).collect(),
+                });
+            }
         }
+        let published: Vec<RegionSpec> = published.into_iter().cloned().collect();
         let read = self
             .ports
             .traffic
-            .weights(&spec.regions)
+            .weights(&published)
             .await
             .map_err(EngineError::Traffic)?;
-        let mut prior = BTreeMap::new();
-        for region in &spec.regions {
+        let mut prior: BTreeMap<String, Prior> = new.iter().map(|r| (r.name.clone(), unpublished.clone())).collect();
+        for region in &published {
             let serving = current[&region.name].clone();
             let w = read
                 .iter()

@@ -61,8 +61,12 @@ pub enum EngineError {
         /// Green weight.
         green: u8,
     },
-    /// Some regions serve and others were never published; one rollout does one or the other.
-    #[error("regions {new:?} have never been published while others serve; publish them in their own apply first")]
+    /// Some regions were never published while others serve a version or target other than
+    /// the spec's; one rollout either publishes regions or shifts them.
+    #[error(
+        "regions {new:?} have never been published while other regions move to a new version or target; publish \
+         them first (with the version and targets the others serve), then roll the change out"
+    )]
     MixedPublication {
         /// The unpublished regions.
         new: Vec<String>,

@@ -5,20 +5,26 @@
 //! state of a live engine and the state replayed from its journal are equal by construction
 //! (the simulation checks it after every entry). Timers and gate windows are not here: they
 //! restart on resume, which only ever makes a rollout more careful.
+//!
+//! Regions that already serve the rollout's version from its target when it begins are
+//! *carried* ([`crate::schedule::carried_regions`]): they are promoted from the start, in no
+//! group, never stepped, gated or rolled back. That is how re-applying after a failed rollout
+//! continues with the regions not yet on the version, and how regions added to a live
+//! deployment are published without touching the others.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::outcome::{GateFailure, Outcome, RegionOutcome, RegionStatus, RolloutStatus};
 use crate::journal::entry::{Entry, Intent, Prior, Weights};
 use crate::model::{DeploymentSpec, Slot};
-use crate::schedule::{groups, Group};
+use crate::schedule::{carried_regions, groups, Group, Served};
 
 /// Whether the rollout shifts traffic between slots or publishes regions for the first time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// No region served before: each is published directly on blue (SPEC §4.5).
+    /// No region it moves served before: each is published directly on blue (SPEC §4.5).
     Create,
-    /// Every region served: traffic moves step by step to the idle slot.
+    /// Every region it moves served: traffic moves step by step to the idle slot.
     Update,
 }
 
@@ -101,7 +107,9 @@ pub struct RolloutState {
     pub spec: DeploymentSpec,
     /// Create or update.
     pub mode: Mode,
-    /// The groups, in order (derived from `spec`).
+    /// Regions that already served `spec` when the rollout began (derived from `prior`).
+    pub carried: BTreeSet<String>,
+    /// The groups of the regions that move, in order (derived from `spec` and `carried`).
     pub groups: Vec<Group>,
     /// Each region before the rollout.
     pub prior: BTreeMap<String, Prior>,
@@ -120,21 +128,44 @@ pub struct RolloutState {
 impl RolloutState {
     /// The state right after `intent`.
     pub fn from_intent(intent: &Intent) -> Self {
-        let mode = if intent.prior.values().all(|p| p.serving.is_none()) {
-            Mode::Create
-        } else {
-            Mode::Update
-        };
+        let served: BTreeMap<String, Served> = intent
+            .prior
+            .iter()
+            .filter_map(|(name, prior)| {
+                let serving = prior.serving.as_ref()?;
+                Some((
+                    name.clone(),
+                    Served {
+                        version: Some(serving.version.clone()),
+                        target: serving.target.clone()?,
+                    },
+                ))
+            })
+            .collect();
+        let carried = carried_regions(&intent.spec, &served);
+        let moving_published = intent
+            .prior
+            .iter()
+            .any(|(name, p)| p.serving.is_some() && !carried.contains(name));
+        let mode = if moving_published { Mode::Update } else { Mode::Create };
         RolloutState {
             rollout_id: intent.rollout_id.clone(),
             started_at: intent.started_at,
-            groups: groups(&intent.spec),
+            groups: groups(&intent.spec, &carried),
             regions: intent
                 .spec
                 .regions
                 .iter()
-                .map(|r| (r.name.clone(), RegionStatus::Pending))
+                .map(|r| {
+                    let status = if carried.contains(&r.name) {
+                        RegionStatus::Promoted
+                    } else {
+                        RegionStatus::Pending
+                    };
+                    (r.name.clone(), status)
+                })
                 .collect(),
+            carried,
             spec: intent.spec.clone(),
             mode,
             prior: intent.prior.clone(),
@@ -259,18 +290,22 @@ impl RolloutState {
         Ok(())
     }
 
-    /// The slot that receives the new version in `region`: the idle one, or blue on create.
+    /// The slot that serves the new version in `region`: the idle one, blue on a first
+    /// publication, the serving one for a carried region.
     pub fn new_slot(&self, region: &str) -> Slot {
         match self.prior.get(region).and_then(|p| p.serving.as_ref()) {
+            Some(serving) if self.carried.contains(region) => serving.slot,
             Some(serving) => serving.slot.other(),
             None => Slot::Blue,
         }
     }
 
-    /// Regions whose traffic the rollout has touched and which are not rolled back yet.
+    /// Regions whose traffic the rollout has touched and which are not rolled back yet
+    /// (carried regions are not the rollout's to touch).
     pub fn touched_regions(&self) -> BTreeSet<String> {
         self.regions
             .iter()
+            .filter(|(name, _)| !self.carried.contains(*name))
             .filter(|(_, s)| !matches!(s, RegionStatus::Pending | RegionStatus::RolledBack))
             .map(|(name, _)| name.clone())
             .collect()

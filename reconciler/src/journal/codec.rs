@@ -106,6 +106,9 @@ enum SlotRecord {
 struct PriorRecord {
     slot: Option<SlotRecord>,
     version: Option<String>,
+    /// Absent in journals written before serving targets were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<TargetRecord>,
     weights: Weights,
 }
 
@@ -209,18 +212,7 @@ impl From<RegionSpec> for RegionRecord {
             name: r.name,
             record_name: r.record_name,
             ttl: r.ttl,
-            target: match r.target {
-                Target::Records(values) => TargetRecord::Records { values },
-                Target::Alias {
-                    name,
-                    zone_id,
-                    evaluate_target_health,
-                } => TargetRecord::Alias {
-                    name,
-                    zone_id,
-                    evaluate_target_health,
-                },
-            },
+            target: TargetRecord::from(r.target),
             health_url: r.health_url,
             global_weight: r.global_weight,
         }
@@ -233,20 +225,43 @@ impl From<RegionRecord> for RegionSpec {
             name: r.name,
             record_name: r.record_name,
             ttl: r.ttl,
-            target: match r.target {
-                TargetRecord::Records { values } => Target::Records(values),
-                TargetRecord::Alias {
-                    name,
-                    zone_id,
-                    evaluate_target_health,
-                } => Target::Alias {
-                    name,
-                    zone_id,
-                    evaluate_target_health,
-                },
-            },
+            target: Target::from(r.target),
             health_url: r.health_url,
             global_weight: r.global_weight,
+        }
+    }
+}
+
+impl From<Target> for TargetRecord {
+    fn from(target: Target) -> Self {
+        match target {
+            Target::Records(values) => TargetRecord::Records { values },
+            Target::Alias {
+                name,
+                zone_id,
+                evaluate_target_health,
+            } => TargetRecord::Alias {
+                name,
+                zone_id,
+                evaluate_target_health,
+            },
+        }
+    }
+}
+
+impl From<TargetRecord> for Target {
+    fn from(record: TargetRecord) -> Self {
+        match record {
+            TargetRecord::Records { values } => Target::Records(values),
+            TargetRecord::Alias {
+                name,
+                zone_id,
+                evaluate_target_health,
+            } => Target::Alias {
+                name,
+                zone_id,
+                evaluate_target_health,
+            },
         }
     }
 }
@@ -303,19 +318,21 @@ impl From<GateRecord> for GateSpec {
 
 impl From<Prior> for PriorRecord {
     fn from(p: Prior) -> Self {
-        let (slot, version) = match p.serving {
+        let (slot, version, target) = match p.serving {
             Some(s) => (
                 Some(match s.slot {
                     Slot::Blue => SlotRecord::Blue,
                     Slot::Green => SlotRecord::Green,
                 }),
                 Some(s.version),
+                s.target.map(TargetRecord::from),
             ),
-            None => (None, None),
+            None => (None, None, None),
         };
         PriorRecord {
             slot,
             version,
+            target,
             weights: p.weights,
         }
     }
@@ -330,6 +347,7 @@ impl From<PriorRecord> for Prior {
                     SlotRecord::Green => Slot::Green,
                 },
                 version,
+                target: r.target.map(Target::from),
             }),
             _ => None,
         };

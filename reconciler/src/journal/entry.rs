@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::outcome::{GateFailure, Measured, RolloutStatus};
-use crate::model::{DeploymentSpec, Slot};
+use crate::model::{DeploymentSpec, Slot, Target};
 
 /// One journal line.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -127,6 +127,9 @@ pub struct Serving {
     pub slot: Slot,
     /// The version that slot serves.
     pub version: String,
+    /// The target that slot holds, when known. A region serving the rollout's version from the
+    /// rollout's target is carried over: the rollout leaves it in place.
+    pub target: Option<Target>,
 }
 
 /// A region before the rollout: what it served (`None` before its first publication) and

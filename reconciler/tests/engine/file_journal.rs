@@ -25,6 +25,7 @@ fn intent() -> Entry {
                     serving: Some(Serving {
                         slot: Slot::Blue,
                         version: "v1".into(),
+                        target: Some(r.target.clone()),
                     }),
                     weights: Weights { blue: 100, green: 0 },
                 },

@@ -267,3 +267,96 @@ fn a_second_rollout_fails_fast_on_the_lease() {
     assert_eq!(lease.holder, "terraform@ci:42");
     assert!(world.journal.snapshot().is_empty());
 }
+
+/// The regions written by every weight write, in order.
+fn written_regions(world: &World) -> Vec<String> {
+    world
+        .traffic
+        .writes
+        .lock()
+        .unwrap()
+        .iter()
+        .flatten()
+        .map(|w| w.region.clone())
+        .collect()
+}
+
+#[test]
+fn re_running_after_rollback_region_continues_with_the_regions_not_yet_on_the_version() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    // us-east-1 fails at 25 % of wave "rest", and is healthy again an hour later.
+    let script = BTreeMap::from([(
+        "us-east-1".to_owned(),
+        vec![(T0 + 190_000, Health::Failing), (T0 + 3_600_000, Health::Healthy)],
+    )]);
+    let world = World::new(&spec, true, script, None);
+    let first = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(first.status, RolloutStatus::RolledBack);
+    assert_eq!(first.regions["us-west-2"].status, RegionStatus::Promoted);
+    assert_eq!(world.traffic.get("us-west-2"), NEW);
+    assert_eq!(world.traffic.get("us-east-1"), OLD);
+
+    world.clock.advance(3_600_000);
+    world.traffic.writes.lock().unwrap().clear();
+    let current = World::serving_after(&spec, &first);
+    let second = world.start(&spec, &current).unwrap();
+    assert_eq!(second.status, RolloutStatus::Succeeded);
+    assert_eq!(second.serving_version.as_deref(), Some("v2"));
+    // The canary is carried: never written, still on green; the rest move one write per step.
+    let written = written_regions(&world);
+    assert!(
+        !written.iter().any(|r| r == "us-west-2"),
+        "canary stepped again: {written:?}"
+    );
+    assert_eq!(written.len(), 2 * 3, "two groups × three steps: {written:?}");
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), NEW, "{}", r.name);
+        assert_eq!(second.regions[&r.name].active_slot, Some(Slot::Green));
+    }
+    let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    assert_eq!(state.carried, ["us-west-2".to_owned()].into());
+    assert!(state
+        .groups
+        .iter()
+        .all(|g| !g.regions.contains(&"us-west-2".to_owned())));
+
+    // A requested rollback returns only what this rollout moved: the canary stays on v2.
+    let rolled = block_on(world.driver("cli").rollback("api", "requested", std::future::pending())).unwrap();
+    assert_eq!(rolled.status, RolloutStatus::RolledBack);
+    assert_eq!(world.traffic.get("us-west-2"), NEW);
+    assert_eq!(world.traffic.get("us-east-1"), OLD);
+}
+
+#[test]
+fn regions_added_to_a_live_deployment_are_published_alone() {
+    let mut spec = three_regions(OnFailure::RollbackRegion);
+    // Every region serves v2 on green after an earlier rollout; "ap-south-1" is added to "rest".
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    for r in &spec.regions {
+        world.traffic.weights.lock().unwrap().insert(r.name.clone(), NEW);
+    }
+    let mut current = World::serving(&spec);
+    for serving in current.values_mut() {
+        serving.slot = Slot::Green;
+        serving.version = "v2".into();
+    }
+    spec.regions.push(crate::world::region("ap-south-1", 10));
+    spec.waves[1].regions.push("ap-south-1".into());
+    let outcome = world.start(&spec, &current).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+    assert_eq!(outcome.serving_version.as_deref(), Some("v2"));
+    assert_eq!(written_regions(&world), ["ap-south-1"]);
+    assert_eq!(world.traffic.get("ap-south-1"), Weights { blue: 100, green: 0 });
+    assert_eq!(outcome.regions["ap-south-1"].active_slot, Some(Slot::Blue));
+    assert_eq!(outcome.regions["us-east-1"].active_slot, Some(Slot::Green));
+
+    // With a new version as well, the new region cannot be published in the same rollout.
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    spec.version = "v3".into();
+    let err = world.start(&spec, &current).unwrap_err();
+    assert!(
+        matches!(err, EngineError::MixedPublication { ref new } if new == &["ap-south-1"]),
+        "{err}"
+    );
+    assert!(world.traffic.writes.lock().unwrap().is_empty());
+}

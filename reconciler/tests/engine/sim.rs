@@ -2,18 +2,24 @@
 //! health failures at random moments, traffic errors, crashes at random port calls followed by
 //! resume from the journal), with invariants checked on every weight write and every entry.
 //!
+//! Each rollout starts from one of four worlds: nothing published (create), every region on
+//! v1 (update), some regions already promoted to v2 by an earlier rollout that stopped
+//! (continue: they are carried, never written) and v2 everywhere with regions added
+//! (add: only the new regions are published).
+//!
 //! `SIM_SEED=n` replays one seed; `SIM_ROLLOUTS=n` changes how many are run.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use globaldeploy_reconciler::engine::driver::{Driver, Ports};
+use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
 use globaldeploy_reconciler::engine::ports::Progress;
 use globaldeploy_reconciler::engine::state::{Mode, Position, RolloutState};
-use globaldeploy_reconciler::journal::entry::{Entry, Weights};
+use globaldeploy_reconciler::journal::entry::{Entry, Serving, Weights};
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot, Strategy};
 use globaldeploy_reconciler::schedule::{estimated_duration, groups, rollout_plan};
@@ -140,9 +146,10 @@ fn exposure(spec: &DeploymentSpec, new_slot: &BTreeMap<String, Slot>, weights: &
         .sum()
 }
 
-/// The highest planned exposure up to the journal's current group and step.
+/// The highest planned exposure up to the journal's current group and step; carried regions
+/// are exposed from the start.
 fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
-    let plan = rollout_plan(spec);
+    let plan = rollout_plan(spec, &state.carried);
     let steps = spec.strategy.steps.len();
     let (group, step) = match state.position {
         Position::Step { group, step } | Position::Passed { group, step } => (group, step),
@@ -151,9 +158,15 @@ fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
     };
     // A first publication puts a group at 100 % at once (SPEC §4.5): its limit is the group's last step.
     let step = if state.mode == Mode::Create { steps - 1 } else { step };
-    let mut limit: f64 = 0.0;
+    let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
+    let mut limit: f64 = spec
+        .regions
+        .iter()
+        .filter(|r| state.carried.contains(&r.name))
+        .map(|r| f64::from(r.global_weight) / total * 100.0)
+        .sum();
     let mut row = 0;
-    for (g, grp) in groups(spec).iter().enumerate() {
+    for (g, grp) in groups(spec, &state.carried).iter().enumerate() {
         for s in 0..steps {
             for _ in &grp.regions {
                 if g < group || (g == group && s <= step) {
@@ -164,6 +177,17 @@ fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
         }
     }
     limit
+}
+
+/// Where a region starts in a simulated world.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Start {
+    /// Never published.
+    Fresh,
+    /// Serves v1 on blue.
+    Old,
+    /// Already serves v2 (the spec's version and target) on green.
+    Carried,
 }
 
 struct Stats {
@@ -177,8 +201,32 @@ struct Stats {
 fn simulate(seed: u64, stats: &mut Stats) {
     let mut rng = StdRng::seed_from_u64(seed);
     let spec = random_spec(&mut rng);
-    let create = rng.random_bool(0.1);
-    let horizon = u64::try_from(estimated_duration(&spec).as_millis()).unwrap() + 1;
+    let world_kind = rng.random_range(0..100);
+    let start: BTreeMap<String, Start> = spec
+        .regions
+        .iter()
+        .map(|r| {
+            let kind = match world_kind {
+                0..10 => Start::Fresh,
+                10..70 => Start::Old,
+                70..85 if rng.random_bool(0.5) => Start::Carried,
+                70..85 => Start::Old,
+                _ if rng.random_bool(0.4) => Start::Fresh,
+                // Now and then a region still on v1: publishing and shifting at once is refused.
+                _ if rng.random_bool(0.05) => Start::Old,
+                _ => Start::Carried,
+            };
+            (r.name.clone(), kind)
+        })
+        .collect();
+    let carried: BTreeSet<String> = start
+        .iter()
+        .filter(|(_, k)| **k == Start::Carried)
+        .map(|(r, _)| r.clone())
+        .collect();
+    let fresh = |region: &str| start[region] == Start::Fresh;
+    let mixed = start.values().any(|k| *k == Start::Fresh) && start.values().any(|k| *k == Start::Old);
+    let horizon = u64::try_from(estimated_duration(&spec, &carried).as_millis()).unwrap() + 1;
     let mut script = BTreeMap::new();
     for r in &spec.regions {
         if rng.random_bool(0.25) {
@@ -196,7 +244,15 @@ fn simulate(seed: u64, stats: &mut Stats) {
         }
     }
     let approve_after = Some(rng.random_range(0..600_000));
-    let world = World::new(&spec, !create, script, approve_after);
+    let world = World::new(&spec, false, script, approve_after);
+    for (region, kind) in &start {
+        let weights = match kind {
+            Start::Fresh => continue,
+            Start::Old => Weights { blue: 100, green: 0 },
+            Start::Carried => Weights { blue: 0, green: 100 },
+        };
+        world.traffic.weights.lock().unwrap().insert(region.clone(), weights);
+    }
     world.traffic.fail_next.store(
         if rng.random_bool(0.1) {
             rng.random_range(1..=4)
@@ -217,10 +273,10 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let new_slot: BTreeMap<String, Slot> = spec
         .regions
         .iter()
-        .map(|r| (r.name.clone(), if create { Slot::Blue } else { Slot::Green }))
+        .map(|r| (r.name.clone(), if fresh(&r.name) { Slot::Blue } else { Slot::Green }))
         .collect();
     let published: Arc<Mutex<BTreeMap<String, bool>>> = Arc::new(Mutex::new(
-        spec.regions.iter().map(|r| (r.name.clone(), !create)).collect(),
+        spec.regions.iter().map(|r| (r.name.clone(), !fresh(&r.name))).collect(),
     ));
 
     // Every weight write: no published name at all-zero; exposure within the plan; rollbacks exact.
@@ -229,9 +285,15 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let slots_w = new_slot.clone();
     let published_w = published.clone();
     let entries_w = world.journal.entries.clone();
+    let carried_w = carried.clone();
     *world.traffic.check.lock().unwrap() = Some(Box::new(move |written, after| {
         let mut published = published_w.lock().unwrap();
         for w in written {
+            assert!(
+                !carried_w.contains(&w.region),
+                "seed {seed}: {} already served v2 but was written",
+                w.region
+            );
             if w.blue + w.green > 0 {
                 published.insert(w.region.clone(), true);
             }
@@ -279,7 +341,20 @@ fn simulate(seed: u64, stats: &mut Stats) {
         }
     }));
 
-    let current = if create { BTreeMap::new() } else { World::serving(&spec) };
+    let current: BTreeMap<String, Serving> = World::serving(&spec)
+        .into_iter()
+        .filter_map(|(region, mut serving)| {
+            match start[&region] {
+                Start::Fresh => return None,
+                Start::Old => {}
+                Start::Carried => {
+                    serving.slot = Slot::Green;
+                    serving.version = spec.version.clone();
+                }
+            }
+            Some((region, serving))
+        })
+        .collect();
     let checker = Checker { world: &world, seed };
     let ports = Ports {
         traffic: &world.traffic,
@@ -298,7 +373,17 @@ fn simulate(seed: u64, stats: &mut Stats) {
         }
     });
     let outcome = match result {
-        Some(r) => r.unwrap_or_else(|e| panic!("seed {seed}: {e}")),
+        // Regions added while others move to a new version: refused before anything is written.
+        Some(Err(EngineError::MixedPublication { .. })) => {
+            assert!(mixed, "seed {seed}: refused a rollout that publishes or shifts only");
+            assert!(world.journal.snapshot().is_empty(), "seed {seed}");
+            stats.rollouts += 1;
+            return;
+        }
+        Some(r) => {
+            assert!(!mixed, "seed {seed}: published new regions while others shifted");
+            r.unwrap_or_else(|e| panic!("seed {seed}: {e}"))
+        }
         None => {
             stats.crashes += 1;
             crash.disarm();
@@ -318,8 +403,18 @@ fn simulate(seed: u64, stats: &mut Stats) {
     // Final invariants.
     let weights = world.traffic.weights.lock().unwrap().clone();
     let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    assert_eq!(state.carried, carried, "seed {seed}");
     for r in &spec.regions {
         let w = weights.get(&r.name).copied().unwrap_or(Weights { blue: 0, green: 0 });
+        let create = fresh(&r.name);
+        if carried.contains(&r.name) {
+            assert_eq!(
+                (outcome.regions[&r.name].status, Some(w)),
+                (RegionStatus::Promoted, prior.get(&r.name).copied()),
+                "seed {seed}: carried {} must stay as it was",
+                r.name
+            );
+        }
         match outcome.regions[&r.name].status {
             RegionStatus::Promoted => assert_eq!(
                 w.of(new_slot[&r.name]),
@@ -352,7 +447,10 @@ fn simulate(seed: u64, stats: &mut Stats) {
     }
     assert_eq!(Some(outcome.status), state.status, "seed {seed}");
     if outcome.status == RolloutStatus::Succeeded {
-        assert!(outcome.failure.is_none());
+        assert!(
+            outcome.failure.is_none(),
+            "seed {seed}: succeeded after a failure: {outcome:?}"
+        );
         assert_eq!(outcome.serving_version.as_deref(), Some("v2"));
     } else {
         assert!(outcome.failure.is_some(), "seed {seed}: {outcome:?}");

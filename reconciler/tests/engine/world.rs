@@ -109,6 +109,7 @@ impl World {
         }
     }
 
+    /// Every region of `spec` serving `v1` on blue, from the target `spec` gives it.
     pub fn serving(spec: &DeploymentSpec) -> BTreeMap<String, Serving> {
         spec.regions
             .iter()
@@ -118,8 +119,28 @@ impl World {
                     Serving {
                         slot: Slot::Blue,
                         version: "v1".into(),
+                        target: Some(r.target.clone()),
                     },
                 )
+            })
+            .collect()
+    }
+
+    /// What each region of `spec` serves after `outcome` (as the provider hands it to the next
+    /// rollout): its slot and version of record, from the target `spec` gives it.
+    pub fn serving_after(spec: &DeploymentSpec, outcome: &Outcome) -> BTreeMap<String, Serving> {
+        spec.regions
+            .iter()
+            .filter_map(|r| {
+                let o = outcome.regions.get(&r.name)?;
+                Some((
+                    r.name.clone(),
+                    Serving {
+                        slot: o.active_slot?,
+                        version: o.version.clone()?,
+                        target: Some(r.target.clone()),
+                    },
+                ))
             })
             .collect()
     }

@@ -775,7 +775,7 @@ fn without_region_block(main: &str, region: &str) -> String {
 }
 
 #[test]
-fn removing_a_region_deletes_its_slots_and_adding_one_is_refused() {
+fn removing_a_region_deletes_its_slots_and_adding_it_back_publishes_it_alone() {
     let fx = Fixture::new("rollback_region");
     fx.create_v1();
     let main = fx.ws.read("main.tf");
@@ -792,13 +792,243 @@ fn removing_a_region_deletes_its_slots_and_adding_one_is_refused() {
         "the removed region's slots are deleted"
     );
     assert_eq!(weights["ap-southeast-1"], (100, -1), "the others keep serving");
+    assert!(
+        fx.state()["active_slot"].get("ap-northeast-1").is_none(),
+        "the removed region leaves the per-region maps"
+    );
     assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
-    // Adding it back to the deployed deployment is refused at plan time, at the region.
+    // Adding it back with the version unchanged publishes just it (its old rollout is history).
     fx.ws.write("main.tf", &main);
+    let change = fx.planned_change("readd.tfplan");
+    assert_eq!(planned_regions(&change), ["ap-northeast-1"]);
+    fx.ws.terraform(&["apply", "readd.tfplan"]).assert_success();
+    let weights = fx.weights();
+    assert_eq!(weights["ap-northeast-1"], (100, -1), "published on blue");
+    for (region, w) in &weights {
+        assert_eq!(w.0, 100, "{region} serves on blue");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
+}
+
+/// The regions `rollout_plan` of a planned change moves, in order of first appearance.
+fn planned_regions(change: &Json) -> Vec<String> {
+    let mut regions: Vec<String> = Vec::new();
+    for row in change["after"]["rollout_plan"].as_array().expect("rollout_plan known") {
+        let region = row["region"].as_str().expect("region").to_owned();
+        if !regions.contains(&region) {
+            regions.push(region);
+        }
+    }
+    regions
+}
+
+/// Every `Step` entry of the journal after the first `skip` entries: (region, percent).
+fn steps_after(fx: &Fixture, skip: usize) -> Vec<(String, u8)> {
+    block_on(fx.journal().load("api"))
+        .expect("journal")
+        .iter()
+        .skip(skip)
+        .filter_map(|e| match e {
+            Entry::Step { percent, weights, .. } => {
+                Some(weights.keys().map(|r| (r.clone(), *percent)).collect::<Vec<_>>())
+            }
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+/// `globaldeploy plan --format json` over saved plan `planfile`: its schedule rows as
+/// (region, step %, exposure %).
+fn cli_schedule(fx: &Fixture, planfile: &str) -> Vec<(String, i64, f64)> {
+    let plan = fx.ws.show_json(Some(planfile));
+    let plan_json = fx.ws.write("plan.json", &plan.to_string());
+    let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
+        .args(["plan", "--format", "json", "--terraform-plan"])
+        .arg(&plan_json)
+        .output()
+        .expect("globaldeploy plan");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Json = serde_json::from_slice(&out.stdout).expect("plan JSON");
+    report["deployments"][0]["rollout"]["schedule"]
+        .as_array()
+        .expect("schedule")
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap().to_owned(),
+                r["step_percent"].as_i64().unwrap(),
+                r["global_exposure_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The planned `rollout_plan` rows as (region, step %, exposure %).
+fn planned_rows(change: &Json) -> Vec<(String, i64, f64)> {
+    change["after"]["rollout_plan"]
+        .as_array()
+        .expect("rollout_plan known")
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap().to_owned(),
+                r["step_percent"].as_i64().unwrap(),
+                r["global_exposure_percent"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn re_applying_after_rollback_region_continues_without_the_promoted_canary() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    fx.servers["us-east-1"].set_mode(Mode::Failing);
+    fx.write("v2", "rollback_region");
+    fx.ws.apply().assert_failure();
+    let state = fx.state();
+    assert_eq!(state["version"], "v1");
+    assert_eq!(state["region_version"]["us-west-2"], "v2", "the canary serves v2");
+    assert_eq!(state["region_version"]["us-east-1"], "v1");
+    assert_eq!(fx.weights()["us-west-2"], (0, 100));
+    let entries_before = block_on(fx.journal().load("api")).expect("journal").len();
+
+    // Fixed: the next plan proposes v2 again, for the regions not on it yet.
+    fx.servers["us-east-1"].set_mode(Mode::Healthy);
+    let change = fx.planned_change("continue.tfplan");
+    assert_eq!(change["before"]["version"], "v1");
+    assert_eq!(change["after"]["version"], "v2");
+    let rows = planned_rows(&change);
+    let expected: Vec<(String, i64, f64)> = [
+        ("us-east-1", 25, 22.5),
+        ("eu-west-1", 25, 22.5),
+        ("us-east-1", 50, 35.0),
+        ("eu-west-1", 50, 35.0),
+        ("us-east-1", 100, 60.0),
+        ("eu-west-1", 100, 60.0),
+        ("ap-southeast-1", 25, 70.0),
+        ("ap-northeast-1", 25, 70.0),
+        ("ap-southeast-1", 50, 80.0),
+        ("ap-northeast-1", 50, 80.0),
+        ("ap-southeast-1", 100, 100.0),
+        ("ap-northeast-1", 100, 100.0),
+    ]
+    .into_iter()
+    .map(|(r, s, e)| (r.to_owned(), s, e))
+    .collect();
+    assert_eq!(rows, expected, "no canary rows; exposure starts from its 10 %");
+    assert_eq!(
+        cli_schedule(&fx, "continue.tfplan"),
+        expected,
+        "the CLI plans the same schedule"
+    );
+
+    fx.ws.terraform(&["apply", "continue.tfplan"]).assert_success();
+    // Through the journal: the continuing rollout wrote no step for the canary.
+    let steps = steps_after(&fx, entries_before);
+    assert!(!steps.is_empty());
+    assert!(
+        steps.iter().all(|(region, _)| region != "us-west-2"),
+        "the canary was stepped again: {steps:?}"
+    );
+    for region in ["us-east-1", "eu-west-1", "ap-southeast-1", "ap-northeast-1"] {
+        let percents: Vec<u8> = steps.iter().filter(|(r, _)| r == region).map(|(_, p)| *p).collect();
+        assert_eq!(percents, [25, 50, 100], "{region} rolled through every step");
+    }
+    let state = fx.state();
+    assert_eq!(state["version"], "v2");
+    assert_eq!(state["active_version"], "v2");
+    assert_eq!(state["status"], "succeeded");
+    // Through Route 53: everything on green, the canary never moved back to blue.
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region} serves v2 on green");
+        assert_eq!(state["active_slot"][&region], "green");
+        assert_eq!(state["region_version"][&region], "v2");
+        assert_eq!(state["region_status"][&region], "promoted");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "nothing left to do");
+}
+
+/// `main` with a sixth region, `sa-east-1` (health at `health_url`), in wave `rest`.
+fn with_sixth_region(main: &str, health_url: &str) -> String {
+    let block = format!(
+        r#"
+  region {{
+    name          = "sa-east-1"
+    record_name   = "{record}"
+    ttl           = 60
+    target        = ["192.0.2.40"]
+    health_url    = "{health_url}"
+    global_weight = 10
+  }}
+"#,
+        record = record_name("sa-east-1"),
+    );
+    let at = main.find("\n  gate {").expect("deployment gate block");
+    let with_block = format!("{}\n{block}{}", &main[..at], &main[at..]);
+    with_block.replace(
+        r#"regions      = ["ap-southeast-1", "ap-northeast-1"]"#,
+        r#"regions      = ["ap-southeast-1", "ap-northeast-1", "sa-east-1"]"#,
+    )
+}
+
+#[test]
+fn adding_a_region_with_the_version_unchanged_publishes_only_it() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    let before = fx.weights();
+    let server = RegionServer::start().expect("region server");
+    let main = fx.ws.read("main.tf");
+    fx.ws.write("main.tf", &with_sixth_region(&main, &server.health_url()));
+    let entries_before = block_on(fx.journal().load("api")).expect("journal").len();
+
+    let change = fx.planned_change("add.tfplan");
+    assert_eq!(change["actions"], serde_json::json!(["update"]));
+    assert_eq!(change["after"]["version"], "v1");
+    let rows = planned_rows(&change);
+    assert_eq!(
+        planned_regions(&change),
+        ["sa-east-1"],
+        "rows only for the new region: {rows:?}"
+    );
+    // 100 of 110 global weight already serves v1.
+    assert!((rows[0].2 - 93.182).abs() < 1e-3, "{rows:?}");
+    assert_eq!(cli_schedule(&fx, "add.tfplan"), rows, "the CLI plans the same schedule");
+
+    fx.ws.terraform(&["apply", "add.tfplan"]).assert_success();
+    assert!(server.hits() > 0, "the new region's gate was evaluated");
+    let steps = steps_after(&fx, entries_before);
+    assert_eq!(steps, [("sa-east-1".to_owned(), 100)], "published at once, alone");
+    let blue = fx.slot_set("sa-east-1", "blue").expect("sa-east-1 blue slot");
+    assert_eq!(blue.weight, Some(100));
+    assert!(fx.slot_set("sa-east-1", "green").is_none());
+    assert_eq!(fx.weights(), before, "the other regions are untouched");
+    let state = fx.state();
+    assert_eq!(state["version"], "v1");
+    assert_eq!(state["status"], "succeeded");
+    assert_eq!(state["active_slot"]["sa-east-1"], "blue");
+    assert_eq!(state["region_status"]["sa-east-1"], "promoted");
+    assert_eq!(state["region_version"]["sa-east-1"], "v1");
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "nothing left to do");
+}
+
+#[test]
+fn adding_a_region_and_changing_the_version_together_is_refused_at_the_region() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    let server = RegionServer::start().expect("region server");
+    fx.write("v2", "rollback_region");
+    let main = fx.ws.read("main.tf");
+    fx.ws.write("main.tf", &with_sixth_region(&main, &server.health_url()));
     fx.ws
         .plan()
         .assert_failure()
-        .assert_contains("Adding a region to a deployed deployment is not supported yet");
+        .assert_contains("Cannot add a region and change the version in one apply")
+        .assert_contains("Add the region first")
+        .assert_contains(r#"name          = "sa-east-1""#)
+        .assert_contains("on main.tf line");
+    assert_eq!(server.hits(), 0);
 }
 
 /// A refresh finds the slots exactly as the deployment left them: no drift to show.

@@ -10,9 +10,17 @@
 //!   `schedule::rollout_plan`, through the one JSON mapping the CLI also uses
 //!   (`terraform_json::deployment_from_json`), so `terraform plan` shows the schedule. It is
 //!   unknown only while an input it depends on is. A change of `version` or of any region's
-//!   target plans a rollout (an in-place update: `active_version`, `status`, `region_status` and
-//!   `active_slot` become unknown); any other change, and drift found by refresh, is an in-place
-//!   update that moves no traffic between versions.
+//!   target, or a new region, plans a rollout (an in-place update: `active_version`, `status`,
+//!   `region_status`, `region_version` and `active_slot` become unknown); any other change, and
+//!   drift found by refresh, is an in-place update that moves no traffic between versions (and
+//!   keeps the last rollout's rows while the schedule is unchanged).
+//! - **Continuing and adding.** A rollout moves only the regions that do not already serve the
+//!   planned version from the planned target (per `region_version` and the targets in state,
+//!   which refresh takes from the journal): after a failed rollout re-applying continues with
+//!   the regions not yet on the version, and regions added with the version unchanged are
+//!   published alone, on blue after one passing gate evaluation. `rollout_plan` has rows for the
+//!   moving regions only, exposure starting at the carried share. A region added in the same
+//!   plan as a new version is refused at its `name`: add it first, then change the version.
 //! - **Create** publishes every region on its blue slot through the engine (first publication).
 //! - **Update** first restores slots that drifted and carries a changed `ttl` to both slots (one
 //!   batch, see [`slots`]), then, when the plan is a rollout, runs the engine (`Driver::start`)
@@ -37,7 +45,7 @@ mod slots;
 mod validation;
 mod values;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -59,7 +67,7 @@ pub use schema::{plan_row_type, wave_type};
 use slots::{delete_slots, Observed};
 use validation::{json_error_diag, prefix_path, spec_error_path, validate_targets};
 pub use values::{go_duration, spec_of};
-use values::{plan_rows, region_names, schedule_spec_of, spec_to_value};
+use values::{plan_rows, region_names, schedule_spec_of, served_of, spec_to_value};
 
 /// Default create/update/delete limit: rollouts with bake times take a while.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
@@ -67,17 +75,14 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 const INSYNC_TIMEOUT: Duration = Duration::from_secs(300);
 /// Lease time-to-live; the driver renews it at half life.
 const LEASE_TTL: Duration = Duration::from_secs(30);
-/// Attributes the provider computes (not inputs of the rollout).
-const COMPUTED: &[&str] = &[
-    "id",
+/// Computed attributes that only a rollout changes.
+const ROLLOUT_COMPUTED: &[&str] = &[
     "active_version",
     "status",
     "region_status",
+    "region_version",
     "active_slot",
-    "rollout_plan",
 ];
-/// Computed attributes that only a rollout changes.
-const ROLLOUT_COMPUTED: &[&str] = &["active_version", "status", "region_status", "active_slot"];
 
 /// The `globaldeploy_deployment` resource type.
 #[derive(Clone, Copy, Debug, Default)]
@@ -130,6 +135,9 @@ impl Resource<ProviderClient> for Deployment {
         if let Some(name) = planned.get("name").filter(|n| n.is_known() && !n.is_null()).cloned() {
             planned.set("id", name);
         }
+        // A rollout moves only the regions that do not serve the planned version and target yet.
+        let served = if prior.is_null() { BTreeMap::new() } else { served_of(prior) };
+        let rollout = prior.is_null() || rollout_needed(prior, planned);
         let rows = match spec_of(planned) {
             Some(Ok(spec)) => {
                 // Validation sees references to waves as unknown at `terraform validate`; the
@@ -138,10 +146,15 @@ impl Resource<ProviderClient> for Deployment {
                 for error in &errors {
                     diags.error_at(spec_error_path(&spec, error), "Invalid deployment", error.to_string());
                 }
-                if errors.is_empty() {
-                    plan_rows(&spec)
-                } else {
+                if !prior.is_null() {
+                    refuse_new_regions_with_a_new_version(prior, &spec, &served, diags);
+                }
+                if !errors.is_empty() {
                     Value::Unknown
+                } else if rollout {
+                    plan_rows(&spec, &schedule::carried_regions(&spec, &served))
+                } else {
+                    rows_at_rest(prior, &spec)
                 }
             }
             Some(Err(err)) => {
@@ -149,33 +162,14 @@ impl Resource<ProviderClient> for Deployment {
                 Value::Unknown
             }
             None => match schedule_spec_of(planned) {
-                Some(Ok(spec)) if schedule::validate(&spec).is_empty() => plan_rows(&spec),
+                Some(Ok(spec)) if schedule::validate(&spec).is_empty() => {
+                    plan_rows(&spec, &schedule::carried_regions(&spec, &served))
+                }
                 _ => Value::Unknown,
             },
         };
         planned.set("rollout_plan", rows);
-        if !prior.is_null() {
-            let before = region_names(prior);
-            if let Some(regions) = planned.get("region").and_then(Value::as_list) {
-                for (index, region) in regions.iter().enumerate() {
-                    let Some(name) = region.get("name").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    if !before.iter().any(|b| b == name) {
-                        diags.error_at(
-                            AttributePath::attr("region").index(index).join("name"),
-                            "Adding a region to a deployed deployment is not supported yet",
-                            format!(
-                                "Region {name:?} is new, but the deployment already serves its other regions; a \
-                                 rollout moves regions that serve, and first publication publishes all regions at \
-                                 once. Deploy {name:?} with its own globaldeploy_deployment for now."
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        if !prior.is_null() && !rollout_needed(prior, planned) {
+        if !rollout {
             // No rollout: what the last rollout left stays true, and slots that drifted are
             // planned back to it (an in-place update that names the drifted regions).
             keep_rollout_computed(planned, prior);
@@ -285,11 +279,14 @@ impl Resource<ProviderClient> for Deployment {
             return state;
         }
         let prior_version = prior.get("version").cloned();
-        // Finished outside Terraform (`globaldeploy resume` after a killed apply): adopt it.
+        // Finished outside Terraform (`globaldeploy resume` after a killed apply): adopt it. Only
+        // for the regions the state holds: a region added back after its removal deleted its
+        // slots matches an older rollout that published it, and must be published again.
         if let Some(rs) = &rollout {
             if let Some(outcome) = rs.outcome() {
                 let done = rs.spec.version == spec.version
                     && rs.spec.regions == spec.regions
+                    && region_names(prior) == region_names(planned)
                     && outcome.serving_version.as_deref() == Some(spec.version.as_str());
                 if done {
                     tracing::info!(
@@ -366,7 +363,7 @@ impl Resource<ProviderClient> for Deployment {
                 let state = state_from_rollout(&base, &rs, None);
                 let mut state = state;
                 if let Some(Ok(spec)) = spec_of(&state) {
-                    state.set("rollout_plan", plan_rows(&spec));
+                    state.set("rollout_plan", plan_rows(&spec, &BTreeSet::new()));
                 }
                 Some(state)
             }
@@ -386,8 +383,8 @@ impl Resource<ProviderClient> for Deployment {
     }
 }
 
-/// Whether going from `prior` to `planned` moves traffic: a new version, or a region whose
-/// target changed. Unknown inputs count as changes.
+/// Whether going from `prior` to `planned` moves traffic: a new version, a region whose target
+/// changed, or a new region (published by the rollout). Unknown inputs count as changes.
 fn rollout_needed(prior: &Value, planned: &Value) -> bool {
     if prior.get("version") != planned.get("version") {
         return true;
@@ -405,20 +402,79 @@ fn rollout_needed(prior: &Value, planned: &Value) -> bool {
             .collect()
     };
     match (targets(prior), targets(planned)) {
-        (Some(before), Some(after)) => after
-            .iter()
-            .any(|(name, target)| before.get(name).is_some_and(|b| b != target)),
+        (Some(before), Some(after)) => after.iter().any(|(name, target)| before.get(name) != Some(target)),
         _ => true,
+    }
+}
+
+/// Plan-time refusal of regions added in the same plan as a new version: the new region would be
+/// published while the others shift, and one rollout does one or the other (SPEC §4.5 create
+/// publishes, update shifts). Regions added with the version unchanged are published alone.
+fn refuse_new_regions_with_a_new_version(
+    prior: &Value,
+    spec: &DeploymentSpec,
+    served: &BTreeMap<String, schedule::Served>,
+    diags: &mut Diagnostics,
+) {
+    let Some(before) = prior.get("version").and_then(Value::as_str) else {
+        return;
+    };
+    if before == spec.version {
+        return;
+    }
+    for (index, region) in spec.regions.iter().enumerate() {
+        if served.contains_key(&region.name) {
+            continue;
+        }
+        diags.error_at(
+            AttributePath::attr("region").index(index).join("name"),
+            "Cannot add a region and change the version in one apply",
+            format!(
+                "Region {name:?} is new while the version changes from {before:?} to {after:?}. A new region is \
+                 published directly on its blue slot while a new version is rolled out step by step, and one rollout \
+                 does one or the other. Add the region first with version = {before:?} (apply), then change the \
+                 version.",
+                name = region.name,
+                after = spec.version,
+            ),
+        );
+    }
+}
+
+/// `rollout_plan` when no rollout is planned: the last rollout's rows while the schedule inputs
+/// are unchanged (a rollout that continued or added regions planned fewer rows than a full one),
+/// else the full schedule of the planned spec.
+fn rows_at_rest(prior: &Value, spec: &DeploymentSpec) -> Value {
+    let none = BTreeSet::new();
+    let unchanged = match spec_of(prior) {
+        Some(Ok(before)) => schedule::rollout_plan(&before, &none) == schedule::rollout_plan(spec, &none),
+        _ => false,
+    };
+    match prior.get("rollout_plan") {
+        Some(rows) if unchanged && rows.is_wholly_known() && !rows.is_null() => rows.clone(),
+        _ => plan_rows(spec, &none),
     }
 }
 
 /// `planned` keeps what the last rollout left in `prior` (no rollout is planned), without the
 /// drift marks refresh put in `region_status`.
 fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
+    let regions = region_names(planned);
     for name in ROLLOUT_COMPUTED {
-        planned.set(name, prior.get(name).cloned().unwrap_or(Value::Null));
+        let mut value = prior.get(name).cloned().unwrap_or(Value::Null);
+        if name == &"region_status" {
+            value = slots::without_drift(Some(&value));
+        }
+        // Regions removed from the configuration leave the per-region maps with their slots.
+        if let Some(map) = value.as_map().filter(|_| !regions.is_empty()) {
+            value = Value::map(
+                map.iter()
+                    .filter(|(region, _)| regions.contains(*region))
+                    .map(|(region, v)| (region.clone(), v.clone())),
+            );
+        }
+        planned.set(name, value);
     }
-    planned.set("region_status", slots::without_drift(prior.get("region_status")));
 }
 
 /// Restores the slots of `spec`'s regions that drifted, at `spec`'s TTLs, before an update. The

@@ -14,14 +14,14 @@ use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::{Entry, Serving};
 use globaldeploy_reconciler::journal::file::FileJournal;
 use globaldeploy_reconciler::journal::replay;
-use globaldeploy_reconciler::model::{DeploymentSpec, Slot};
+use globaldeploy_reconciler::model::{DeploymentSpec, Slot, Target};
 use globaldeploy_reconciler::probes::{GateProbe, HttpProbe};
 use globaldeploy_reconciler::traffic::Route53Traffic;
 use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::{Context, Diagnostic, Diagnostics};
 
 use super::validation::json_error_diag;
-use super::values::{go_duration, plan_rows, spec_of};
+use super::values::{go_duration, region_names, spec_of};
 use super::{INSYNC_TIMEOUT, LEASE_TTL};
 use crate::config::JournalLocation;
 use crate::ProviderClient;
@@ -103,12 +103,23 @@ pub(super) async fn current_serving(
                 .collect()
         })
         .unwrap_or_default();
+    // The state's targets are what serves (a failed rollout keeps the old target of every
+    // region it did not move to the new version).
+    let prior_targets: BTreeMap<String, Target> = match spec_of(prior) {
+        Some(Ok(before)) => before.regions.into_iter().map(|r| (r.name, r.target)).collect(),
+        _ => BTreeMap::new(),
+    };
     let from_journal = journal_state(client, &spec.name)
         .await
         .map(|rs| rs.region_outcomes())
         .unwrap_or_default();
     let mut current = BTreeMap::new();
     for region in &spec.regions {
+        // A region the state does not hold is new, even if an older rollout published it
+        // (removing a region deleted its slots).
+        if !prior_targets.is_empty() && !prior_targets.contains_key(&region.name) {
+            continue;
+        }
         let journal = from_journal.get(&region.name);
         let slot = journal.and_then(|o| o.active_slot).or_else(|| {
             prior_slots
@@ -119,7 +130,8 @@ pub(super) async fn current_serving(
             .and_then(|o| o.version.clone())
             .unwrap_or_else(|| prior_version.clone());
         if let Some(slot) = slot {
-            current.insert(region.name.clone(), Serving { slot, version });
+            let target = prior_targets.get(&region.name).cloned();
+            current.insert(region.name.clone(), Serving { slot, version, target });
         }
     }
     current
@@ -300,32 +312,42 @@ pub(super) fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
     );
 }
 
-fn region_maps(regions: &BTreeMap<String, RegionOutcome>) -> (Value, Value) {
+/// `region_status`, `active_slot` and `region_version` of `regions`, for the regions `base`
+/// declares (a rollout before a region was removed still lists it).
+fn region_maps(base: &Value, regions: &BTreeMap<String, RegionOutcome>) -> [(&'static str, Value); 3] {
+    let declared = region_names(base);
+    let regions: BTreeMap<&String, &RegionOutcome> = regions
+        .iter()
+        .filter(|(name, _)| declared.is_empty() || declared.contains(*name))
+        .collect();
     let status = Value::map(
         regions
             .iter()
-            .map(|(r, o)| (r.clone(), Value::string(o.status.to_string()))),
+            .map(|(r, o)| ((*r).clone(), Value::string(o.status.to_string()))),
     );
     let slots = Value::map(
         regions
             .iter()
-            .filter_map(|(r, o)| Some((r.clone(), Value::string(o.active_slot?.as_str())))),
+            .filter_map(|(r, o)| Some(((*r).clone(), Value::string(o.active_slot?.as_str())))),
     );
-    (status, slots)
+    let versions = Value::map(
+        regions
+            .iter()
+            .filter_map(|(r, o)| Some(((*r).clone(), Value::string(o.version.as_deref()?)))),
+    );
+    [("region_status", status), ("active_slot", slots), ("region_version", versions)]
 }
 
 /// `base` with the outcome's truth: status, region maps, and `version`/`active_version` = the
-/// version the whole deployment serves (`fallback_version` when regions differ).
+/// version the whole deployment serves (`fallback_version` when regions differ). `rollout_plan`
+/// stays as planned: it describes the rollout that ran.
 pub(super) fn state_from_outcome(base: &Value, outcome: &Outcome, fallback_version: Option<&Value>) -> Value {
     let mut state = base.clone();
-    let (status, slots) = region_maps(&outcome.regions);
     state.set("status", Value::string(outcome.status.as_str()));
-    state.set("region_status", status);
-    state.set("active_slot", slots);
-    set_versions(&mut state, outcome.serving_version.as_deref(), fallback_version);
-    if let Some(Ok(spec)) = spec_of(&state) {
-        state.set("rollout_plan", plan_rows(&spec));
+    for (name, map) in region_maps(base, &outcome.regions) {
+        state.set(name, map);
     }
+    set_versions(&mut state, outcome.serving_version.as_deref(), fallback_version);
     state
 }
 
@@ -350,14 +372,11 @@ pub(super) fn state_from_rollout(base: &Value, rs: &RolloutState, fallback_versi
         return state_from_outcome(base, &outcome, fallback_version);
     }
     let mut state = base.clone();
-    let (status, slots) = region_maps(&rs.region_outcomes());
     state.set("status", Value::string("running"));
-    state.set("region_status", status);
-    state.set("active_slot", slots);
-    set_versions(&mut state, rs.serving_version().as_deref(), fallback_version);
-    if let Some(Ok(spec)) = spec_of(&state) {
-        state.set("rollout_plan", plan_rows(&spec));
+    for (name, map) in region_maps(base, &rs.region_outcomes()) {
+        state.set(name, map);
     }
+    set_versions(&mut state, rs.serving_version().as_deref(), fallback_version);
     state
 }
 

@@ -179,13 +179,23 @@ pub(super) fn schema_block() -> Block {
             ),
     )
     .attribute(
+        Attribute::computed("region_version", Type::map(Type::String)).description(
+            "The version each region serves fully (a region mid-shift or halted has no entry). After a failed \
+             rollout the regions already promoted show the new version, and re-applying moves only the others.",
+        ),
+    )
+    .attribute(
         Attribute::computed("active_slot", Type::map(Type::String))
             .description("Each region's serving slot: `blue` or `green`."),
     )
     .attribute(
         Attribute::computed("rollout_plan", Type::list(plan_row_type())).description(
             "The schedule, known at plan time: one row per region per step, in order, with the hold at that step and \
-             `global_exposure_percent`, the share of global traffic on the new version while the step holds.",
+             `global_exposure_percent`, the share of global traffic on the new version while the step holds. A \
+             rollout moves only the regions not yet serving the version (and target): after a failed rollout the \
+             regions it promoted have no rows and count as exposed from the start, and regions added with the \
+             version unchanged are the only rows. A plan without a rollout keeps the last rollout's rows unless the \
+             schedule itself changes.",
         ),
     )
     .block(NestedBlock::single("strategy", strategy))

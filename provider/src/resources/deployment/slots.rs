@@ -285,6 +285,7 @@ mod tests {
             serving: Some(Serving {
                 slot: Slot::Blue,
                 version: "v1".into(),
+                target: None,
             }),
             weights: Weights { blue: 100, green: 0 },
         };

@@ -1,21 +1,21 @@
 //! Deployment values ↔ the rollout model: the spec of a configuration, plan or state, the
 //! inverse for import, and the `rollout_plan` rows.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use globaldeploy_reconciler::model::{Check, DeploymentSpec, GateSpec, Target};
-use globaldeploy_reconciler::schedule;
-use globaldeploy_reconciler::terraform_json::{deployment_from_json, SpecJsonError};
+use globaldeploy_reconciler::schedule::{self, Served};
+use globaldeploy_reconciler::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
 use globaldeploy_sdk::cty::{json as cty_json, Value};
 
 use super::schema::schema_block;
-use super::COMPUTED;
 
 /// The rollout spec of a deployment value (config, plan or state): `None` while an input is
 /// unknown.
 pub fn spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
     let mut inputs = value.clone();
-    for name in COMPUTED {
+    for name in DEPLOYMENT_COMPUTED {
         inputs.set(name, Value::Null);
     }
     inputs.set("timeouts", Value::Null);
@@ -71,9 +71,10 @@ fn set_if_unknown(object: &mut Value, name: &str, placeholder: Value) {
     }
 }
 
-pub(super) fn plan_rows(spec: &DeploymentSpec) -> Value {
+/// The `rollout_plan` rows of rolling `spec` out, leaving the `carried` regions in place.
+pub(super) fn plan_rows(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Value {
     Value::list(
-        schedule::rollout_plan(spec)
+        schedule::rollout_plan(spec, carried)
             .into_iter()
             .map(|step| {
                 Value::object([
@@ -186,6 +187,7 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
         ("active_version", Value::Null),
         ("status", Value::Null),
         ("region_status", Value::Null),
+        ("region_version", Value::Null),
         ("active_slot", Value::Null),
         ("rollout_plan", Value::Null),
         (
@@ -242,7 +244,8 @@ fn gate_to_value(gate: &GateSpec) -> Value {
     ])
 }
 
-pub(super) fn region_names(value: &Value) -> Vec<String> {
+/// The names of the regions `value` declares.
+pub(super) fn region_names(value: &Value) -> BTreeSet<String> {
     value
         .get("region")
         .and_then(Value::as_list)
@@ -253,6 +256,26 @@ pub(super) fn region_names(value: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// The string entries of map attribute `name` of `value` (`None` when it is null or unknown).
+fn string_map(value: &Value, name: &str) -> Option<BTreeMap<String, String>> {
+    let map = value.get(name)?.as_map()?;
+    Some(
+        map.iter()
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned())))
+            .collect(),
+    )
+}
+
+/// What each published region serves according to state `prior` (empty when it does not
+/// describe a deployment): its target in state and its `region_version`.
+pub(super) fn served_of(prior: &Value) -> BTreeMap<String, Served> {
+    let Some(Ok(before)) = spec_of(prior) else {
+        return BTreeMap::new();
+    };
+    let published: Option<BTreeSet<String>> = string_map(prior, "active_slot").map(|m| m.into_keys().collect());
+    schedule::served_regions(&before, published.as_ref(), string_map(prior, "region_version").as_ref())
 }
 
 #[cfg(test)]
