@@ -9,11 +9,51 @@
 //! *carried* over ([`carried_regions`]) serve the spec's version from the spec's target (a
 //! rollout that stopped part-way promoted them, or the version is unchanged while regions are
 //! added). They get no rows, no steps and no gates, and count as exposed from the start.
+//!
+//! The regions that move are either all *published* (none served before) or all *shifted*
+//! ([`RolloutKind`], decided by [`rollout_kind`] for the engine, the provider and the CLI
+//! alike), and the two run differently: a publication holds until every gate has passed once
+//! and then puts the region straight at 100 % (no steps, no bake), so its schedule has one row
+//! per region and its duration counts only those holds.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::model::{DeploymentSpec, GateSpec, Target};
+
+/// How a rollout moves its regions (SPEC §4.5); `publish` or `shift` in JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RolloutKind {
+    /// None of the regions it moves has been published: each is held until every gate has
+    /// passed one evaluation, then written straight to 100 % on blue and promoted, with no
+    /// steps and no bake.
+    Publish,
+    /// The regions it moves serve an older version or target: their traffic steps through
+    /// `strategy.steps` to the idle slot, holding `step_interval` at each step and the wave's
+    /// `bake_time` after 100 %.
+    Shift,
+}
+
+/// The kind of rolling `spec` out, given which regions are `published` (serve some version):
+/// a shift when any region it moves (one not `carried`) is published, else a publication.
+/// The rule the engine, the provider and the CLI share; a rollout that would both publish and
+/// shift is refused before it starts (`EngineError::MixedPublication`).
+pub fn rollout_kind(
+    spec: &DeploymentSpec,
+    carried: &BTreeSet<String>,
+    published: impl Fn(&str) -> bool,
+) -> RolloutKind {
+    let shifts = spec
+        .regions
+        .iter()
+        .any(|region| !carried.contains(&region.name) && published(&region.name));
+    if shifts {
+        RolloutKind::Shift
+    } else {
+        RolloutKind::Publish
+    }
+}
 
 /// One row of the schedule: `region` of `wave` at `step_percent`, held for `hold`.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,7 +64,9 @@ pub struct PlannedStep {
     pub region: String,
     /// Percent of the region's traffic on the new version.
     pub step_percent: u8,
-    /// Planned hold at this step: `step_interval`, plus the wave's `bake_time` at 100 %.
+    /// Planned hold at this step. A shift: `step_interval`, plus the wave's `bake_time` at
+    /// 100 %. A publication (its one row, at 100 %): the time until every gate of the region
+    /// has passed its first evaluation ([`first_evaluation`]).
     pub hold: Duration,
     /// Share of global traffic on the new version while this step holds (0–100).
     pub global_exposure_percent: f64,
@@ -113,9 +155,10 @@ pub fn groups(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Vec<Group> {
     out
 }
 
-/// The planned schedule: one row per moving region per step, groups in rollout order; exposure
-/// starts at the `carried` regions' share.
-pub fn rollout_plan(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Vec<PlannedStep> {
+/// The planned schedule of a rollout of `kind`, groups in rollout order: a shift has one row
+/// per moving region per step, a publication one row per moving region at 100 %. Exposure
+/// starts at the `carried` regions' share and is cumulative.
+pub fn rollout_plan(spec: &DeploymentSpec, carried: &BTreeSet<String>, kind: RolloutKind) -> Vec<PlannedStep> {
     let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
     let share = |name: &str| -> f64 {
         if total == 0.0 {
@@ -131,13 +174,24 @@ pub fn rollout_plan(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Vec<Pl
     for group in groups(spec, carried) {
         let wave = &spec.waves[group.wave];
         let group_share: f64 = group.regions.iter().map(|r| share(r)).sum();
-        for &percent in &spec.strategy.steps {
+        let stages: Vec<(u8, Duration)> = match kind {
+            RolloutKind::Publish => vec![(100, first_evaluation(spec, group.wave))],
+            RolloutKind::Shift => spec
+                .strategy
+                .steps
+                .iter()
+                .map(|&percent| {
+                    let hold = if percent == 100 {
+                        spec.strategy.step_interval + wave.bake_time
+                    } else {
+                        spec.strategy.step_interval
+                    };
+                    (percent, hold)
+                })
+                .collect(),
+        };
+        for (percent, hold) in stages {
             let exposure = promoted + group_share * f64::from(percent);
-            let hold = if percent == 100 {
-                spec.strategy.step_interval + wave.bake_time
-            } else {
-                spec.strategy.step_interval
-            };
             for region in &group.regions {
                 plan.push(PlannedStep {
                     wave: wave.name.clone(),
@@ -159,21 +213,36 @@ fn round_exposure(percent: f64) -> f64 {
     (percent * 1000.0).round() / 1000.0
 }
 
-/// The planned duration of a rollout without approvals: every moving group's holds in
-/// sequence, each hold at least as long as the slowest gate needs to collect `min_samples`.
-pub fn estimated_duration(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Duration {
+/// How long the gates of a region of wave `wave` (the deployment's and the wave's) need for
+/// their first passing evaluation: each takes its first sample one `interval` after the stage
+/// starts and passes with `min_samples` in its window, so the slowest gate's
+/// `interval × min_samples` (zero without gates).
+pub fn first_evaluation(spec: &DeploymentSpec, wave: usize) -> Duration {
+    let wave_gates = spec.waves.get(wave).map(|w| w.gates.as_slice()).unwrap_or_default();
+    spec.gates
+        .iter()
+        .chain(wave_gates)
+        .map(|g| g.interval * g.min_samples.max(1))
+        .max()
+        .unwrap_or_default()
+}
+
+/// The planned duration of a rollout of `kind` without approvals: every moving group's holds
+/// in sequence. A publication holds each group until its gates first pass; a shift holds each
+/// step at least as long as the slowest gate needs to collect `min_samples`, then bakes.
+pub fn estimated_duration(spec: &DeploymentSpec, carried: &BTreeSet<String>, kind: RolloutKind) -> Duration {
     groups(spec, carried)
         .iter()
         .map(|group| {
-            let wave = &spec.waves[group.wave];
-            let gates: Vec<&GateSpec> = spec.gates.iter().chain(&wave.gates).collect();
-            let sampling = gates
-                .iter()
-                .map(|g| g.interval * g.min_samples.max(1))
-                .max()
-                .unwrap_or_default();
-            let step = spec.strategy.step_interval.max(sampling);
-            step * u32::try_from(spec.strategy.steps.len()).unwrap_or(u32::MAX) + wave.bake_time
+            let sampling = first_evaluation(spec, group.wave);
+            match kind {
+                RolloutKind::Publish => sampling,
+                RolloutKind::Shift => {
+                    let step = spec.strategy.step_interval.max(sampling);
+                    step * u32::try_from(spec.strategy.steps.len()).unwrap_or(u32::MAX)
+                        + spec.waves[group.wave].bake_time
+                }
+            }
         })
         .sum()
 }
@@ -395,7 +464,7 @@ fn validate_gate(scope: &str, index: usize, gate: &GateSpec, errors: &mut Vec<Sp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{OnFailure, RegionSpec, Strategy, Target, WaveSpec};
+    use crate::model::{Check, OnFailure, RegionSpec, Strategy, Target, WaveSpec};
 
     fn region(name: &str, weight: u32) -> RegionSpec {
         RegionSpec {
@@ -437,7 +506,7 @@ mod tests {
 
     #[test]
     fn plan_walks_waves_groups_and_steps_with_exposure() {
-        let plan = rollout_plan(&spec(), &BTreeSet::new());
+        let plan = rollout_plan(&spec(), &BTreeSet::new(), RolloutKind::Shift);
         let rows: Vec<(&str, &str, u8, u64, f64)> = plan
             .iter()
             .map(|p| {
@@ -465,9 +534,81 @@ mod tests {
             ]
         );
         assert_eq!(
-            estimated_duration(&spec(), &BTreeSet::new()),
+            estimated_duration(&spec(), &BTreeSet::new(), RolloutKind::Shift),
             Duration::from_secs(90 + 60 + 90)
         );
+    }
+
+    fn gate(interval: u64, min_samples: u32) -> GateSpec {
+        GateSpec {
+            check: Check::Http {
+                url: None,
+                expect_status: vec![200],
+                timeout: Duration::from_secs(2),
+                max_latency: None,
+            },
+            interval: Duration::from_secs(interval),
+            min_samples,
+            success_ratio: 1.0,
+            failure_threshold: 1,
+        }
+    }
+
+    #[test]
+    fn a_publication_plans_one_row_per_region_held_until_its_gates_first_pass() {
+        let mut s = spec();
+        s.gates = vec![gate(5, 3)];
+        s.waves[1].gates = vec![gate(10, 2), gate(1, 4)];
+        s.waves[1].require_approval = true;
+        let plan = rollout_plan(&s, &BTreeSet::new(), RolloutKind::Publish);
+        let rows: Vec<(&str, &str, u8, u64, f64)> = plan
+            .iter()
+            .map(|p| {
+                (
+                    p.wave.as_str(),
+                    p.region.as_str(),
+                    p.step_percent,
+                    p.hold.as_secs(),
+                    p.global_exposure_percent,
+                )
+            })
+            .collect();
+        // No steps, no step_interval and no bake (canary bakes 60 s in a shift): the slowest
+        // gate's interval × min_samples, 5 s × 3 in "canary" and 10 s × 2 in "rest".
+        assert_eq!(
+            rows,
+            vec![
+                ("canary", "a", 100, 15, 50.0),
+                ("rest", "b", 100, 20, 100.0),
+                ("rest", "c", 100, 20, 100.0),
+            ]
+        );
+        assert_eq!(
+            estimated_duration(&s, &BTreeSet::new(), RolloutKind::Publish),
+            Duration::from_secs(15 + 20)
+        );
+        // Without gates a publication goes live at once.
+        assert_eq!(
+            estimated_duration(&spec(), &BTreeSet::new(), RolloutKind::Publish),
+            Duration::ZERO
+        );
+        // Regions added to a live deployment: only they are published, exposure on top of the rest.
+        let carried: BTreeSet<String> = ["a".to_owned(), "b".to_owned()].into();
+        let rows: Vec<(String, u8, f64)> = rollout_plan(&s, &carried, RolloutKind::Publish)
+            .into_iter()
+            .map(|p| (p.region, p.step_percent, p.global_exposure_percent))
+            .collect();
+        assert_eq!(rows, vec![("c".to_owned(), 100, 100.0)]);
+    }
+
+    #[test]
+    fn a_rollout_shifts_when_a_region_it_moves_is_published() {
+        let none = BTreeSet::new();
+        assert_eq!(rollout_kind(&spec(), &none, |_| false), RolloutKind::Publish);
+        assert_eq!(rollout_kind(&spec(), &none, |r| r == "c"), RolloutKind::Shift);
+        // Published regions that are carried (or no longer declared) do not move.
+        let carried: BTreeSet<String> = ["a".to_owned(), "b".to_owned()].into();
+        assert_eq!(rollout_kind(&spec(), &carried, |r| r != "c"), RolloutKind::Publish);
     }
 
     #[test]
@@ -493,7 +634,7 @@ mod tests {
         let served = served_regions(&before, Some(&published), Some(&versions));
         let carried = carried_regions(&spec(), &served);
         assert_eq!(carried, ["a".to_owned(), "b".to_owned()].into());
-        let plan = rollout_plan(&spec(), &carried);
+        let plan = rollout_plan(&spec(), &carried, RolloutKind::Shift);
         let rows: Vec<(&str, &str, u8, f64)> = plan
             .iter()
             .map(|p| {
@@ -519,7 +660,10 @@ mod tests {
             g[0].first_of_wave,
             "approval is awaited at the wave's first moving group"
         );
-        assert_eq!(estimated_duration(&spec(), &carried), Duration::from_secs(90));
+        assert_eq!(
+            estimated_duration(&spec(), &carried, RolloutKind::Shift),
+            Duration::from_secs(90)
+        );
 
         // A region serving the version from another target still moves.
         let mut moved = spec();

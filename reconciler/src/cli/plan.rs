@@ -17,7 +17,9 @@ use serde_json::Value;
 use crate::cli::error::CliError;
 use crate::cli::table::{duration, percent};
 use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, Slot};
-use crate::schedule::{carried_regions, estimated_duration, rollout_plan, served_regions, validate, Served};
+use crate::schedule::{
+    carried_regions, estimated_duration, rollout_kind, rollout_plan, served_regions, validate, RolloutKind, Served,
+};
 // The rollout tables say more about the computed attributes than their diff would.
 use crate::terraform_json::{deployment_from_json, DEPLOYMENT_COMPUTED};
 
@@ -107,12 +109,13 @@ pub struct DeploymentPlan {
 /// How a deployment's rollout will run.
 #[derive(Clone, Debug, Serialize)]
 pub struct RolloutPlan {
-    /// `publish` (create: every region goes live on blue after one passing gate evaluation)
-    /// or `shift` (traffic moves step by step to the idle slot).
-    pub mode: &'static str,
-    /// Step percentages.
+    /// `publish` (no region it moves was published: each goes live at 100 % on blue once its
+    /// gates first pass; `steps`, `step_interval` and bake do not apply) or `shift` (traffic
+    /// moves step by step to the idle slot).
+    pub mode: RolloutKind,
+    /// Step percentages (of a shift).
     pub steps: Vec<u8>,
-    /// Hold at each step.
+    /// Hold at each step (of a shift).
     pub step_interval: String,
     /// What a failed gate does.
     pub on_failure: &'static str,
@@ -124,7 +127,8 @@ pub struct RolloutPlan {
     pub gates: Vec<GatePlan>,
     /// Waves in order.
     pub waves: Vec<WavePlan>,
-    /// One row per region per step: exactly the provider's `rollout_plan`.
+    /// One row per region per step (per region, at 100 %, in a publication): exactly the
+    /// provider's `rollout_plan`.
     pub schedule: Vec<ScheduleRow>,
     /// Each region's weights before and after.
     pub weights: Vec<WeightChange>,
@@ -461,7 +465,8 @@ fn json_strings(value: &Value, name: &str) -> Option<BTreeMap<String, String>> {
 /// regions already serving `spec` are carried, and the rest publish (never published) or shift.
 fn rollout(spec: &DeploymentSpec, served: &BTreeMap<String, Served>, before: &Value) -> RolloutPlan {
     let carried = carried_regions(spec, served);
-    let estimate = estimated_duration(spec, &carried);
+    let kind = rollout_kind(spec, &carried, |region| served.contains_key(region));
+    let estimate = estimated_duration(spec, &carried, kind);
     let active_slot = |region: &str| -> Option<Slot> {
         if !served.contains_key(region) {
             return None;
@@ -472,12 +477,8 @@ fn rollout(spec: &DeploymentSpec, served: &BTreeMap<String, Served>, before: &Va
             _ => None,
         }
     };
-    let shift = spec
-        .regions
-        .iter()
-        .any(|r| served.contains_key(&r.name) && !carried.contains(&r.name));
     RolloutPlan {
-        mode: if shift { "shift" } else { "publish" },
+        mode: kind,
         steps: spec.strategy.steps.clone(),
         step_interval: duration(spec.strategy.step_interval),
         on_failure: match spec.strategy.on_failure {
@@ -500,7 +501,7 @@ fn rollout(spec: &DeploymentSpec, served: &BTreeMap<String, Served>, before: &Va
                 gates: w.gates.iter().map(gate_plan).collect(),
             })
             .collect(),
-        schedule: rollout_plan(spec, &carried)
+        schedule: rollout_plan(spec, &carried, kind)
             .into_iter()
             .map(|s| ScheduleRow {
                 wave: s.wave,

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::cli::plan::{AttributeChange, DeploymentPlan, PlanReport, RolloutPlan, ScheduleRow, SlotWeights, UNKNOWN};
 use crate::cli::table::{percent, Table};
+use crate::schedule::RolloutKind;
 
 /// Aligned text for a terminal.
 pub fn text(report: &PlanReport) -> String {
@@ -102,7 +103,7 @@ pub fn markdown(report: &PlanReport) -> String {
 fn past(d: &DeploymentPlan) -> String {
     let action = d.action.past_tense();
     match (&d.rollout, &d.from_version, &d.to_version) {
-        (Some(r), Some(from), Some(to)) if r.mode == "shift" => format!("{action}: rollout {from} → {to}"),
+        (Some(r), Some(from), Some(to)) if r.mode == RolloutKind::Shift => format!("{action}: rollout {from} → {to}"),
         (Some(_), _, Some(to)) => format!("{action}: first publication of {to}"),
         _ => action.to_owned(),
     }
@@ -114,19 +115,20 @@ fn problems_text(out: &mut String, problems: &[String]) {
     }
 }
 
+/// How the rollout runs: a shift's steps, or how a publication goes live instead.
 fn strategy_line(r: &RolloutPlan) -> String {
-    let steps: Vec<String> = r.steps.iter().map(ToString::to_string).collect();
-    let mode = if r.mode == "publish" {
-        "each region is published on blue after one passing gate evaluation; "
-    } else {
-        ""
+    let how = match r.mode {
+        RolloutKind::Publish => "publication: each region goes live at 100 % on blue once its gates first pass \
+                                 (no steps, no bake)"
+            .to_owned(),
+        RolloutKind::Shift => {
+            let steps: Vec<String> = r.steps.iter().map(ToString::to_string).collect();
+            format!("steps {} % every {}", steps.join(" → "), r.step_interval)
+        }
     };
     format!(
-        "{mode}steps {} % every {}, on_failure = {}, estimated duration ~{} (without approvals)",
-        steps.join(" → "),
-        r.step_interval,
-        r.on_failure,
-        r.estimated_duration
+        "{how}, on_failure = {}, estimated duration ~{} (without approvals)",
+        r.on_failure, r.estimated_duration
     )
 }
 
@@ -176,7 +178,10 @@ fn gate_lines(r: &RolloutPlan) -> Vec<String> {
         lines.extend(w.gates.iter().map(|g| format!("wave {}: {}", w.name, g.description)));
     }
     if lines.is_empty() {
-        lines.push("none: steps advance after their hold alone".to_owned());
+        lines.push(match r.mode {
+            RolloutKind::Publish => "none: each region goes live at once".to_owned(),
+            RolloutKind::Shift => "none: steps advance after their hold alone".to_owned(),
+        });
     }
     lines
 }

@@ -17,15 +17,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::engine::outcome::{GateFailure, Outcome, RegionOutcome, RegionStatus, RolloutStatus};
 use crate::journal::entry::{Entry, Intent, Prior, Weights};
 use crate::model::{DeploymentSpec, Slot};
-use crate::schedule::{carried_regions, groups, Group, Served};
+use crate::schedule::{carried_regions, groups, rollout_kind, Group, RolloutKind, Served};
 
-/// Whether the rollout shifts traffic between slots or publishes regions for the first time.
+/// Whether the rollout shifts traffic between slots or publishes regions for the first time
+/// (decided by [`rollout_kind`], the rule the plan's schedule uses too).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// No region it moves served before: each is published directly on blue (SPEC §4.5).
     Create,
     /// Every region it moves served: traffic moves step by step to the idle slot.
     Update,
+}
+
+impl Mode {
+    /// The schedule kind of this mode: what `rollout_plan` and `estimated_duration` planned.
+    pub fn kind(self) -> RolloutKind {
+        match self {
+            Mode::Create => RolloutKind::Publish,
+            Mode::Update => RolloutKind::Shift,
+        }
+    }
 }
 
 /// Where the rollout is.
@@ -143,11 +154,11 @@ impl RolloutState {
             })
             .collect();
         let carried = carried_regions(&intent.spec, &served);
-        let moving_published = intent
-            .prior
-            .iter()
-            .any(|(name, p)| p.serving.is_some() && !carried.contains(name));
-        let mode = if moving_published { Mode::Update } else { Mode::Create };
+        let published = |name: &str| intent.prior.get(name).is_some_and(|p| p.serving.is_some());
+        let mode = match rollout_kind(&intent.spec, &carried, published) {
+            RolloutKind::Publish => Mode::Create,
+            RolloutKind::Shift => Mode::Update,
+        };
         RolloutState {
             rollout_id: intent.rollout_id.clone(),
             started_at: intent.started_at,

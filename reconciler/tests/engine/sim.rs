@@ -18,17 +18,20 @@ use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
 use globaldeploy_reconciler::engine::ports::Progress;
-use globaldeploy_reconciler::engine::state::{Mode, Position, RolloutState};
+use globaldeploy_reconciler::engine::state::{Position, RolloutState};
 use globaldeploy_reconciler::journal::entry::{Entry, Serving, Weights};
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot, Strategy};
-use globaldeploy_reconciler::schedule::{estimated_duration, groups, rollout_plan};
+use globaldeploy_reconciler::schedule::{estimated_duration, groups, rollout_kind, rollout_plan, RolloutKind};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
 use crate::fakes::{Crash, Health};
 use crate::world::{gate, region, wave, World, LEASE_TTL};
+
+/// The virtual time every simulated world starts at.
+const START: u64 = 1_700_000_000_000;
 
 fn random_spec(rng: &mut StdRng) -> DeploymentSpec {
     let n = rng.random_range(1..=6);
@@ -147,17 +150,28 @@ fn exposure(spec: &DeploymentSpec, new_slot: &BTreeMap<String, Slot>, weights: &
 }
 
 /// The highest planned exposure up to the journal's current group and step; carried regions
-/// are exposed from the start.
+/// are exposed from the start. The plan is the one `globaldeploy plan` and the provider show,
+/// of the kind the engine runs: a publication has one row per region, at 100 %.
 fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
-    let plan = rollout_plan(spec, &state.carried);
-    let steps = spec.strategy.steps.len();
+    let kind = state.mode.kind();
+    let plan = rollout_plan(spec, &state.carried, kind);
+    let stages = match kind {
+        RolloutKind::Publish => 1,
+        RolloutKind::Shift => spec.strategy.steps.len(),
+    };
+    let moving: usize = state.groups.iter().map(|g| g.regions.len()).sum();
+    assert_eq!(
+        plan.len(),
+        moving * stages,
+        "{kind:?}: one row per moving region per stage"
+    );
     let (group, step) = match state.position {
         Position::Step { group, step } | Position::Passed { group, step } => (group, step),
         Position::Preparing { group } | Position::Before { group } | Position::AwaitingApproval { group } => (group, 0),
         Position::RollingBack { .. } | Position::Done => (state.groups.len(), 0),
     };
-    // A first publication puts a group at 100 % at once (SPEC §4.5): its limit is the group's last step.
-    let step = if state.mode == Mode::Create { steps - 1 } else { step };
+    // A publication's one row is its group at 100 %, which it reaches at once (SPEC §4.5).
+    let step = if kind == RolloutKind::Publish { 0 } else { step };
     let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
     let mut limit: f64 = spec
         .regions
@@ -167,8 +181,12 @@ fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
         .sum();
     let mut row = 0;
     for (g, grp) in groups(spec, &state.carried).iter().enumerate() {
-        for s in 0..steps {
-            for _ in &grp.regions {
+        for s in 0..stages {
+            for region in &grp.regions {
+                assert_eq!(&plan[row].region, region, "rows follow the engine's groups");
+                if kind == RolloutKind::Publish {
+                    assert_eq!(plan[row].step_percent, 100, "a publication has no steps");
+                }
                 if g < group || (g == group && s <= step) {
                     limit = limit.max(plan[row].global_exposure_percent);
                 }
@@ -192,6 +210,7 @@ enum Start {
 
 struct Stats {
     rollouts: u64,
+    timed_publications: u64,
     crashes: u64,
     outcomes: BTreeMap<&'static str, u64>,
     writes: u64,
@@ -226,7 +245,9 @@ fn simulate(seed: u64, stats: &mut Stats) {
         .collect();
     let fresh = |region: &str| start[region] == Start::Fresh;
     let mixed = start.values().any(|k| *k == Start::Fresh) && start.values().any(|k| *k == Start::Old);
-    let horizon = u64::try_from(estimated_duration(&spec, &carried).as_millis()).unwrap() + 1;
+    let kind = rollout_kind(&spec, &carried, |region| !fresh(region));
+    let estimate = u64::try_from(estimated_duration(&spec, &carried, kind).as_millis()).unwrap();
+    let horizon = estimate + 1;
     let mut script = BTreeMap::new();
     for r in &spec.regions {
         if rng.random_bool(0.25) {
@@ -235,7 +256,7 @@ fn simulate(seed: u64, stats: &mut Stats) {
             } else {
                 Health::Slow
             };
-            let at = 1_700_000_000_000 + rng.random_range(0..horizon * 2);
+            let at = START + rng.random_range(0..horizon * 2);
             let mut events = vec![(at, health)];
             if rng.random_bool(0.3) {
                 events.push((at + rng.random_range(1..20_000), Health::Healthy));
@@ -243,6 +264,7 @@ fn simulate(seed: u64, stats: &mut Stats) {
             script.insert(r.name.clone(), events);
         }
     }
+    let script_is_empty = script.is_empty();
     let approve_after = Some(rng.random_range(0..600_000));
     let world = World::new(&spec, false, script, approve_after);
     for (region, kind) in &start {
@@ -253,14 +275,14 @@ fn simulate(seed: u64, stats: &mut Stats) {
         };
         world.traffic.weights.lock().unwrap().insert(region.clone(), weights);
     }
-    world.traffic.fail_next.store(
-        if rng.random_bool(0.1) {
-            rng.random_range(1..=4)
-        } else {
-            0
-        },
-        Ordering::SeqCst,
-    );
+    let traffic_failures = if rng.random_bool(0.1) {
+        rng.random_range(1..=4)
+    } else {
+        0
+    };
+    world.traffic.fail_next.store(traffic_failures, Ordering::SeqCst);
+    // Nothing but the gates holds this rollout: no health trouble, no retries, no approvals.
+    let undisturbed = script_is_empty && traffic_failures == 0 && !spec.waves.iter().any(|w| w.require_approval);
     let crash = if rng.random_bool(0.4) {
         Crash::after(rng.random_range(1..=80))
     } else {
@@ -382,7 +404,17 @@ fn simulate(seed: u64, stats: &mut Stats) {
         }
         Some(r) => {
             assert!(!mixed, "seed {seed}: published new regions while others shifted");
-            r.unwrap_or_else(|e| panic!("seed {seed}: {e}"))
+            let outcome = r.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            // A publication takes exactly the time its plan shows: each group's first gate evaluation.
+            if kind == RolloutKind::Publish && undisturbed && outcome.status == RolloutStatus::Succeeded {
+                assert_eq!(
+                    world.clock.now_millis_for_test() - START,
+                    estimate,
+                    "seed {seed}: a publication's duration differs from its estimate"
+                );
+                stats.timed_publications += 1;
+            }
+            outcome
         }
         None => {
             stats.crashes += 1;
@@ -480,6 +512,7 @@ fn randomized_rollouts_keep_every_invariant() {
     };
     let mut stats = Stats {
         rollouts: 0,
+        timed_publications: 0,
         crashes: 0,
         outcomes: BTreeMap::new(),
         writes: 0,
@@ -493,9 +526,11 @@ fn randomized_rollouts_keep_every_invariant() {
         }
     }
     eprintln!(
-        "simulated {} rollouts ({} crashed and resumed) in {:.1?}: {:?}, {} weight writes, {} samples",
+        "simulated {} rollouts ({} crashed and resumed, {} publications timed against their estimate) in {:.1?}: \
+         {:?}, {} weight writes, {} samples",
         stats.rollouts,
         stats.crashes,
+        stats.timed_publications,
         started.elapsed(),
         stats.outcomes,
         stats.writes,

@@ -992,8 +992,11 @@ fn adding_a_region_with_the_version_unchanged_publishes_only_it() {
         ["sa-east-1"],
         "rows only for the new region: {rows:?}"
     );
-    // 100 of 110 global weight already serves v1.
-    assert!((rows[0].2 - 93.182).abs() < 1e-3, "{rows:?}");
+    // One row: a published region goes live at 100 % at once (no steps, no 1s step_interval),
+    // on top of the 100 of 110 global weight already serving v1, held for its gate's first
+    // evaluation (200ms × 2 samples).
+    assert_eq!(rows, [("sa-east-1".to_owned(), 100, 100.0)]);
+    assert_eq!(change["after"]["rollout_plan"][0]["hold"], "400ms");
     assert_eq!(cli_schedule(&fx, "add.tfplan"), rows, "the CLI plans the same schedule");
 
     fx.ws.terraform(&["apply", "add.tfplan"]).assert_success();
@@ -1275,7 +1278,7 @@ resource "globaldeploy_deployment" "api" {{
         .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
         .expect("deployment change")["change"]
         .clone();
-    let rows: Vec<(String, String, i64)> = change["after"]["rollout_plan"]
+    let rows: Vec<(String, String, i64, String)> = change["after"]["rollout_plan"]
         .as_array()
         .unwrap_or_else(|| panic!("rollout_plan unknown at plan time: {:#}", change["after_unknown"]))
         .iter()
@@ -1284,16 +1287,17 @@ resource "globaldeploy_deployment" "api" {{
                 r["wave"].as_str().unwrap_or_default().to_owned(),
                 r["region"].as_str().unwrap_or_default().to_owned(),
                 r["step_percent"].as_i64().unwrap_or_default(),
+                r["hold"].as_str().unwrap_or_default().to_owned(),
             )
         })
         .collect();
+    // A create publishes: one row per region at 100 %, held until its gates first pass; the
+    // canary's gate (defaults: every 5s, 5 samples) is kept though its health check is unknown.
     assert_eq!(
         rows,
         [
-            ("canary".to_owned(), "us-west-2".to_owned(), 50),
-            ("canary".to_owned(), "us-west-2".to_owned(), 100),
-            ("rest".to_owned(), "us-east-1".to_owned(), 50),
-            ("rest".to_owned(), "us-east-1".to_owned(), 100)
+            ("canary".to_owned(), "us-west-2".to_owned(), 100, "25s".to_owned()),
+            ("rest".to_owned(), "us-east-1".to_owned(), 100, "0s".to_owned()),
         ]
     );
 }

@@ -322,7 +322,9 @@ fn multi_region_canary_plans_against_moto_and_renders_the_pull_request_comment()
     let rows = deployment["rollout_plan"]
         .as_array()
         .unwrap_or_else(|| panic!("rollout_plan is not known at plan time: {deployment:#}"));
-    // Three waves in order, each region through 5/25/50/100 %.
+    // Three waves in order. The first apply creates the deployment, a publication: one row per
+    // region at 100 %, held for its gates' first evaluation (the canary's 10s × 6, else the
+    // deployment gate's 5s × 10), not the 5/25/50/100 % steps nor the bake of a later release.
     let mut waves: Vec<&str> = rows.iter().filter_map(|r| r["wave"].as_str()).collect();
     waves.dedup();
     assert_eq!(waves, ["canary", "americas-europe", "asia-pacific"]);
@@ -337,7 +339,26 @@ fn multi_region_canary_plans_against_moto_and_renders_the_pull_request_comment()
             "ap-northeast-1"
         ])
     );
-    assert_eq!(rows.len(), 5 * 4);
+    let schedule: Vec<(&str, i64, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap_or_default(),
+                r["step_percent"].as_i64().unwrap_or_default(),
+                r["hold"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        schedule,
+        [
+            ("us-west-2", 100, "1m"),
+            ("us-east-1", 100, "50s"),
+            ("eu-west-1", 100, "50s"),
+            ("ap-southeast-1", 100, "50s"),
+            ("ap-northeast-1", 100, "50s"),
+        ]
+    );
     assert_eq!(rows.last().expect("rows")["global_exposure_percent"], 100.0);
 
     let record = planned(&plan, "globaldeploy_weighted_record.api");
@@ -363,7 +384,11 @@ fn multi_region_canary_plans_against_moto_and_renders_the_pull_request_comment()
         .expect("run globaldeploy plan");
     let markdown = String::from_utf8_lossy(&comment.stdout);
     assert!(comment.status.success(), "{}", String::from_utf8_lossy(&comment.stderr));
-    assert!(markdown.contains("3 waves, 5 regions"), "{markdown}");
+    assert!(markdown.contains("3 waves, 5 regions, ~2m40s"), "{markdown}");
+    assert!(
+        markdown.contains("publication: each region goes live at 100 %"),
+        "{markdown}"
+    );
     assert!(markdown.contains("| asia-pacific (approval) |"), "{markdown}");
 }
 

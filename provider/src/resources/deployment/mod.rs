@@ -19,7 +19,9 @@
 //!   which refresh takes from the journal): after a failed rollout re-applying continues with
 //!   the regions not yet on the version, and regions added with the version unchanged are
 //!   published alone, on blue after one passing gate evaluation. `rollout_plan` has rows for the
-//!   moving regions only, exposure starting at the carried share. A region added in the same
+//!   moving regions only, exposure starting at the carried share: one per step when they shift,
+//!   one at 100 % held for the first gate evaluation when they are published
+//!   (`schedule::rollout_kind`, the engine's rule). A region added in the same
 //!   plan as a new version is refused at its `name`: add it first, then change the version.
 //! - **Create** publishes every region on its blue slot through the engine (first publication).
 //! - **Update** first restores slots that drifted and carries a changed `ttl` to both slots (one
@@ -51,7 +53,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
-use globaldeploy_reconciler::schedule;
+use globaldeploy_reconciler::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::framework::timeouts::timeout;
 use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resource, Schema};
@@ -67,7 +69,7 @@ pub use schema::{plan_row_type, wave_type};
 use slots::{delete_slots, Observed};
 use validation::{json_error_diag, prefix_path, spec_error_path, validate_targets};
 pub use values::{go_duration, spec_of};
-use values::{plan_rows, region_names, schedule_spec_of, served_of, spec_to_value};
+use values::{plan_rows, region_names, rollout_rows, schedule_spec_of, served_of, spec_to_value};
 
 /// Default create/update/delete limit: rollouts with bake times take a while.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
@@ -152,7 +154,7 @@ impl Resource<ProviderClient> for Deployment {
                 if !errors.is_empty() {
                     Value::Unknown
                 } else if rollout {
-                    plan_rows(&spec, &schedule::carried_regions(&spec, &served))
+                    rollout_rows(&spec, &served)
                 } else {
                     rows_at_rest(prior, &spec)
                 }
@@ -162,9 +164,7 @@ impl Resource<ProviderClient> for Deployment {
                 Value::Unknown
             }
             None => match schedule_spec_of(planned) {
-                Some(Ok(spec)) if schedule::validate(&spec).is_empty() => {
-                    plan_rows(&spec, &schedule::carried_regions(&spec, &served))
-                }
+                Some(Ok(spec)) if schedule::validate(&spec).is_empty() => rollout_rows(&spec, &served),
                 _ => Value::Unknown,
             },
         };
@@ -363,7 +363,8 @@ impl Resource<ProviderClient> for Deployment {
                 let state = state_from_rollout(&base, &rs, None);
                 let mut state = state;
                 if let Some(Ok(spec)) = spec_of(&state) {
-                    state.set("rollout_plan", plan_rows(&spec, &BTreeSet::new()));
+                    // The rows of the journal's last rollout, as its plan showed them.
+                    state.set("rollout_plan", plan_rows(&spec, &rs.carried, rs.mode.kind()));
                 }
                 Some(state)
             }
@@ -442,17 +443,21 @@ fn refuse_new_regions_with_a_new_version(
 }
 
 /// `rollout_plan` when no rollout is planned: the last rollout's rows while the schedule inputs
-/// are unchanged (a rollout that continued or added regions planned fewer rows than a full one),
-/// else the full schedule of the planned spec.
+/// are unchanged (a rollout that continued or added regions planned fewer rows than a full one,
+/// a publication one row per region), else the schedule of the next rollout of a new version,
+/// which shifts every region.
 fn rows_at_rest(prior: &Value, spec: &DeploymentSpec) -> Value {
     let none = BTreeSet::new();
     let unchanged = match spec_of(prior) {
-        Some(Ok(before)) => schedule::rollout_plan(&before, &none) == schedule::rollout_plan(spec, &none),
+        // Either kind may have planned the last rows, so both must be unchanged.
+        Some(Ok(before)) => [RolloutKind::Publish, RolloutKind::Shift]
+            .into_iter()
+            .all(|kind| schedule::rollout_plan(&before, &none, kind) == schedule::rollout_plan(spec, &none, kind)),
         _ => false,
     };
     match prior.get("rollout_plan") {
         Some(rows) if unchanged && rows.is_wholly_known() && !rows.is_null() => rows.clone(),
-        _ => plan_rows(spec, &none),
+        _ => plan_rows(spec, &none, RolloutKind::Shift),
     }
 }
 

@@ -190,12 +190,15 @@ pub(super) fn schema_block() -> Block {
     )
     .attribute(
         Attribute::computed("rollout_plan", Type::list(plan_row_type())).description(
-            "The schedule, known at plan time: one row per region per step, in order, with the hold at that step and \
-             `global_exposure_percent`, the share of global traffic on the new version while the step holds. A \
-             rollout moves only the regions not yet serving the version (and target): after a failed rollout the \
-             regions it promoted have no rows and count as exposed from the start, and regions added with the \
-             version unchanged are the only rows. A plan without a rollout keeps the last rollout's rows unless the \
-             schedule itself changes.",
+            "The schedule, known at plan time, in order: each row's hold and `global_exposure_percent`, the share of \
+             global traffic on the new version while the row holds. A rollout that shifts traffic (a new version or \
+             target) has one row per region per step, held `strategy.step_interval` (plus the wave's `bake_time` at \
+             100 %). A publication (create, or regions added with the version unchanged) has one row per region at \
+             100 %, held until the region's gates first pass (the slowest gate's `interval` × `min_samples`): it has \
+             no steps and no bake. A rollout moves only the regions not yet serving the version (and target): after \
+             a failed rollout the regions it promoted have no rows and count as exposed from the start, and regions \
+             added with the version unchanged are the only rows. A plan without a rollout keeps the last rollout's rows unless the \
+             schedule itself changes, and then shows the shift the next version will make.",
         ),
     )
     .block(NestedBlock::single("strategy", strategy))

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use globaldeploy_reconciler::model::{Check, DeploymentSpec, GateSpec, Target};
-use globaldeploy_reconciler::schedule::{self, Served};
+use globaldeploy_reconciler::schedule::{self, RolloutKind, Served};
 use globaldeploy_reconciler::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
 use globaldeploy_sdk::cty::{json as cty_json, Value};
 
@@ -36,16 +36,17 @@ pub fn spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
 
 /// The spec the schedule is computed from when only inputs it does not read are unknown (a
 /// target or gate health check created in the same plan, the version from another resource):
-/// those get placeholders, so `rollout_plan` is still known at plan time. Use it for the rows
+/// those get placeholders, so `rollout_plan` is still known at plan time. Gates keep their
+/// `interval` and `min_samples`, which a publication's hold is made of. Use it for the rows
 /// only; the placeholders are not the deployment.
 pub(super) fn schedule_spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
     let mut inputs = value.clone();
     set_if_unknown(&mut inputs, "version", Value::string("(known after apply)"));
     set_if_unknown(&mut inputs, "zone_id", Value::string("(known after apply)"));
-    inputs.set("gate", Value::list(Vec::new()));
+    gate_placeholders(&mut inputs);
     if let Some(Value::List(waves)) = inputs.get_mut("waves") {
         for wave in waves.iter_mut().filter(|w| w.is_known() && !w.is_null()) {
-            wave.set("gate", Value::list(Vec::new()));
+            gate_placeholders(wave);
         }
     }
     if let Some(Value::List(regions)) = inputs.get_mut("region") {
@@ -65,16 +66,50 @@ pub(super) fn schedule_spec_of(value: &Value) -> Option<Result<DeploymentSpec, S
     spec_of(&inputs)
 }
 
+/// Placeholders for what the schedule does not read in the `gate` blocks of `object`: the
+/// checked URL or health check, and how samples are judged.
+fn gate_placeholders(object: &mut Value) {
+    let Some(Value::List(gates)) = object.get_mut("gate") else {
+        return;
+    };
+    for gate in gates.iter_mut().filter(|g| g.is_known() && !g.is_null()) {
+        set_if_unknown(gate, "success_ratio", Value::float(1.0));
+        set_if_unknown(gate, "failure_threshold", Value::int(1));
+        if let Some(http) = gate.get_mut("http").filter(|h| h.is_known() && !h.is_null()) {
+            set_if_unknown(http, "url", Value::Null);
+            set_if_unknown(http, "expect_status", Value::list(vec![Value::int(200)]));
+            set_if_unknown(http, "timeout", Value::string("1s"));
+            set_if_unknown(http, "max_latency", Value::Null);
+        }
+        if let Some(check) = gate
+            .get_mut("route53_health_check")
+            .filter(|c| c.is_known() && !c.is_null())
+        {
+            set_if_unknown(check, "health_check_id", Value::string("(known after apply)"));
+        }
+    }
+}
+
 fn set_if_unknown(object: &mut Value, name: &str, placeholder: Value) {
     if object.get(name).is_some_and(|v| !v.is_wholly_known()) {
         object.set(name, placeholder);
     }
 }
 
-/// The `rollout_plan` rows of rolling `spec` out, leaving the `carried` regions in place.
-pub(super) fn plan_rows(spec: &DeploymentSpec, carried: &BTreeSet<String>) -> Value {
+/// The `rollout_plan` rows of rolling `spec` out over what its regions serve (`served`; empty
+/// on create): the regions already serving it are carried, the rest published or shifted
+/// ([`schedule::rollout_kind`], the engine's rule).
+pub(super) fn rollout_rows(spec: &DeploymentSpec, served: &BTreeMap<String, Served>) -> Value {
+    let carried = schedule::carried_regions(spec, served);
+    let kind = schedule::rollout_kind(spec, &carried, |region| served.contains_key(region));
+    plan_rows(spec, &carried, kind)
+}
+
+/// The `rollout_plan` rows of a rollout of `kind` of `spec`, leaving the `carried` regions in
+/// place.
+pub(super) fn plan_rows(spec: &DeploymentSpec, carried: &BTreeSet<String>, kind: RolloutKind) -> Value {
     Value::list(
-        schedule::rollout_plan(spec, carried)
+        schedule::rollout_plan(spec, carried, kind)
             .into_iter()
             .map(|step| {
                 Value::object([
