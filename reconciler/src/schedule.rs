@@ -174,22 +174,7 @@ pub fn rollout_plan(spec: &DeploymentSpec, carried: &BTreeSet<String>, kind: Rol
     for group in groups(spec, carried) {
         let wave = &spec.waves[group.wave];
         let group_share: f64 = group.regions.iter().map(|r| share(r)).sum();
-        let stages: Vec<(u8, Duration)> = match kind {
-            RolloutKind::Publish => vec![(100, first_evaluation(spec, group.wave))],
-            RolloutKind::Shift => spec
-                .strategy
-                .steps
-                .iter()
-                .map(|&percent| {
-                    let hold = if percent == 100 {
-                        spec.strategy.step_interval + wave.bake_time
-                    } else {
-                        spec.strategy.step_interval
-                    };
-                    (percent, hold)
-                })
-                .collect(),
-        };
+        let stages = stages(spec, group.wave, kind);
         for (percent, hold) in stages {
             let exposure = promoted + group_share * f64::from(percent);
             for region in &group.regions {
@@ -227,23 +212,36 @@ pub fn first_evaluation(spec: &DeploymentSpec, wave: usize) -> Duration {
         .unwrap_or_default()
 }
 
+/// The stages a group of wave `wave` goes through, as the engine runs them: each a traffic
+/// percentage and how long the group holds there. A publication holds until its gates first
+/// pass, then goes live at 100 %. A shift holds each step for `step_interval`, and at least as
+/// long as the gates need for `min_samples` (their window starts afresh at every step); after
+/// 100 % it bakes for the wave's `bake_time`, again at least one full gate window (no bake when
+/// `bake_time` is 0).
+fn stages(spec: &DeploymentSpec, wave: usize, kind: RolloutKind) -> Vec<(u8, Duration)> {
+    let sampling = first_evaluation(spec, wave);
+    match kind {
+        RolloutKind::Publish => vec![(100, sampling)],
+        RolloutKind::Shift => {
+            let step = spec.strategy.step_interval.max(sampling);
+            let bake = spec.waves.get(wave).map_or(Duration::ZERO, |w| w.bake_time);
+            let bake = if bake.is_zero() { bake } else { bake.max(sampling) };
+            spec.strategy
+                .steps
+                .iter()
+                .map(|&percent| (percent, if percent == 100 { step + bake } else { step }))
+                .collect()
+        }
+    }
+}
+
 /// The planned duration of a rollout of `kind` without approvals: every moving group's holds
-/// in sequence. A publication holds each group until its gates first pass; a shift holds each
-/// step at least as long as the slowest gate needs to collect `min_samples`, then bakes.
+/// in sequence, exactly the `hold`s of [`rollout_plan`] group by group.
 pub fn estimated_duration(spec: &DeploymentSpec, carried: &BTreeSet<String>, kind: RolloutKind) -> Duration {
     groups(spec, carried)
         .iter()
-        .map(|group| {
-            let sampling = first_evaluation(spec, group.wave);
-            match kind {
-                RolloutKind::Publish => sampling,
-                RolloutKind::Shift => {
-                    let step = spec.strategy.step_interval.max(sampling);
-                    step * u32::try_from(spec.strategy.steps.len()).unwrap_or(u32::MAX)
-                        + spec.waves[group.wave].bake_time
-                }
-            }
-        })
+        .flat_map(|group| stages(spec, group.wave, kind))
+        .map(|(_, hold)| hold)
         .sum()
 }
 
