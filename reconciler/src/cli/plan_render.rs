@@ -104,6 +104,17 @@ fn past(d: &DeploymentPlan) -> String {
     let action = d.action.past_tense();
     match (&d.rollout, &d.from_version, &d.to_version) {
         (Some(r), Some(from), Some(to)) if r.mode == RolloutKind::Shift => format!("{action}: rollout {from} → {to}"),
+        // Regions added to a live deployment: only they are published, at the version it serves.
+        (Some(r), Some(from), Some(to)) if from == to => {
+            let regions: Vec<&str> = r
+                .waves
+                .iter()
+                .flat_map(|w| &w.regions)
+                .filter(|name| r.schedule.iter().any(|row| &row.region == *name))
+                .map(String::as_str)
+                .collect();
+            format!("{action}: publication of {to} in {}", regions.join(", "))
+        }
         (Some(_), _, Some(to)) => format!("{action}: first publication of {to}"),
         _ => action.to_owned(),
     }

@@ -998,6 +998,16 @@ fn adding_a_region_with_the_version_unchanged_publishes_only_it() {
     assert_eq!(rows, [("sa-east-1".to_owned(), 100, 100.0)]);
     assert_eq!(change["after"]["rollout_plan"][0]["hold"], "400ms");
     assert_eq!(cli_schedule(&fx, "add.tfplan"), rows, "the CLI plans the same schedule");
+    let text = std::process::Command::new(globaldeploy_e2e::cli_binary())
+        .args(["plan", "--terraform-plan"])
+        .arg(fx.ws.path().join("plan.json"))
+        .output()
+        .expect("globaldeploy plan");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("updated in place: publication of v1 in sa-east-1"),
+        "the CLI names what is published: {text}"
+    );
 
     fx.ws.terraform(&["apply", "add.tfplan"]).assert_success();
     assert!(server.hits() > 0, "the new region's gate was evaluated");
