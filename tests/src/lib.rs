@@ -642,6 +642,28 @@ impl Drop for Moto {
     }
 }
 
+/// The `provider "globaldeploy"` block for a moto (or fault proxy) at `route53_endpoint`, with
+/// test credentials, a rate budget no fixture waits on, and the rollout journal in `journal`
+/// (a directory) when given.
+pub fn provider_block(route53_endpoint: &str, journal: Option<&Path>) -> String {
+    let journal = journal.map_or_else(String::new, |dir| {
+        format!("  journal                     = \"file://{}\"\n", dir.display())
+    });
+    format!(
+        r#"provider "globaldeploy" {{
+  region                      = "us-east-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  api_requests_per_second     = 200
+{journal}  endpoints {{
+    route53 = "{route53_endpoint}"
+  }}
+}}
+"#
+    )
+}
+
 /// A Route 53 client for the moto (or fault proxy) at `endpoint`, with test credentials.
 pub fn route53_at(endpoint: &str) -> Route53 {
     Route53::new(AwsSettings {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use globaldeploy_e2e::{cli_binary, Moto, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{cli_binary, provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{
     AliasTarget, Change, ChangeAction, Failover, HealthCheckSpec, HealthCheckType, RecordSet,
 };
@@ -163,23 +163,6 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn provider_block(moto: &Moto) -> String {
-    format!(
-        r#"provider "globaldeploy" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  api_requests_per_second     = 200
-  endpoints {{
-    route53 = "{}"
-  }}
-}}
-"#,
-        moto.endpoint()
-    )
-}
-
 fn planned_changes(ws: &Workspace) -> Vec<(String, Vec<String>, bool)> {
     ws.plan_out("tfplan");
     let plan = ws.show_json(Some("tfplan"));
@@ -235,7 +218,10 @@ fn adopted_configuration_is_formatted_imports_and_plans_no_changes() {
     let before = zone_listing(&moto, &zone);
 
     let ws = Workspace::new();
-    ws.write("main.tf", &format!("{REQUIRED_PROVIDERS}\n{}", provider_block(&moto)));
+    ws.write(
+        "main.tf",
+        &format!("{REQUIRED_PROVIDERS}\n{}", provider_block(&moto.endpoint(), None)),
+    );
     let out_file = ws.path().join("adopted.tf");
     let out_arg = out_file.to_string_lossy().into_owned();
     let out = adopt(

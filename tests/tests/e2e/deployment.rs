@@ -6,8 +6,9 @@
 //! change reaching both slots without a rollout. Weights are checked through the Route 53 API.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use globaldeploy_e2e::{block_on, Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{block_on, provider_block, Moto, Output, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
 use globaldeploy_reconciler::journal::entry::Entry;
@@ -39,7 +40,7 @@ fn record_name(region: &str) -> String {
 
 fn config(
     endpoint: &str,
-    journal: &str,
+    journal: &Path,
     zone: &str,
     version: &str,
     on_failure: &str,
@@ -67,20 +68,10 @@ fn config(
             )
         })
         .collect();
+    let provider = provider_block(endpoint, Some(journal));
     format!(
         r#"{REQUIRED_PROVIDERS}
-provider "globaldeploy" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  api_requests_per_second     = 200
-  journal                     = "file://{journal}"
-  endpoints {{
-    route53 = "{endpoint}"
-  }}
-}}
-
+{provider}
 resource "globaldeploy_wave" "canary" {{
   name      = "canary"
   regions   = ["us-west-2"]
@@ -157,7 +148,7 @@ impl Fixture {
             "main.tf",
             &config(
                 &self.moto.endpoint(),
-                &journal.display().to_string(),
+                &journal,
                 &self.zone,
                 version,
                 on_failure,

@@ -12,7 +12,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use globaldeploy_e2e::{block_on, workspace_root, Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{block_on, provider_block, workspace_root, Moto, Output, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{Failover, RecordSet};
 use globaldeploy_region_server::RegionServer;
 use serde_json::Value as Json;
@@ -469,18 +469,7 @@ fn module_config(moto: &Moto, journal: &Path, zone: &str, release: &str, servers
         .collect();
     format!(
         r#"{REQUIRED_PROVIDERS}
-provider "globaldeploy" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  api_requests_per_second     = 200
-  journal                     = "file://{journal}"
-  endpoints {{
-    route53 = "{endpoint}"
-  }}
-}}
-
+{provider}
 module "api" {{
   source = "./modules/global-deployment"
 
@@ -505,8 +494,7 @@ output "deployment" {{
   }}
 }}
 "#,
-        journal = journal.display(),
-        endpoint = moto.endpoint(),
+        provider = provider_block(&moto.endpoint(), Some(journal)),
     )
 }
 

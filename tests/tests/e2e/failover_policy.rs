@@ -5,28 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{AliasTarget, Change, ChangeAction, Failover, RecordSet};
 
 // ----- helpers ------------------------------------------------------------------------------
 
 const ADDRESS: &str = "globaldeploy_failover_policy.api";
-
-fn provider_block(moto: &Moto) -> String {
-    format!(
-        r#"provider "globaldeploy" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  endpoints {{
-    route53 = "{}"
-  }}
-}}
-"#,
-        moto.endpoint()
-    )
-}
 
 /// A workspace whose provider talks to `moto`, with `resources` (where `ZONE` stands for the
 /// zone id).
@@ -41,7 +25,7 @@ fn write_config(ws: &Workspace, moto: &Moto, zone: &str, resources: &str) {
         "main.tf",
         &format!(
             "{REQUIRED_PROVIDERS}\n{}\n{}",
-            provider_block(moto),
+            provider_block(&moto.endpoint(), None),
             resources.replace("ZONE", zone)
         ),
     );

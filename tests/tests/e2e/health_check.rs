@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{HealthCheck, HealthCheckSpec, HealthCheckType};
 
 // ----- helpers ------------------------------------------------------------------------------
@@ -17,25 +17,12 @@ fn moto_workspace(moto: &Moto, resources: &str) -> Workspace {
     let ws = Workspace::new();
     ws.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{}\n{resources}", provider_block(moto)),
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}\n{resources}",
+            provider_block(&moto.endpoint(), None)
+        ),
     );
     ws
-}
-
-fn provider_block(moto: &Moto) -> String {
-    format!(
-        r#"provider "globaldeploy" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  endpoints {{
-    route53 = "{}"
-  }}
-}}
-"#,
-        moto.endpoint()
-    )
 }
 
 fn get_check(moto: &Moto, id: &str) -> Option<HealthCheck> {

@@ -9,34 +9,18 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_e2e::{Moto, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_fault_proxy::{FaultConfig, FaultProxy};
 use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use serde_json::Value as Json;
 
 // ----- helpers ------------------------------------------------------------------------------
 
-fn provider_block(endpoint: &str) -> String {
-    format!(
-        r#"provider "globaldeploy" {{
-  region                      = "us-east-1"
-  access_key                  = "test"
-  secret_key                  = "test"
-  skip_credentials_validation = true
-  api_requests_per_second     = 200
-  endpoints {{
-    route53 = "{endpoint}"
-  }}
-}}
-"#
-    )
-}
-
 fn workspace_at(endpoint: &str, resources: &str) -> Workspace {
     let ws = Workspace::new();
     ws.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{}\n{resources}", provider_block(endpoint)),
+        &format!("{REQUIRED_PROVIDERS}\n{}\n{resources}", provider_block(endpoint, None)),
     );
     ws
 }
@@ -216,7 +200,7 @@ fn lifecycle_weights_endpoints_rename_alias_and_destroy() {
     );
     ws.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{}\n{v2}", provider_block(&moto.endpoint())),
+        &format!("{REQUIRED_PROVIDERS}\n{}\n{v2}", provider_block(&moto.endpoint(), None)),
     );
     ws.apply()
         .assert_success()
@@ -253,7 +237,7 @@ fn lifecycle_weights_endpoints_rename_alias_and_destroy() {
     );
     ws.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{}\n{v3}", provider_block(&moto.endpoint())),
+        &format!("{REQUIRED_PROVIDERS}\n{}\n{v3}", provider_block(&moto.endpoint(), None)),
     );
     ws.apply()
         .assert_success()
@@ -266,7 +250,8 @@ fn lifecycle_weights_endpoints_rename_alias_and_destroy() {
     // Alias → records again.
     ws.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{}\n{v2}", provider_block(&moto.endpoint())).replace("api-apse1", "api-apse2"),
+        &format!("{REQUIRED_PROVIDERS}\n{}\n{v2}", provider_block(&moto.endpoint(), None))
+            .replace("api-apse1", "api-apse2"),
     );
     ws.apply()
         .assert_success()
@@ -369,7 +354,10 @@ fn drift_shows_exactly_the_changes_and_apply_restores() {
     ws.apply().assert_success();
     ws.write(
         "main.tf",
-        &format!("{REQUIRED_PROVIDERS}\n{}\n{config}", provider_block(&moto.endpoint())),
+        &format!(
+            "{REQUIRED_PROVIDERS}\n{}\n{config}",
+            provider_block(&moto.endpoint(), None)
+        ),
     );
     ws.apply().assert_success().assert_contains("1 changed");
 
