@@ -61,7 +61,11 @@ if [[ -n "${DEMO_BIN_DIR:-}" ]]; then
   BIN_DIR="$(cd "$DEMO_BIN_DIR" && pwd)"
 else
   step "Building the provider, the globaldeploy CLI and the region server (cargo build, debug; the first build takes minutes)"
-  cargo build --quiet --bins -p terraform-provider-globaldeploy -p globaldeploy-reconciler -p globaldeploy-region-server
+  # On a terminal cargo shows its progress (a cold build takes minutes and should not look hung);
+  # in logs (CI) its per-crate lines would only bury the demo.
+  quiet=(--quiet)
+  [[ -t 2 ]] && quiet=()
+  cargo build "${quiet[@]}" --bins -p terraform-provider-globaldeploy -p globaldeploy-reconciler -p globaldeploy-region-server
   BIN_DIR="$(target_dir)/debug"
 fi
 for bin in terraform-provider-globaldeploy globaldeploy region-server; do
