@@ -5,10 +5,14 @@
 //! whatever await it is in. That is safe because the journal is ahead of the traffic layer
 //! (a step is durable before its single atomic weight change) and every action can be
 //! repeated, so the journal always describes a state `resume` can continue from.
+//! The samples of one tick are taken concurrently and reported in request order, so a slow
+//! region costs the tick its own probe time only and the core stays deterministic.
 
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::time::Duration;
+
+use futures::future::join_all;
 
 use crate::engine::core::{Action, Rollout};
 use crate::engine::error::EngineError;
@@ -276,9 +280,17 @@ impl<'a> Driver<'a> {
                     rollout.traffic_done(result, clock.now_millis());
                 }
                 Action::Sample(requests) => {
-                    for request in requests {
+                    // Take the tick's samples together, so one slow region (a probe waiting out
+                    // its timeout) does not delay the others' samples and stretch their intervals.
+                    // Each is stamped when it completed but reported in request order, so the core
+                    // sees the same sequence whichever probe answers first.
+                    let taken = join_all(requests.iter().map(|request| async move {
                         let sample = probe.sample(&request.region, &request.gate).await;
-                        rollout.sampled(request.tracker, sample, clock.now_millis());
+                        (sample, clock.now_millis())
+                    }))
+                    .await;
+                    for (request, (sample, at)) in requests.iter().zip(taken) {
+                        rollout.sampled(request.tracker, sample, at);
                     }
                 }
                 Action::CheckApproval { wave } => {

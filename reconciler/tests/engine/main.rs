@@ -1,6 +1,7 @@
 //! Integration tests of the rollout engine: focused scenarios per policy and feature, the
 //! file journal, and a deterministic simulation of thousands of randomized rollouts.
 
+mod concurrent_samples;
 mod fakes;
 mod file_journal;
 mod scenarios;
