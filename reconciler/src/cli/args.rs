@@ -155,6 +155,9 @@ pub struct RollbackArgs {
     /// AWS access.
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// Writing weight changes.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Deployment name.
     pub deployment: String,
     /// Why (recorded in the journal).
@@ -171,6 +174,9 @@ pub struct ResumeArgs {
     /// AWS access.
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// Writing weight changes.
+    #[command(flatten)]
+    pub write: WriteArgs,
     /// Deployment name; every unfinished rollout of the journal when omitted.
     pub deployment: Option<String>,
 }
@@ -192,7 +198,7 @@ pub struct AdoptArgs {
     pub aws: AwsArgs,
 }
 
-/// AWS access for commands that move traffic. Credentials follow the AWS conventions
+/// AWS access for commands that call Route 53. Credentials follow the AWS conventions
 /// (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`, SSO, ...) through the default chain.
 #[derive(Debug, Args)]
 pub struct AwsArgs {
@@ -214,6 +220,11 @@ pub struct AwsArgs {
     /// Do not check that the credentials work on the first call.
     #[arg(long)]
     pub skip_credentials_validation: bool,
+}
+
+/// How traffic changes are written, for commands that move weights.
+#[derive(Debug, Args)]
+pub struct WriteArgs {
     /// How long a weight change may take to become INSYNC.
     #[arg(long, default_value = "5m", value_parser = parse_go_duration)]
     pub insync_timeout: Duration,

@@ -96,7 +96,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 &args.journal.journal,
                 &args.deployment,
                 args.aws.settings(),
-                args.aws.insync_timeout,
+                args.write.insync_timeout,
                 &Drive::Rollback { reason: args.reason },
             ))?;
             write_outcomes(&[report], output)?;
@@ -116,7 +116,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                     &args.journal.journal,
                     deployment,
                     args.aws.settings(),
-                    args.aws.insync_timeout,
+                    args.write.insync_timeout,
                     &Drive::Resume,
                 ))?);
             }

@@ -596,7 +596,7 @@ fn describe_gate(gate: &GateSpec) -> String {
         }
     };
     format!(
-        "{check}; every {}, {} samples, success ≥ {}, rollback after {} failed evaluations",
+        "{check}; every {}, {} samples, success ≥ {}, fails after {} consecutive failed evaluations (then on_failure applies)",
         duration(gate.interval),
         gate.min_samples,
         percent(gate.success_ratio * 100.0),
