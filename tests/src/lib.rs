@@ -466,6 +466,31 @@ impl Workspace {
         parse_json(&self.terraform(&args))
     }
 
+    /// Plans into `planfile` and returns the planned actions for `address` and the top-level
+    /// attributes whose value changes, sorted.
+    #[track_caller]
+    pub fn planned_diff(&self, planfile: &str, address: &str) -> (Vec<String>, Vec<String>) {
+        self.plan_out(planfile);
+        let change = planned_change(&self.show_json(Some(planfile)), address);
+        let actions = change["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect();
+        let before = change["before"].as_object().cloned().unwrap_or_default();
+        let after = change["after"].as_object().cloned().unwrap_or_default();
+        let mut changed: Vec<String> = before
+            .keys()
+            .chain(after.keys())
+            .filter(|k| before.get(*k) != after.get(*k))
+            .cloned()
+            .collect();
+        changed.sort();
+        changed.dedup();
+        (actions, changed)
+    }
+
     /// The `values` of the root-module resource at `address` in `terraform show -json` state;
     /// panics (showing the state) when it is not there.
     #[track_caller]
@@ -662,6 +687,17 @@ pub fn provider_block(route53_endpoint: &str, journal: Option<&Path>) -> String 
 }}
 "#
     )
+}
+
+/// The `change` of the resource at `address` in a `terraform show -json` plan; panics (showing
+/// the plan) when the plan does not change it.
+#[track_caller]
+pub fn planned_change(plan: &serde_json::Value, address: &str) -> serde_json::Value {
+    plan["resource_changes"]
+        .as_array()
+        .and_then(|changes| changes.iter().find(|c| c["address"] == address))
+        .map(|c| c["change"].clone())
+        .unwrap_or_else(|| panic!("{address} not in plan: {plan:#}"))
 }
 
 /// A Route 53 client for the moto (or fault proxy) at `endpoint`, with test credentials.

@@ -26,8 +26,8 @@ use globaldeploy_sdk::{
 };
 
 use super::record_address::{
-    current_sets, delete_batch, plan_address, read_error, str_at, with_address_attributes, with_computed, write_batch,
-    write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
+    current_sets, delete_batch, plan_address, read_state, str_at, with_address_attributes, with_computed, update_state,
+    write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
 };
 use super::record_target::{
     alias_block, batch_weight, display_name, keep_prior_target_spelling, records_attribute, target_from_value,
@@ -165,20 +165,7 @@ impl Resource<ProviderClient> for FailoverPolicy {
         let Some(client) = ctx.client_or_report(diags) else {
             return Some(state.clone());
         };
-        let address = RecordAddress::of(state);
-        let sets = match current_sets(client, &address, failover_only).await {
-            Ok(sets) => sets,
-            Err(err) if err.is_not_found() => return None,
-            Err(err) => {
-                diags.push(read_error(KIND, &address, &err));
-                return Some(state.clone());
-            }
-        };
-        if sets.is_empty() {
-            tracing::info!(record = %address, "both failover sets are gone; removing from state");
-            return None;
-        }
-        Some(state_from_sets(state, &sets))
+        read_state(client, KIND, state, failover_only, state_from_sets, diags).await
     }
 
     async fn update(
@@ -191,16 +178,8 @@ impl Resource<ProviderClient> for FailoverPolicy {
         let Some(client) = ctx.client_or_report(diags) else {
             return prior.clone();
         };
-        let address = RecordAddress::of(planned);
-        let current = match current_sets(client, &address, failover_only).await {
-            Ok(sets) => sets,
-            Err(err) => {
-                diags.push(write_error(KIND, "update", &address, &err));
-                return prior.clone();
-            }
-        };
-        let changes = changes_between(&current, &desired_sets(planned, &current));
-        write_batch(client, KIND, "update", planned, changes, prior.clone(), diags).await
+        let changes_for = |current: &[RecordSet]| changes_between(current, &desired_sets(planned, current));
+        update_state(client, KIND, prior, planned, failover_only, changes_for, diags).await
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {

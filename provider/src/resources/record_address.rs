@@ -205,7 +205,7 @@ pub fn plan_address(prior: &Value, plan: &mut Plan) {
 }
 
 /// The error diagnostic of a failed read of `address`.
-pub fn read_error(kind: RecordKind, address: &RecordAddress, err: &AwsError) -> Diagnostic {
+fn read_error(kind: RecordKind, address: &RecordAddress, err: &AwsError) -> Diagnostic {
     let code = err.code().map(|c| format!(" ({c})")).unwrap_or_default();
     Diagnostic::error(
         format!("Could not read {} {address}{code}", kind.noun),
@@ -238,6 +238,57 @@ pub async fn current_sets(
         .record_sets_named(&address.zone, &address.name, &address.rtype)
         .await?;
     Ok(owned(sets))
+}
+
+/// A refresh of a record resource: its owned sets now, mapped into state by `to_state`. The
+/// resource leaves state (`None`) when every owned set is gone; a failed read keeps the state and
+/// reports why.
+pub async fn read_state(
+    client: &ProviderClient,
+    kind: RecordKind,
+    state: &Value,
+    owned: fn(Vec<RecordSet>) -> Vec<RecordSet>,
+    to_state: fn(&Value, &[RecordSet]) -> Value,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    let address = RecordAddress::of(state);
+    let sets = match current_sets(client, &address, owned).await {
+        Ok(sets) => sets,
+        Err(err) if err.is_not_found() => return None,
+        Err(err) => {
+            diags.push(read_error(kind, &address, &err));
+            return Some(state.clone());
+        }
+    };
+    if sets.is_empty() {
+        tracing::info!(record = %address, "every {} set is gone; removing from state", kind.sets);
+        return None;
+    }
+    Some(to_state(state, &sets))
+}
+
+/// An update of a record resource: the owned sets now, turned into the one batch `changes_for`
+/// computes from them, applied by [`write_batch`]; on a failed read nothing is written and the
+/// prior state stays.
+pub async fn update_state(
+    client: &ProviderClient,
+    kind: RecordKind,
+    prior: &Value,
+    planned: &Value,
+    owned: fn(Vec<RecordSet>) -> Vec<RecordSet>,
+    changes_for: impl FnOnce(&[RecordSet]) -> Vec<Change>,
+    diags: &mut Diagnostics,
+) -> Value {
+    let address = RecordAddress::of(planned);
+    let current = match current_sets(client, &address, owned).await {
+        Ok(sets) => sets,
+        Err(err) => {
+            diags.push(write_error(kind, "update", &address, &err));
+            return prior.clone();
+        }
+    };
+    let changes = changes_for(&current);
+    write_batch(client, kind, "update", planned, changes, prior.clone(), diags).await
 }
 
 /// Applies `changes` (a create or an update of `planned`) as one batch within the `operation`

@@ -21,8 +21,8 @@ use globaldeploy_sdk::{
 };
 
 use super::record_address::{
-    current_sets, delete_batch, plan_address, read_error, str_at, with_address_attributes, with_computed, write_batch,
-    write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
+    current_sets, delete_batch, plan_address, read_state, str_at, with_address_attributes, with_computed, update_state,
+    write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
 };
 use super::record_target::{
     alias_block, batch_weight, keep_prior_target_spelling, records_attribute, target_from_value,
@@ -129,20 +129,7 @@ impl Resource<ProviderClient> for WeightedRecord {
         let Some(client) = ctx.client_or_report(diags) else {
             return Some(state.clone());
         };
-        let address = RecordAddress::of(state);
-        let sets = match current_sets(client, &address, weighted_only).await {
-            Ok(sets) => sets,
-            Err(err) if err.is_not_found() => return None,
-            Err(err) => {
-                diags.push(read_error(KIND, &address, &err));
-                return Some(state.clone());
-            }
-        };
-        if sets.is_empty() {
-            tracing::info!(record = %address, "every weighted set is gone; removing from state");
-            return None;
-        }
-        Some(state_from_sets(state, &sets))
+        read_state(client, KIND, state, weighted_only, state_from_sets, diags).await
     }
 
     async fn update(
@@ -155,16 +142,8 @@ impl Resource<ProviderClient> for WeightedRecord {
         let Some(client) = ctx.client_or_report(diags) else {
             return prior.clone();
         };
-        let address = RecordAddress::of(planned);
-        let current = match current_sets(client, &address, weighted_only).await {
-            Ok(sets) => sets,
-            Err(err) => {
-                diags.push(write_error(KIND, "update", &address, &err));
-                return prior.clone();
-            }
-        };
-        let changes = changes_between(&current, &desired_sets(planned));
-        write_batch(client, KIND, "update", planned, changes, prior.clone(), diags).await
+        let changes_for = |current: &[RecordSet]| changes_between(current, &desired_sets(planned));
+        update_state(client, KIND, prior, planned, weighted_only, changes_for, diags).await
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {

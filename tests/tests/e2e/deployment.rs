@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use globaldeploy_e2e::{block_on, provider_block, Moto, Output, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_e2e::{block_on, planned_change, provider_block, Moto, Output, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
 use globaldeploy_reconciler::journal::entry::Entry;
@@ -228,12 +228,7 @@ impl Fixture {
     /// The planned change of the deployment in saved plan `planfile`.
     fn planned_change(&self, planfile: &str) -> Json {
         self.ws.plan_out(planfile).assert_success();
-        let plan = self.ws.show_json(Some(planfile));
-        plan["resource_changes"]
-            .as_array()
-            .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
-            .map(|r| r["change"].clone())
-            .unwrap_or_else(|| panic!("no deployment change: {plan:#}"))
+        planned_change(&self.ws.show_json(Some(planfile)), "globaldeploy_deployment.api")
     }
 
     fn journal(&self) -> FileJournal {
@@ -308,11 +303,7 @@ fn rollout_v1_to_v2_through_three_waves() {
     fx.ws.plan_out("tfplan");
     let plan = fx.ws.show_json(Some("tfplan"));
     assert_pull_request_comment_snapshot(&fx, &plan);
-    let change = plan["resource_changes"]
-        .as_array()
-        .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
-        .expect("deployment change")["change"]
-        .clone();
+    let change = planned_change(&plan, "globaldeploy_deployment.api");
     assert_eq!(change["actions"], serde_json::json!(["update"]));
     let rows: Vec<(String, String, i64, String, f64)> = change["after"]["rollout_plan"]
         .as_array()
@@ -1274,11 +1265,7 @@ resource "globaldeploy_deployment" "api" {{
     ws.init().assert_success();
     ws.plan_out("tfplan").assert_success();
     let plan = ws.show_json(Some("tfplan"));
-    let change = plan["resource_changes"]
-        .as_array()
-        .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
-        .expect("deployment change")["change"]
-        .clone();
+    let change = planned_change(&plan, "globaldeploy_deployment.api");
     let rows: Vec<(String, String, i64, String)> = change["after"]["rollout_plan"]
         .as_array()
         .unwrap_or_else(|| panic!("rollout_plan unknown at plan time: {:#}", change["after_unknown"]))

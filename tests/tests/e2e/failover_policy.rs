@@ -67,34 +67,6 @@ fn sorted(values: &[String]) -> Vec<String> {
     values
 }
 
-/// The planned actions for `address` and the top-level attributes whose value changes.
-fn planned_diff(ws: &Workspace, address: &str) -> (Vec<String>, Vec<String>) {
-    ws.plan_out("tfplan");
-    let plan = ws.show_json(Some("tfplan"));
-    let change = plan["resource_changes"]
-        .as_array()
-        .and_then(|changes| changes.iter().find(|c| c["address"] == address))
-        .unwrap_or_else(|| panic!("{address} not in plan: {plan:#}"))["change"]
-        .clone();
-    let actions = change["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_owned())
-        .collect();
-    let before = change["before"].as_object().cloned().unwrap_or_default();
-    let after = change["after"].as_object().cloned().unwrap_or_default();
-    let mut changed: Vec<String> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .cloned()
-        .collect();
-    changed.sort();
-    changed.dedup();
-    (actions, changed)
-}
-
 #[track_caller]
 fn assert_no_changes(ws: &Workspace, when: &str) {
     let out = ws.terraform(&["plan", "-detailed-exitcode"]);
@@ -197,7 +169,7 @@ fn create_switch_targets_in_place_and_destroy() {
 
     // Target switch: new primary records, the secondary becomes an alias — in place.
     write_config(&ws, &moto, &zone, &format!("{HEALTH_CHECK}{SWITCHED_PAIR}"));
-    let (actions, changed) = planned_diff(&ws, ADDRESS);
+    let (actions, changed) = ws.planned_diff("tfplan", ADDRESS);
     assert_eq!(actions, ["update"]);
     assert_eq!(changed, ["primary", "secondary"]);
     ws.plan()
@@ -396,7 +368,7 @@ fn drift_of_the_secondary_shows_as_a_diff_and_apply_restores_it() {
     assert_eq!(plan.code(), Some(2), "{}", plan.combined());
     plan.assert_contains("~ \"192.0.2.99\" -> \"198.51.100.10\",")
         .assert_contains("0 to add, 1 to change, 0 to destroy");
-    let (actions, changed) = planned_diff(&ws, ADDRESS);
+    let (actions, changed) = ws.planned_diff("tfplan", ADDRESS);
     assert_eq!(actions, ["update"]);
     assert_eq!(changed, ["secondary"], "only the drifted block differs");
 
@@ -427,7 +399,7 @@ fn a_deleted_secondary_is_recreated_and_a_deleted_pair_leaves_state() {
             set: secondary,
         }],
     );
-    let (actions, changed) = planned_diff(&ws, ADDRESS);
+    let (actions, changed) = ws.planned_diff("tfplan", ADDRESS);
     assert_eq!(actions, ["update"]);
     assert_eq!(changed, ["secondary"]);
     ws.apply()

@@ -48,36 +48,6 @@ fn state_id(ws: &Workspace, address: &str) -> String {
         .to_owned()
 }
 
-/// The names of attributes whose planned value differs from the prior one, for `address`.
-fn planned_diff(ws: &Workspace, address: &str) -> (Vec<String>, Vec<String>) {
-    ws.plan_out("tfplan");
-    let plan = ws.show_json(Some("tfplan"));
-    let change = plan["resource_changes"]
-        .as_array()
-        .and_then(|changes| changes.iter().find(|c| c["address"] == address))
-        .unwrap_or_else(|| panic!("{address} not in plan: {plan:#}"))["change"]
-        .clone();
-    let actions = change["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a.as_str().unwrap().to_owned())
-        .collect();
-    let (before, after) = (
-        change["before"].as_object().cloned().unwrap_or_default(),
-        change["after"].as_object().cloned().unwrap_or_default(),
-    );
-    let mut changed: Vec<String> = before
-        .keys()
-        .chain(after.keys())
-        .filter(|k| before.get(*k) != after.get(*k))
-        .cloned()
-        .collect();
-    changed.sort();
-    changed.dedup();
-    (actions, changed)
-}
-
 fn spec_of(check: &HealthCheck) -> HealthCheckSpec {
     check.spec.clone().expect("a type the provider manages")
 }
@@ -379,7 +349,7 @@ fn drift_in_failure_threshold_shows_exactly_that_diff_and_apply_restores_it() {
     plan.assert_success()
         .assert_contains("~ failure_threshold = 7 -> 3")
         .assert_contains("0 to add, 1 to change, 0 to destroy");
-    let (actions, changed) = planned_diff(&ws, "globaldeploy_health_check.api");
+    let (actions, changed) = ws.planned_diff("tfplan", "globaldeploy_health_check.api");
     assert_eq!(actions, ["update"]);
     assert_eq!(changed, ["failure_threshold"], "only the drifted attribute differs");
 
@@ -406,7 +376,7 @@ fn drift_in_a_defaulted_port_is_detected() {
     ws.plan()
         .assert_success()
         .assert_contains("~ port              = 8443 -> 443");
-    let (_, changed) = planned_diff(&ws, "globaldeploy_health_check.api");
+    let (_, changed) = ws.planned_diff("tfplan", "globaldeploy_health_check.api");
     assert_eq!(changed, ["port"]);
 }
 
