@@ -96,12 +96,17 @@ impl DataSource<ProviderClient> for RolloutData {
         let state = match replay(&entries) {
             Ok(Some(state)) => state,
             Ok(None) => {
+                let path = journal
+                    .journal_path(&deployment)
+                    .unwrap_or_else(|_| journal.dir().to_owned());
+                let found = if path.exists() {
+                    "holds no rollout of it"
+                } else {
+                    "does not exist (a relative `journal` is read from the directory Terraform runs in)"
+                };
                 diags.error(
                     format!("No rollout of {deployment:?}"),
-                    format!(
-                        "The rollout journal ({}) has no rollout of a deployment named {deployment:?}.",
-                        journal.dir().display()
-                    ),
+                    format!("The journal of deployment {deployment:?}, {}, {found}.", path.display()),
                 );
                 return Value::Null;
             }

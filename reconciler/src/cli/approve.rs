@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::cli::error::CliError;
-use crate::cli::status::load;
+use crate::cli::status::{load, no_rollout};
 use crate::engine::ports::Approvals;
 use crate::engine::state::Position;
 use crate::journal::file::FileJournal;
@@ -25,15 +25,13 @@ pub struct Approval {
 /// Approves `wave` (else the wave the rollout waits for) of `deployment`'s running rollout.
 pub async fn approve(
     journal: &FileJournal,
-    journal_url: &str,
     deployment: &str,
     wave: Option<&str>,
     by: &str,
 ) -> Result<Approval, CliError> {
-    let state = load(journal, deployment).await?.ok_or_else(|| CliError::NoRollout {
-        journal: journal_url.to_owned(),
-        deployment: deployment.to_owned(),
-    })?;
+    let state = load(journal, deployment)
+        .await?
+        .ok_or_else(|| no_rollout(journal, deployment))?;
     if let Some(status) = state.status {
         return Err(CliError::Finished {
             deployment: deployment.to_owned(),

@@ -50,6 +50,29 @@ pub enum Command {
     /// Write Terraform resources and import blocks for a hosted zone's existing weighted and
     /// failover record sets.
     Adopt(AdoptArgs),
+    /// Check a deployment's journal line by line, or repair what can be repaired safely.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+}
+
+/// `globaldeploy journal`.
+#[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Report every line of the journal that is not a valid entry (exit status 1 if any).
+    Verify(JournalFileArgs),
+    /// Drop the corrupt lines that precede the latest rollout and cut a torn last line, keeping
+    /// a backup beside the journal; refuse when a corrupt line belongs to the latest rollout.
+    Repair(JournalFileArgs),
+}
+
+/// The journal of one deployment.
+#[derive(Debug, Args)]
+pub struct JournalFileArgs {
+    /// The journal.
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// Deployment name.
+    pub deployment: String,
 }
 
 /// `globaldeploy plan`: from a saved plan (`--terraform-plan`) or a configuration directory.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::aws::{AwsSettings, Route53};
 use crate::cli::error::CliError;
 use crate::cli::progress::CliProgress;
-use crate::cli::status::load;
+use crate::cli::status::{load, no_rollout};
 use crate::clock::WallClock;
 use crate::engine::driver::{Driver, Ports};
 use crate::engine::outcome::{GateFailure, Outcome, RegionStatus};
@@ -94,16 +94,14 @@ impl From<Outcome> for OutcomeReport {
 /// consistent point (it can then be resumed).
 pub async fn drive(
     journal: &FileJournal,
-    journal_url: &str,
     deployment: &str,
     settings: AwsSettings,
     insync_timeout: Duration,
     drive: &Drive,
 ) -> Result<OutcomeReport, CliError> {
-    let state = load(journal, deployment).await?.ok_or_else(|| CliError::NoRollout {
-        journal: journal_url.to_owned(),
-        deployment: deployment.to_owned(),
-    })?;
+    let state = load(journal, deployment)
+        .await?
+        .ok_or_else(|| no_rollout(journal, deployment))?;
     let route53 = Route53::new(settings);
     let traffic = Route53Traffic::new(route53.clone(), state.spec.zone_id.clone(), insync_timeout);
     let probe = GateProbe::new(HttpProbe::new()?, route53);

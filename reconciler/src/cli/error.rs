@@ -61,13 +61,34 @@ pub enum CliError {
         /// Why.
         source: std::io::Error,
     },
-    /// The deployment has no rollout in the journal.
-    #[error("the journal {journal} has no rollout of {deployment:?}")]
-    NoRollout {
-        /// The journal URL.
-        journal: String,
+    /// The deployment's journal file does not exist.
+    #[error(
+        "no journal of {deployment:?} at {}: a relative --journal (the default is file://.globaldeploy) is read \
+         from the current directory; run globaldeploy from the directory Terraform runs in, or pass --journal (or \
+         GLOBALDEPLOY_JOURNAL) with the absolute location of the provider's `journal` (file:///ABSOLUTE/DIR)",
+        path.display()
+    )]
+    NoJournal {
+        /// The journal file that was expected (absolute).
+        path: PathBuf,
         /// Deployment name.
         deployment: String,
+    },
+    /// The deployment's journal has no rollout.
+    #[error("the journal {} has no rollout of {deployment:?}", path.display())]
+    NoRollout {
+        /// The journal file (absolute).
+        path: PathBuf,
+        /// Deployment name.
+        deployment: String,
+    },
+    /// `journal repair` would risk the journal disagreeing with Route 53; nothing was written.
+    #[error("journal {journal} was not repaired (nothing was written): {reason}")]
+    RepairRefused {
+        /// The journal file.
+        journal: String,
+        /// Why, and what to do instead.
+        reason: String,
     },
     /// Approving needs a running rollout.
     #[error("rollout {rollout_id} of {deployment:?} has already finished ({status}); there is nothing to approve")]

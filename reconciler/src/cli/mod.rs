@@ -8,6 +8,7 @@
 //! - [`timeline`] / [`timeline_svg`]: a deployment's rollouts over time, as lines or a picture;
 //! - [`approve`]: approvals for waiting waves;
 //! - [`drive`]: `resume` and `rollback` with the real adapters, [`progress`] on stderr;
+//! - [`journal`]: `journal verify|repair`, a journal checked line by line and repaired safely;
 //! - [`table`]: tables, durations and percentages for text and markdown.
 //!
 //! Results go to stdout (text, or one JSON document with `--output json`); progress and
@@ -18,6 +19,7 @@ pub mod approve;
 pub mod args;
 pub mod drive;
 pub mod error;
+pub mod journal;
 pub mod plan;
 pub mod plan_dir;
 pub mod plan_render;
@@ -33,7 +35,7 @@ use std::process::ExitCode;
 use serde::Serialize;
 
 pub use args::Cli;
-use args::{Command, Output, PlanFormat, StatusArgs};
+use args::{Command, JournalCommand, Output, PlanFormat, StatusArgs};
 use drive::{Drive, OutcomeReport};
 pub use error::CliError;
 use status::StatusReport;
@@ -75,7 +77,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let journal = FileJournal::from_url(&args.journal.journal)?;
             let approval = runtime()?.block_on(approve::approve(
                 &journal,
-                &args.journal.journal,
                 &args.deployment,
                 args.wave.as_deref(),
                 &args.by,
@@ -93,7 +94,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             let journal = FileJournal::from_url(&args.journal.journal)?;
             let report = runtime()?.block_on(drive::drive(
                 &journal,
-                &args.journal.journal,
                 &args.deployment,
                 args.aws.settings(),
                 args.write.insync_timeout,
@@ -113,7 +113,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             for deployment in &deployments {
                 reports.push(runtime.block_on(drive::drive(
                     &journal,
-                    &args.journal.journal,
                     deployment,
                     args.aws.settings(),
                     args.write.insync_timeout,
@@ -129,6 +128,28 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         }
         Command::Adopt(args) => {
             adopt::command(&args, output)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Journal(JournalCommand::Verify(args)) => {
+            let journal = FileJournal::from_url(&args.journal.journal)?;
+            let report = runtime()?.block_on(journal::verify(&journal, &args.deployment))?;
+            match output {
+                Output::Text => write(&journal::verify_text(&report))?,
+                Output::Json => write_json(&report)?,
+            }
+            Ok(if report.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Journal(JournalCommand::Repair(args)) => {
+            let journal = FileJournal::from_url(&args.journal.journal)?;
+            let report = runtime()?.block_on(journal::repair(&journal, &args.deployment))?;
+            match output {
+                Output::Text => write(&journal::repair_text(&report))?,
+                Output::Json => write_json(&report)?,
+            }
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -162,12 +183,7 @@ async fn reports(args: &StatusArgs, journal: &FileJournal) -> Result<Vec<StatusR
     for name in names {
         match status::load(journal, &name).await? {
             Some(state) => reports.push(status::report(&state)),
-            None if args.deployment.is_some() => {
-                return Err(CliError::NoRollout {
-                    journal: args.journal.journal.clone(),
-                    deployment: name,
-                })
-            }
+            None if args.deployment.is_some() => return Err(status::no_rollout(journal, &name)),
             None => {}
         }
     }

@@ -85,6 +85,22 @@ pub async fn load(journal: &FileJournal, deployment: &str) -> Result<Option<Roll
     })
 }
 
+/// The error for `deployment` having no rollout in `journal`: its file is missing (said with the
+/// absolute path and how to point at the right one), or holds no rollout.
+pub fn no_rollout(journal: &FileJournal, deployment: &str) -> CliError {
+    match journal.journal_path(deployment) {
+        Ok(path) if path.exists() => CliError::NoRollout {
+            path,
+            deployment: deployment.to_owned(),
+        },
+        Ok(path) => CliError::NoJournal {
+            path,
+            deployment: deployment.to_owned(),
+        },
+        Err(err) => CliError::Journal(err),
+    }
+}
+
 /// Deployments with a journal in `journal`, sorted by name.
 pub fn deployments(journal: &FileJournal) -> Result<Vec<String>, CliError> {
     let dir = journal.dir();

@@ -16,6 +16,7 @@ use serde::Serialize;
 use crate::cli::args::{Output, TimelineArgs};
 use crate::cli::error::CliError;
 use crate::cli::progress::describe;
+use crate::cli::status::no_rollout;
 use crate::cli::table::duration;
 use crate::cli::{runtime, timeline_svg, write, write_json, write_json_line};
 use crate::engine::state::{RolloutState, StateError};
@@ -32,10 +33,7 @@ pub fn command(args: &TimelineArgs, output: Output) -> Result<(), CliError> {
     }
     let timeline = runtime
         .block_on(load(&journal, &args.deployment))?
-        .ok_or_else(|| CliError::NoRollout {
-            journal: args.journal.journal.clone(),
-            deployment: args.deployment.clone(),
-        })?;
+        .ok_or_else(|| no_rollout(&journal, &args.deployment))?;
     if let Some(path) = &args.svg {
         std::fs::write(path, timeline_svg::render(&timeline)).map_err(|source| CliError::WritePicture {
             path: path.clone(),

@@ -236,15 +236,29 @@ impl<'a> Driver<'a> {
             .await?;
         let result = tokio::select! {
             result = work(lease.clone()) => result,
-            () = stop => {
-                let entries = self.ports.journal.load(deployment).await?;
-                let rollout_id = replay(&entries).ok().flatten().map(|s| s.rollout_id).unwrap_or_default();
-                Err(EngineError::Stopped { deployment: deployment.to_owned(), rollout_id })
-            }
+            () = stop => Err(self.stopped(deployment).await),
         };
         // The renewed lease has the same holder, which is all release checks.
         self.ports.journal.release_lease(&lease).await?;
         result
+    }
+
+    /// Why the work stopped: `Stopped` naming the rollout, or why its journal cannot say which.
+    async fn stopped(&self, deployment: &str) -> EngineError {
+        let rollout = match self.ports.journal.load(deployment).await {
+            Ok(entries) => replay(&entries).map_err(|source| EngineError::Replay {
+                deployment: deployment.to_owned(),
+                source,
+            }),
+            Err(err) => Err(err.into()),
+        };
+        match rollout {
+            Ok(rollout) => EngineError::Stopped {
+                deployment: deployment.to_owned(),
+                rollout_id: rollout.map(|s| s.rollout_id).unwrap_or_default(),
+            },
+            Err(err) => err,
+        }
     }
 
     /// Performs actions until the rollout finishes or is interrupted.

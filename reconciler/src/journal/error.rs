@@ -14,13 +14,29 @@ pub enum JournalError {
         /// The cause.
         source: std::io::Error,
     },
-    /// A complete journal line is not a valid entry.
+    /// A complete line of a lease or approvals file is not valid.
     #[error("journal {path}, line {line}: not a valid entry: {message}")]
     Corrupt {
         /// The file.
         path: PathBuf,
         /// 1-based line number.
         line: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// A complete line of a deployment's journal is not a valid entry.
+    #[error(
+        "journal {path}, line {line}: not a valid entry: {message}. `globaldeploy journal verify {deployment}` lists \
+         every bad line and `globaldeploy journal repair {deployment}` drops the ones it can drop safely (keeping a \
+         backup); see docs/guides/cli-and-journal.md"
+    )]
+    CorruptEntry {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// Deployment name.
+        deployment: String,
         /// What the parser said.
         message: String,
     },

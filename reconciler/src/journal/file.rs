@@ -5,8 +5,10 @@
 //!
 //! Durability: every append is fsynced (file, and the directory when the append created the
 //! file, since a new directory entry is only durable once the directory is) before it returns.
-//! A crash mid-append leaves a last line without its newline; [`FileJournal::load`] ignores it
-//! (it was never acknowledged) and the next append cuts it off before writing.
+//! A crash mid-append leaves a last line without its newline, possibly inside a multi-byte
+//! character; loading ignores it (it was never acknowledged) and the next append cuts it off
+//! before writing ([`crate::journal::lines`] says which bytes are complete lines). A complete
+//! line that is not an entry is an error naming the file and the line, never "no rollout".
 //! Leases are created atomically (written to a private file, then hard-linked into place,
 //! which fails if a lease exists), so two acquirers can never both succeed.
 
@@ -24,6 +26,7 @@ use crate::engine::ports::{Approvals, Clock, JournalStore};
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
 use crate::journal::lease::Lease;
+use crate::journal::lines;
 use crate::journal::record::{Recorded, Stamped};
 
 /// A journal directory.
@@ -40,9 +43,13 @@ struct ApprovalRecord {
 }
 
 impl FileJournal {
-    /// A store in `dir` (created on first write).
+    /// A store in `dir` (created on first write). A relative `dir` is made absolute against the
+    /// current directory now, so every message names the file that was (or was not) there.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Self { dir: dir.into() }
+        let dir = dir.into();
+        Self {
+            dir: std::path::absolute(&dir).unwrap_or(dir),
+        }
     }
 
     /// A store from the provider's `journal` setting: `file://DIR` (relative or absolute).
@@ -67,7 +74,44 @@ impl FileJournal {
     /// [`JournalStore::load`] returns, stamped).
     pub async fn load_recorded(&self, deployment: &str) -> Result<Vec<Recorded>, JournalError> {
         let path = self.journal_path(deployment)?;
-        blocking(path.clone(), move || parse_lines(&path)).await
+        let deployment = deployment.to_owned();
+        blocking(path.clone(), move || parse_entries(&path, &deployment)).await
+    }
+
+    /// The raw bytes of `deployment`'s journal, or `None` when it does not exist (what
+    /// `globaldeploy journal verify|repair` inspect line by line).
+    pub async fn read_raw(&self, deployment: &str) -> Result<Option<Vec<u8>>, JournalError> {
+        let path = self.journal_path(deployment)?;
+        blocking(path.clone(), move || read_bytes(&path)).await
+    }
+
+    /// Replaces `deployment`'s journal with `content` (what `globaldeploy journal repair`
+    /// writes, holding the lease), first copying the current file to a backup beside it, named
+    /// after when it was taken. Returns the backup's path. Both files are fsynced and the
+    /// replacement is a rename, so a crash leaves either journal whole.
+    pub async fn rewrite(&self, deployment: &str, content: Vec<u8>) -> Result<PathBuf, JournalError> {
+        let path = self.journal_path(deployment)?;
+        let stamp = WallClock.now_millis();
+        blocking(path.clone(), move || {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let backup = dir.join(format!("{name}.{stamp}.bak"));
+            let fresh = dir.join(format!(".{name}.repair.{}", std::process::id()));
+            fs::copy(&path, &backup)
+                .and_then(|_| File::open(&backup)?.sync_all())
+                .map_err(io(&backup))?;
+            let mut file = File::create(&fresh).map_err(io(&fresh))?;
+            file.write_all(&content)
+                .and_then(|()| file.sync_all())
+                .map_err(io(&fresh))?;
+            fs::rename(&fresh, &path).map_err(io(&path))?;
+            sync_dir(dir)?;
+            Ok(backup)
+        })
+        .await
     }
 
     /// The lease file of `deployment`.
@@ -128,9 +172,9 @@ fn append_line(path: &Path, line: &str) -> Result<(), JournalError> {
         .open(path)
         .map_err(io(path))?;
     let content = fs::read(path).map_err(io(path))?;
-    if content.last().is_some_and(|&b| b != b'\n') {
-        let keep = content.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        file.set_len(u64::try_from(keep).unwrap_or(u64::MAX))
+    let split = lines::split(&content);
+    if split.torn.is_some() {
+        file.set_len(u64::try_from(split.complete_len).unwrap_or(u64::MAX))
             .map_err(io(path))?;
     }
     let mut bytes = line.as_bytes().to_vec();
@@ -143,33 +187,32 @@ fn append_line(path: &Path, line: &str) -> Result<(), JournalError> {
     Ok(())
 }
 
-/// The complete lines of `path` (a last line without newline is torn and left out).
-fn read_lines(path: &Path) -> Result<Vec<String>, JournalError> {
-    let content = match fs::read_to_string(path) {
-        Ok(c) => c,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(io(path)(e)),
-    };
-    let complete = content.rfind('\n').map_or("", |i| &content[..i]);
-    Ok(complete
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(str::to_owned)
-        .collect())
+/// The bytes of `path`, `None` when it does not exist.
+fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, JournalError> {
+    match fs::read(path) {
+        Ok(content) => Ok(Some(content)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io(path)(e)),
+    }
 }
 
+/// The complete lines of the approvals file `path` (a torn last line is left out).
 fn parse_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, JournalError> {
-    read_lines(path)?
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            serde_json::from_str(line).map_err(|e| JournalError::Corrupt {
-                path: path.to_owned(),
-                line: i + 1,
-                message: e.to_string(),
-            })
-        })
-        .collect()
+    lines::parse_all(&read_bytes(path)?.unwrap_or_default()).map_err(|bad| JournalError::Corrupt {
+        path: path.to_owned(),
+        line: bad.number,
+        message: bad.message,
+    })
+}
+
+/// The complete lines of `deployment`'s journal `path` (a torn last line is left out).
+fn parse_entries<T: for<'de> Deserialize<'de>>(path: &Path, deployment: &str) -> Result<Vec<T>, JournalError> {
+    lines::parse_all(&read_bytes(path)?.unwrap_or_default()).map_err(|bad| JournalError::CorruptEntry {
+        path: path.to_owned(),
+        line: bad.number,
+        deployment: deployment.to_owned(),
+        message: bad.message,
+    })
 }
 
 fn read_lease(path: &Path) -> Result<Option<Lease>, JournalError> {
@@ -293,7 +336,8 @@ impl JournalStore for FileJournal {
 
     async fn load(&self, deployment: &str) -> Result<Vec<Entry>, JournalError> {
         let path = self.journal_path(deployment)?;
-        blocking(path.clone(), move || parse_lines(&path)).await
+        let deployment = deployment.to_owned();
+        blocking(path.clone(), move || parse_entries(&path, &deployment)).await
     }
 
     async fn acquire_lease(

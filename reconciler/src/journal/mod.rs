@@ -6,14 +6,17 @@
 //!   (an entry and when it was recorded);
 //! - [`replay()`]: journal → engine state;
 //! - [`lease`]: one rollout per deployment at a time;
-//! - [`file`]: the `file://DIR` store.
+//! - [`file`]: the `file://DIR` store, [`lines`] its line layout (complete lines, torn tail);
+//! - [`repair`]: what `globaldeploy journal verify|repair` find and may drop.
 
 pub mod codec;
 pub mod entry;
 pub mod error;
 pub mod file;
 pub mod lease;
+pub mod lines;
 pub mod record;
+pub mod repair;
 pub mod replay;
 
 pub use replay::replay;

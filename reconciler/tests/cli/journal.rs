@@ -122,7 +122,11 @@ fn status_of_an_empty_journal_and_of_an_unknown_deployment() {
     );
     let out = globaldeploy(&["status", "nope", "--journal", &url]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("has no rollout of \"nope\""));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no journal of \"nope\" at "));
+    std::fs::write(dir.path().join("empty.journal.jsonl"), "").unwrap();
+    let out = globaldeploy(&["status", "empty", "--journal", &url]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty.journal.jsonl has no rollout of \"empty\""));
     let out = globaldeploy(&["status", "--journal", "s3://bucket/prefix"]);
     assert_eq!(out.status.code(), Some(1));
 }

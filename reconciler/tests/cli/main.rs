@@ -1,7 +1,8 @@
 //! Tests of the `globaldeploy` binary, run as a process: `plan` renderings of a hand-written
 //! `terraform show -json` plan (insta snapshots), `status` and `approve` against a file
 //! journal written by the engine running in-process on fakes, `rollback` and `resume`
-//! through Route 53 (moto), and bad input.
+//! through Route 53 (moto), journals that cannot be read and `journal verify|repair`, and bad
+//! input.
 
 // The engine tests' fakes and world, shared rather than copied; this binary uses part of them.
 #[allow(dead_code)]
@@ -17,6 +18,7 @@ mod support;
 
 mod drive;
 mod journal;
+mod journal_errors;
 mod plan;
 
 use std::path::Path;

@@ -92,8 +92,74 @@ fn appends_are_durable_and_replay_after_a_torn_last_line() {
         text.insert_str(0, "garbage\n");
         fs::write(&path, text).unwrap();
         let err = store.load("api").await.unwrap_err();
-        assert!(matches!(err, JournalError::Corrupt { line: 1, .. }), "{err}");
+        assert!(matches!(err, JournalError::CorruptEntry { line: 1, .. }), "{err}");
     });
+}
+
+#[test]
+fn a_tear_inside_a_multi_byte_character_is_tolerated_by_load_and_cut_by_the_next_append() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = FileJournal::new(tmp.path());
+    let rollback = Entry::Rollback {
+        weights: [("us-west-2".to_owned(), Weights { blue: 100, green: 0 })].into(),
+        reason: "gate failed in café région".into(),
+    };
+    block_on(async {
+        store.append("api", &intent()).await.unwrap();
+        let path = store.journal_path("api").unwrap();
+        let complete = fs::read(&path).unwrap();
+        // The crash kept the line up to the first byte of the two-byte "é".
+        let mut torn = complete.clone();
+        let line = serde_json::to_vec(&rollback).unwrap();
+        let cut = line.windows(2).position(|w| w == "é".as_bytes()).unwrap() + 1;
+        torn.extend_from_slice(&line[..cut]);
+        fs::write(&path, &torn).unwrap();
+
+        assert_eq!(store.load("api").await.unwrap(), vec![intent()]);
+        assert_eq!(store.load_recorded("api").await.unwrap().len(), 1);
+        store.append("api", &rollback).await.unwrap();
+        let bytes = fs::read(&path).unwrap();
+        assert!(
+            bytes.starts_with(&complete) && bytes.ends_with(b"\n"),
+            "the torn bytes were cut off"
+        );
+        assert_eq!(store.load("api").await.unwrap(), vec![intent(), rollback]);
+    });
+}
+
+#[test]
+fn a_corrupt_line_is_named_by_the_line_an_editor_shows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = FileJournal::new(tmp.path());
+    block_on(async {
+        store.append("api", &intent()).await.unwrap();
+        let path = store.journal_path("api").unwrap();
+        let mut bytes = fs::read(&path).unwrap();
+        // A blank line, then a complete line that is not text.
+        bytes.extend_from_slice(b"\n{\"kind\":\"promoted\",\"group\":\"\xff\"}\n");
+        fs::write(&path, &bytes).unwrap();
+        let err = store.load("api").await.unwrap_err();
+        assert!(matches!(err, JournalError::CorruptEntry { line: 3, .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "journal {}, line 3: not a valid entry: not UTF-8 text",
+                path.display()
+            )),
+            "{text}"
+        );
+        assert!(text.contains("`globaldeploy journal verify api`"), "{text}");
+        assert!(path.is_absolute());
+    });
+}
+
+#[test]
+fn a_relative_store_names_absolute_files() {
+    let store = FileJournal::from_url("file://.globaldeploy").unwrap();
+    assert_eq!(
+        store.journal_path("api").unwrap(),
+        std::env::current_dir().unwrap().join(".globaldeploy/api.journal.jsonl")
+    );
 }
 
 #[test]

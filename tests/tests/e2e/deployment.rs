@@ -17,6 +17,8 @@ use globaldeploy_reconciler::journal::replay;
 use globaldeploy_region_server::{Mode, RegionServer};
 use serde_json::Value as Json;
 
+mod journal;
+
 /// The five seed regions, their wave and global weight.
 const REGIONS: &[(&str, &str, u32)] = &[
     ("us-west-2", "canary", 10),

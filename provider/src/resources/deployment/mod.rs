@@ -192,9 +192,13 @@ impl Resource<ProviderClient> for Deployment {
                 diags.push(engine_diag("create", &spec.name, &err));
                 // Whatever was published is owned by this resource: save it tainted so the
                 // next apply replaces (cleans up and republishes) it.
-                match journal_state(client, &spec.name).await {
-                    Some(rs) if rs.spec.name == spec.name => state_from_rollout(planned, &rs, None),
-                    _ => Value::Null,
+                match journal_state(client, &spec.name, None).await {
+                    Ok(Some(rs)) if rs.spec.name == spec.name => state_from_rollout(planned, &rs, None),
+                    Ok(_) => Value::Null,
+                    Err(diag) => {
+                        diags.push(diag);
+                        Value::Null
+                    }
                 }
             }
         }
@@ -208,7 +212,13 @@ impl Resource<ProviderClient> for Deployment {
         let Some(Ok(spec)) = spec_of(&state) else {
             return Some(state);
         };
-        let rollout = journal_state(client, &spec.name).await;
+        let rollout = match journal_state(client, &spec.name, Some(&state)).await {
+            Ok(rollout) => rollout,
+            Err(diag) => {
+                diags.push(diag);
+                return Some(state);
+            }
+        };
         if let Some(rs) = &rollout {
             let prior_version = state.get("version").cloned();
             state = state_from_rollout(&state, rs, prior_version.as_ref());
@@ -246,6 +256,14 @@ impl Resource<ProviderClient> for Deployment {
         let Some((client, spec)) = prepare(ctx, planned, diags) else {
             return prior.clone();
         };
+        // Read first: a journal that cannot be read means nothing may be written.
+        let rollout = match journal_state(client, &spec.name, Some(prior)).await {
+            Ok(rollout) => rollout,
+            Err(diag) => {
+                diags.push(diag);
+                return prior.clone();
+            }
+        };
         // Regions dropped from the configuration: their slots belong to nobody any more.
         if let Some(Ok(before)) = spec_of(prior) {
             let removed: Vec<_> = before
@@ -265,7 +283,6 @@ impl Resource<ProviderClient> for Deployment {
                 }
             }
         }
-        let rollout = journal_state(client, &spec.name).await;
         if !rollout_needed(prior, planned) {
             if let Err(message) = restore_before_update(client, &spec, prior, rollout.as_ref()).await {
                 diags.error(
@@ -307,7 +324,7 @@ impl Resource<ProviderClient> for Deployment {
             );
             return prior.clone();
         }
-        let current = current_serving(client, prior, &spec).await;
+        let current = current_serving(prior, &spec, rollout.as_ref());
         let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
         tracing::info!(
             deployment = %spec.name,
@@ -331,8 +348,10 @@ impl Resource<ProviderClient> for Deployment {
                 // Nothing changed the deployment's version: keep the prior inputs that serve,
                 // refreshed with what the journal says about the regions.
                 let mut state = prior.clone();
-                if let Some(rs) = journal_state(client, &spec.name).await {
-                    state = state_from_rollout(&state, &rs, prior_version.as_ref());
+                match journal_state(client, &spec.name, Some(prior)).await {
+                    Ok(Some(rs)) => state = state_from_rollout(&state, &rs, prior_version.as_ref()),
+                    Ok(None) => {}
+                    Err(diag) => diags.push(diag),
                 }
                 state
             }
@@ -357,8 +376,12 @@ impl Resource<ProviderClient> for Deployment {
 
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         let client = ctx.client_or_report(diags)?;
-        match journal_state(client, id).await {
-            Some(rs) => {
+        match journal_state(client, id, None).await {
+            Err(diag) => {
+                diags.push(diag);
+                None
+            }
+            Ok(Some(rs)) => {
                 let base = spec_to_value(&rs.spec);
                 let state = state_from_rollout(&base, &rs, None);
                 let mut state = state;
@@ -368,7 +391,7 @@ impl Resource<ProviderClient> for Deployment {
                 }
                 Some(state)
             }
-            None => {
+            Ok(None) => {
                 diags.error(
                     format!("Cannot import deployment {id:?}"),
                     format!(

@@ -64,30 +64,84 @@ pub(super) fn journal_url(location: &JournalLocation) -> String {
     }
 }
 
-/// The latest rollout of `deployment` in the journal, if any (read errors are logged).
-pub(super) async fn journal_state(client: &ProviderClient, deployment: &str) -> Option<RolloutState> {
-    let journal = journal_of(&client.journal).ok()?;
-    let entries = match globaldeploy_reconciler::engine::ports::JournalStore::load(&journal, deployment).await {
-        Ok(entries) => entries,
-        Err(err) => {
-            tracing::warn!(deployment, error = %err, "cannot read the rollout journal");
-            return None;
+/// Whether `state` records a rollout of its deployment: a `status` is only ever set from a
+/// journaled rollout (create publishes through the engine, which journals the intent before it
+/// writes anything), so such a state needs a journal holding that rollout.
+fn records_rollout(state: &Value) -> bool {
+    state.get("status").and_then(Value::as_str).is_some()
+}
+
+/// What was written when a journal read failed.
+const NOTHING_WRITTEN: &str = "Nothing was written to Route 53 or to the journal.";
+
+/// The latest rollout of `deployment` in the journal, if any. A journal that cannot be read
+/// (permissions, a corrupt line) or does not replay is an error, never "no rollout", and so is
+/// a journal without a rollout when `state` records one (e.g. an apply run from another
+/// directory with a relative `journal`): the caller writes nothing on an error.
+pub(super) async fn journal_state(
+    client: &ProviderClient,
+    deployment: &str,
+    state: Option<&Value>,
+) -> Result<Option<RolloutState>, Diagnostic> {
+    let journal = journal_of(&client.journal)
+        .map_err(|message| Diagnostic::error(format!("Cannot read the rollout journal of {deployment:?}"), message))?;
+    let entries = globaldeploy_reconciler::engine::ports::JournalStore::load(&journal, deployment)
+        .await
+        .map_err(|err| {
+            Diagnostic::error(
+                format!("Cannot read the rollout journal of {deployment:?}"),
+                format!("{err}.\n\n{NOTHING_WRITTEN}"),
+            )
+        })?;
+    let rollout = replay(&entries).map_err(|err| {
+        Diagnostic::error(
+            format!("The rollout journal of {deployment:?} does not replay"),
+            format!(
+                "{err}. `globaldeploy journal verify {deployment}` checks the journal line by line.\n\n{NOTHING_WRITTEN}"
+            ),
+        )
+    })?;
+    match (rollout, state.filter(|s| records_rollout(s))) {
+        (None, Some(_)) => {
+            let path = journal
+                .journal_path(deployment)
+                .unwrap_or_else(|_| journal.dir().to_owned());
+            let found = if path.exists() {
+                "holds no rollout of it"
+            } else {
+                "does not exist"
+            };
+            let url = journal_url(&client.journal);
+            let relative = matches!(&client.journal, JournalLocation::File(dir) if std::path::Path::new(dir).is_relative());
+            let fix = if relative {
+                format!(
+                    "The provider's `journal` ({url}) is relative, read from the directory Terraform runs in: run \
+                     Terraform from the directory the deployment was rolled out from, or set `journal` to the absolute \
+                     location of that journal (file:///ABSOLUTE/DIR)."
+                )
+            } else {
+                format!(
+                    "Set the provider's `journal` ({url}) to the location the deployment was rolled out with (check \
+                     that it is mounted)."
+                )
+            };
+            Err(Diagnostic::error(
+                format!("No rollout journal of deployment {deployment:?}"),
+                format!(
+                    "The state records rollouts of {deployment:?}, but its journal {} {found}. {fix}\n\n{NOTHING_WRITTEN}",
+                    path.display(),
+                ),
+            ))
         }
-    };
-    match replay(&entries) {
-        Ok(state) => state,
-        Err(err) => {
-            tracing::warn!(deployment, error = %err, "the rollout journal does not replay");
-            None
-        }
+        (rollout, _) => Ok(rollout),
     }
 }
 
-/// What every region serves now: the journal's last rollout, else the prior state.
-pub(super) async fn current_serving(
-    client: &ProviderClient,
+/// What every region serves now: the journal's last rollout (`rollout`), else the prior state.
+pub(super) fn current_serving(
     prior: &Value,
     spec: &DeploymentSpec,
+    rollout: Option<&RolloutState>,
 ) -> BTreeMap<String, Serving> {
     let prior_version = prior
         .get("version")
@@ -109,10 +163,7 @@ pub(super) async fn current_serving(
         Some(Ok(before)) => before.regions.into_iter().map(|r| (r.name, r.target)).collect(),
         _ => BTreeMap::new(),
     };
-    let from_journal = journal_state(client, &spec.name)
-        .await
-        .map(|rs| rs.region_outcomes())
-        .unwrap_or_default();
+    let from_journal = rollout.map(RolloutState::region_outcomes).unwrap_or_default();
     let mut current = BTreeMap::new();
     for region in &spec.regions {
         // A region the state does not hold is new, even if an older rollout published it
