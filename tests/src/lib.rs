@@ -205,6 +205,19 @@ impl Output {
         );
         self
     }
+
+    /// Panics unless the combined output contains `needle`, compared with whitespace collapsed
+    /// (Terraform wraps long diagnostics).
+    #[track_caller]
+    pub fn assert_says(&self, needle: &str) -> &Self {
+        let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            collapse(&self.combined()).contains(&collapse(needle)),
+            "expected {needle:?} in the output of {}",
+            self.describe()
+        );
+        self
+    }
 }
 
 /// Runs `cmd` to completion within `timeout`, capturing stdout and stderr. On timeout the whole

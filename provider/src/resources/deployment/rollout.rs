@@ -12,6 +12,7 @@ use globaldeploy_reconciler::engine::outcome::{Outcome, RegionOutcome};
 use globaldeploy_reconciler::engine::ports::{Clock, Progress};
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::{Entry, Serving};
+use globaldeploy_reconciler::journal::error::JournalError;
 use globaldeploy_reconciler::journal::file::FileJournal;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, Slot, Target};
@@ -315,10 +316,13 @@ pub(super) fn engine_diag(operation: &str, deployment: &str, err: &RunError) -> 
                  run terraform apply again."
             ),
         ),
-        RunError::Engine(err @ EngineError::Journal(_)) => Diagnostic::error(
+        RunError::Engine(err @ EngineError::Journal(JournalError::LeaseHeld { .. })) => Diagnostic::error(
             format!("Cannot run the rollout of {deployment:?}"),
             format!("{err}. If another apply or `globaldeploy` command is rolling out this deployment, wait for it to finish."),
         ),
+        RunError::Engine(err @ EngineError::Journal(_)) => {
+            Diagnostic::error(format!("Cannot run the rollout of {deployment:?}"), err.to_string())
+        }
         RunError::Engine(err) => Diagnostic::error(format!("Rollout of {deployment:?} failed"), err.to_string()),
     }
 }
