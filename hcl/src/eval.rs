@@ -12,7 +12,7 @@
 //! registries. Problems become diagnostics at the attribute's line; evaluation then goes on with
 //! an unknown value, so one run reports every error.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::rc::Rc;
@@ -26,7 +26,7 @@ use crate::diagnostic::{Diagnostic, Location, Severity, SourceFile};
 use crate::files::{read_module, Declarations, Declared, Item, Mode, ResourceDecl};
 use crate::references::{references, Reference, Step};
 use crate::value::Value;
-use crate::variables::constant;
+use crate::variables::{constant, mark};
 use crate::{InstanceKey, Planner, Resource};
 
 /// Names bound while evaluating one instance or block: `count`, `each`, `dynamic` and `for`
@@ -48,11 +48,18 @@ const META_BLOCKS: &[&str] = &["lifecycle", "provisioner", "connection"];
 /// Module block arguments that are not input variables.
 const MODULE_ARGUMENTS: &[&str] = &["source", "version", "count", "for_each", "providers", "depends_on"];
 
+/// The most resource and module instances one load evaluates. Each is evaluated in full, so a
+/// `count` of 10^15 would run for ever; far more than any configuration that is reviewed in a
+/// pull request has.
+pub(crate) const MAX_INSTANCES: u64 = 10_000;
+
 /// What every module instance of one load shares.
 pub(crate) struct Shared<'p> {
     pub planner: &'p dyn Planner,
     pub diagnostics: RefCell<Vec<Diagnostic>>,
     pub root_dir: PathBuf,
+    /// Instances made by `count` and `for_each` so far, against [`MAX_INSTANCES`].
+    pub instances: Cell<u64>,
 }
 
 /// A lazily computed value, `Evaluating` while it is (to catch cycles).
@@ -225,8 +232,16 @@ impl<'p> Module<'p> {
         if let Some(count) = body.get_attribute("count") {
             let at = file.at(count.span());
             return match self.eval(&count.value, &Env::new(), &at) {
-                Value::Number(n) if n.as_u64().is_some() => Repetition::Count(n.as_u64().unwrap_or_default()),
+                Value::Number(n) if n.as_u64().is_some() => {
+                    let n = n.as_u64().unwrap_or_default();
+                    if self.draw_instances(n, &at, address, "count") {
+                        Repetition::Count(n)
+                    } else {
+                        Repetition::NotKnown
+                    }
+                }
                 Value::Unknown => self.left_out(&at, address, "count"),
+                Value::Sensitive(_) => self.sensitive_repetition(&at, address, "count"),
                 other => {
                     self.error(
                         &at,
@@ -241,7 +256,12 @@ impl<'p> Module<'p> {
         };
         let at = file.at(for_each.span());
         let external = self.refers_outside(&for_each.value, &Env::new());
-        match self.eval(&for_each.value, &Env::new(), &at) {
+        let repetition = match self.eval(&for_each.value, &Env::new(), &at) {
+            // Keys become instance addresses, which Terraform shows: they cannot be secret.
+            Value::Sensitive(_) => self.sensitive_repetition(&at, address, "for_each"),
+            Value::List(items) if items.iter().any(|i| matches!(i, Value::Sensitive(_))) => {
+                self.sensitive_repetition(&at, address, "for_each")
+            }
             Value::Object(map) => Repetition::ForEach {
                 items: map.into_iter().collect(),
                 external,
@@ -262,7 +282,45 @@ impl<'p> Module<'p> {
                 );
                 Repetition::NotKnown
             }
+        };
+        match repetition {
+            Repetition::ForEach { ref items, .. }
+                if !self.draw_instances(items.len() as u64, &at, address, "for_each") =>
+            {
+                Repetition::NotKnown
+            }
+            repetition => repetition,
         }
+    }
+
+    /// Takes `n` instances of `address` from the load's [`MAX_INSTANCES`]; an error at `at`
+    /// (and no instances) when they do not fit.
+    fn draw_instances(&self, n: u64, at: &Location, address: &str, argument: &str) -> bool {
+        let used = self.shared.instances.get();
+        if n > MAX_INSTANCES - used {
+            self.error(
+                at,
+                format!(
+                    "the {argument} of {address} asks for {n} instances; a configuration is evaluated with at most \
+                     {MAX_INSTANCES} resource and module instances ({used} already made)"
+                ),
+            );
+            return false;
+        }
+        self.shared.instances.set(used + n);
+        true
+    }
+
+    /// Terraform refuses a sensitive `count` or `for_each`; so does this crate.
+    fn sensitive_repetition(&self, at: &Location, address: &str, argument: &str) -> Repetition {
+        self.error(
+            at,
+            format!(
+                "the {argument} of {address} is sensitive (or derived from a sensitive value); Terraform does not \
+                 accept sensitive values as {argument} arguments"
+            ),
+        );
+        Repetition::NotKnown
     }
 
     fn left_out(&self, at: &Location, address: &str, argument: &str) -> Repetition {
@@ -358,7 +416,11 @@ impl<'p> Module<'p> {
             }
         };
         let external = self.refers_outside(&for_each.value, env);
-        let items: Vec<(Value, Value)> = match self.eval(&for_each.value, env, &file.at(for_each.span())) {
+        let collection = self.eval(&for_each.value, env, &file.at(for_each.span()));
+        // The blocks made from a sensitive collection are sensitive, each of them.
+        let sensitive = matches!(collection, Value::Sensitive(_));
+        let mark = |value: Value| if sensitive { Value::sensitive(value) } else { value };
+        let items: Vec<(Value, Value)> = match collection.without_mark().clone() {
             Value::List(items) => items
                 .into_iter()
                 .enumerate()
@@ -381,7 +443,7 @@ impl<'p> Module<'p> {
         for (key, value) in items {
             let mut inner = env.clone();
             let bound = Bound {
-                value: Value::object([("key", key), ("value", value)]),
+                value: Value::object([("key", mark(key)), ("value", mark(value))]),
                 external,
             };
             inner.insert(iterator.clone(), bound);
@@ -504,7 +566,7 @@ impl<'p> Module<'p> {
             let value = self.eval(&attr.value, env, &at);
             match variable.ty.convert(value) {
                 Ok(value) => {
-                    variables.insert(key.to_owned(), value);
+                    variables.insert(key.to_owned(), mark(variable, value));
                 }
                 Err(e) => {
                     self.error(&at, format!("module {name:?} variable {key:?}: {e}"));
@@ -518,6 +580,7 @@ impl<'p> Module<'p> {
             let value = match &variable.default {
                 Some(default) => constant(&default.expr)
                     .and_then(|v| variable.ty.convert(v))
+                    .map(|v| mark(variable, v))
                     .unwrap_or_else(|e| self.error(&default.location, format!("variable {key:?}: {e}"))),
                 None => self.error(
                     &decl.location,
@@ -607,7 +670,7 @@ impl<'p> Module<'p> {
                 for (key, value) in object.iter() {
                     let key = match key {
                         hcl::edit::expr::ObjectKey::Ident(ident) => ident.as_str().to_owned(),
-                        hcl::edit::expr::ObjectKey::Expression(key) => match self.eval(key, env, at) {
+                        hcl::edit::expr::ObjectKey::Expression(key) => match self.eval(key, env, at).unmarked() {
                             Value::String(s) => s,
                             Value::Number(n) => n.to_string(),
                             Value::Unknown => return Value::Unknown,
@@ -619,12 +682,29 @@ impl<'p> Module<'p> {
                 Value::Object(out)
             }
             Expression::Parenthesis(inner) => self.eval(inner.inner(), env, at),
-            Expression::Conditional(c) => match self.eval(&c.cond_expr, env, at) {
-                Value::Bool(true) => self.eval(&c.true_expr, env, at),
-                Value::Bool(false) => self.eval(&c.false_expr, env, at),
-                Value::Unknown => Value::Unknown,
-                other => self.error(at, format!("a condition must be a bool, found {other:?}")),
-            },
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr, env, at);
+                // Which branch was taken tells the secret: a sensitive condition marks the result.
+                let sensitive = matches!(cond, Value::Sensitive(_));
+                let result = match cond.without_mark() {
+                    Value::Bool(true) => self.eval(&c.true_expr, env, at),
+                    Value::Bool(false) => self.eval(&c.false_expr, env, at),
+                    Value::Unknown => Value::Unknown,
+                    other => return self.error(at, format!("a condition must be a bool, found {other:?}")),
+                };
+                if sensitive {
+                    Value::sensitive(result)
+                } else {
+                    result
+                }
+            }
+            Expression::FuncCall(call) if call.name.namespace.is_empty() && call.args.len() == 1 => {
+                match call.name.name.as_str() {
+                    "sensitive" => Value::sensitive(self.eval_args_first(call, env, at)),
+                    "nonsensitive" => self.eval_args_first(call, env, at).unmarked(),
+                    _ => self.eval_with_hcl(expr, env, at),
+                }
+            }
             Expression::ForExpr(for_expr) => self.eval_for(for_expr, env, at),
             _ => self.eval_with_hcl(expr, env, at),
         }
@@ -654,7 +734,18 @@ impl<'p> Module<'p> {
     fn eval_for(&self, for_expr: &ForExpr, env: &Env, at: &Location) -> Value {
         let intro = &for_expr.intro;
         let external = self.refers_outside(&intro.collection_expr, env);
-        let items: Vec<(Value, Value)> = match self.eval(&intro.collection_expr, env, at) {
+        let collection = self.eval(&intro.collection_expr, env, at);
+        if let Value::Sensitive(inner) = collection {
+            // Over a sensitive collection even the result's shape tells: all of it is sensitive.
+            return Value::sensitive(self.eval_for_over(for_expr, *inner, external, env, at));
+        }
+        self.eval_for_over(for_expr, collection, external, env, at)
+    }
+
+    /// [`Module::eval_for`] over the evaluated `collection`.
+    fn eval_for_over(&self, for_expr: &ForExpr, collection: Value, external: bool, env: &Env, at: &Location) -> Value {
+        let intro = &for_expr.intro;
+        let items: Vec<(Value, Value)> = match collection {
             Value::List(items) => items
                 .into_iter()
                 .enumerate()
@@ -678,7 +769,7 @@ impl<'p> Module<'p> {
             }
             inner.insert(intro.value_var.as_str().to_owned(), Bound { value, external });
             if let Some(cond) = &for_expr.cond {
-                match self.eval(&cond.expr, &inner, at) {
+                match self.eval(&cond.expr, &inner, at).unmarked() {
                     Value::Bool(true) => {}
                     Value::Bool(false) => continue,
                     // Which elements there are is not known.
@@ -691,7 +782,7 @@ impl<'p> Module<'p> {
                 list.push(value);
                 continue;
             };
-            let key = match self.eval(key_expr, &inner, at) {
+            let key = match self.eval(key_expr, &inner, at).unmarked() {
                 Value::String(key) => key,
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
@@ -720,12 +811,17 @@ impl<'p> Module<'p> {
         let mut bindings: BTreeMap<String, Value> = BTreeMap::new();
         let mut unknown = false;
         let mut external = false;
+        // What the references name, with their sensitive marks (hcl-rs drops them).
+        let mut marked: Vec<Value> = Vec::new();
         for reference in references(expr) {
             let Some(binding) = self.bind(&reference, env, at) else {
                 continue;
             };
             unknown |= binding.value.contains_unknown();
             external |= binding.external;
+            if binding.value.contains_sensitive() {
+                marked.push(binding.value.clone());
+            }
             match bindings.get_mut(&reference.root) {
                 Some(existing) => merge(existing, binding.root),
                 None => {
@@ -745,7 +841,7 @@ impl<'p> Module<'p> {
             context.declare_var(name.as_str(), value.to_hcl());
         }
         match hcl::Expression::from(expr.clone()).evaluate(&context) {
-            Ok(value) => Value::from_hcl(value),
+            Ok(value) => remark(Value::from_hcl(value), &marked, traversal),
             Err(e) => match e.kind() {
                 ErrorKind::UndefinedFunc(name) => {
                     self.diagnose(
@@ -763,8 +859,23 @@ impl<'p> Module<'p> {
                     at,
                     format!("unknown reference {name:?}: not a variable, local, resource, data source or module"),
                 ),
+                // hcl-rs quotes the values it could not work with: not a sensitive one.
+                _ if !marked.is_empty() => self.error(
+                    at,
+                    "this expression over a sensitive value does not evaluate (details withheld: they would show \
+                     the value)"
+                        .to_owned(),
+                ),
                 kind => self.error(at, kind.to_string()),
             },
+        }
+    }
+
+    /// The one argument of `call`.
+    fn eval_args_first(&self, call: &hcl::edit::expr::FuncCall, env: &Env, at: &Location) -> Value {
+        match call.args.iter().next() {
+            Some(arg) => self.eval(arg, env, at),
+            None => Value::Null,
         }
     }
 
@@ -922,6 +1033,39 @@ fn each_env(key: &str, value: Value, external: bool) -> Env {
     Env::from([("each".to_owned(), Bound { value, external })])
 }
 
+/// `result` of an expression over `marked` (the sensitive values its references name), marked
+/// as Terraform marks it: a plain reference keeps each part's own mark, so a deployment that
+/// refers to a wave with one sensitive URL hides that URL and not the whole wave; anything
+/// computed from a sensitive value is sensitive as a whole.
+fn remark(result: Value, marked: &[Value], traversal: bool) -> Value {
+    match marked {
+        [] => result,
+        [value] if traversal => copy_marks(&result, value).unwrap_or_else(|| Value::sensitive(result)),
+        _ => Value::sensitive(result),
+    }
+}
+
+/// `plain` with the marks of `marked`, when both have the same shape (`None` when they do not:
+/// the result is not just the value the reference names).
+fn copy_marks(plain: &Value, marked: &Value) -> Option<Value> {
+    match (plain, marked) {
+        (_, Value::Sensitive(inner)) => copy_marks(plain, inner).map(Value::sensitive),
+        (Value::List(items), Value::List(marks)) if items.len() == marks.len() => items
+            .iter()
+            .zip(marks)
+            .map(|(item, mark)| copy_marks(item, mark))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::List),
+        (Value::Object(map), Value::Object(marks)) if map.len() == marks.len() => map
+            .iter()
+            .map(|(key, item)| Some((key.clone(), copy_marks(item, marks.get(key)?)?)))
+            .collect::<Option<BTreeMap<_, _>>>()
+            .map(Value::Object),
+        (plain, marked) if *plain == *marked => Some(plain.clone()),
+        _ => None,
+    }
+}
+
 fn internal(root: Value, path: &[Step]) -> Binding {
     Binding {
         value: lookup(&root, path, false),
@@ -945,6 +1089,7 @@ fn lookup(value: &Value, path: &[Step], external: bool) -> Value {
     };
     let next = match (value, step) {
         (Value::Unknown, _) => return Value::Unknown,
+        (Value::Sensitive(inner), _) => return Value::sensitive(lookup(inner, path, external)),
         (Value::Object(map), Step::Key(key)) => map.get(key),
         (Value::List(items), Step::Index(i)) => items.get(*i),
         _ => None,

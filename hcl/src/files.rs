@@ -45,6 +45,8 @@ pub(crate) struct Declared {
 pub(crate) struct VariableDecl {
     pub default: Option<Item>,
     pub ty: Type,
+    /// `sensitive = true`: its value is marked [`crate::Value::Sensitive`].
+    pub sensitive: bool,
     pub location: Location,
 }
 
@@ -207,7 +209,28 @@ fn declare(decls: &mut Declarations, file: &Rc<SourceFile>, body: Body, diagnost
                         Type::Any
                     }),
                 };
-                decls.variables.insert(name, VariableDecl { default, ty, location });
+                let sensitive = match block.body.get_attribute("sensitive") {
+                    None => false,
+                    Some(attr) => match crate::variables::constant(&attr.value) {
+                        Ok(crate::Value::Bool(b)) => b,
+                        _ => {
+                            diagnostics.push(error(
+                                file.at(attr.span()),
+                                format!("variable {name:?}: sensitive must be true or false"),
+                            ));
+                            false
+                        }
+                    },
+                };
+                decls.variables.insert(
+                    name,
+                    VariableDecl {
+                        default,
+                        ty,
+                        sensitive,
+                        location,
+                    },
+                );
             }
             "output" => {
                 let name = labels[0].clone();

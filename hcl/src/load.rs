@@ -2,7 +2,7 @@
 //! module's `*.tf` files and variable values, evaluates it (and the local modules it calls) and
 //! returns every resource and data source instance with its values and where it is declared.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::path::Path;
 use std::rc::Rc;
@@ -105,6 +105,7 @@ impl Configuration {
             planner,
             diagnostics: RefCell::new(diagnostics),
             root_dir: dir.to_owned(),
+            instances: Cell::new(0),
         };
         let resources = {
             let root = Module::new(&shared, dir.to_owned(), String::new(), Rc::new(decls), values);

@@ -95,6 +95,7 @@ impl Type {
         match (self, value) {
             (_, Value::Null) => Ok(Value::Null),
             (_, Value::Unknown) => Ok(Value::Unknown),
+            (_, Value::Sensitive(inner)) => self.convert(*inner).map(Value::sensitive),
             (Type::Any, v) => Ok(v),
             (Type::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
             (Type::String, Value::Bool(b)) => Ok(Value::String(b.to_string())),
@@ -221,6 +222,7 @@ fn describe(value: &Value) -> &'static str {
         Value::List(_) => "a list",
         Value::Object(_) => "an object",
         Value::Unknown => "an unknown value",
+        Value::Sensitive(inner) => describe(inner),
     }
 }
 

@@ -5,11 +5,17 @@
 //! that references to partly unknown objects (a resource whose `id` is computed) still evaluate,
 //! unknowns cross into hcl-rs as a marker string that no configuration can contain and come back
 //! as [`Value::Unknown`] wherever a result string carries the marker.
+//!
+//! [`Value::Sensitive`] marks what Terraform would hide: a `sensitive = true` variable, the
+//! result of `sensitive()`, and whatever is computed from them (the evaluator propagates the
+//! mark, see `eval.rs`). The mark travels with the value into the plan document as Terraform's
+//! `after_sensitive` ([`Value::sensitive_mask`]), so renderings can print "(sensitive)".
 
 use std::collections::BTreeMap;
 
-/// An evaluated value. Object keys are sorted, as Terraform's JSON writes them.
-#[derive(Clone, Debug, PartialEq)]
+/// An evaluated value. Object keys are sorted, as Terraform's JSON writes them. Its `Debug`
+/// form (which diagnostics quote) shows a sensitive value as `(sensitive)`.
+#[derive(Clone, PartialEq)]
 pub enum Value {
     /// `null`, or an attribute that is not set.
     Null,
@@ -25,6 +31,23 @@ pub enum Value {
     Object(BTreeMap<String, Value>),
     /// Known only after apply.
     Unknown,
+    /// A value Terraform hides in plans and output (never nested directly in another mark).
+    Sensitive(Box<Value>),
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("Null"),
+            Value::Bool(b) => f.debug_tuple("Bool").field(b).finish(),
+            Value::Number(n) => f.debug_tuple("Number").field(n).finish(),
+            Value::String(s) => f.debug_tuple("String").field(s).finish(),
+            Value::List(items) => f.debug_tuple("List").field(items).finish(),
+            Value::Object(map) => f.debug_tuple("Object").field(map).finish(),
+            Value::Unknown => f.write_str("Unknown"),
+            Value::Sensitive(_) => f.write_str("(sensitive)"),
+        }
+    }
 }
 
 /// Stands for an unknown value inside hcl-rs: control characters only, so that case
@@ -35,6 +58,58 @@ impl Value {
     /// An object from `(key, value)` pairs.
     pub fn object<K: Into<String>>(entries: impl IntoIterator<Item = (K, Value)>) -> Value {
         Value::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+
+    /// `value` marked sensitive (once, however often it is marked).
+    pub fn sensitive(value: Value) -> Value {
+        match value {
+            Value::Sensitive(_) => value,
+            other => Value::Sensitive(Box::new(other)),
+        }
+    }
+
+    /// The value without any sensitive mark, at any depth (Terraform's `nonsensitive`).
+    pub fn unmarked(&self) -> Value {
+        match self {
+            Value::Sensitive(inner) => inner.unmarked(),
+            Value::List(items) => Value::List(items.iter().map(Value::unmarked).collect()),
+            Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), v.unmarked())).collect()),
+            other => other.clone(),
+        }
+    }
+
+    /// Whether this value or anything inside it is sensitive.
+    pub fn contains_sensitive(&self) -> bool {
+        match self {
+            Value::Sensitive(_) => true,
+            Value::List(items) => items.iter().any(Value::contains_sensitive),
+            Value::Object(map) => map.values().any(Value::contains_sensitive),
+            _ => false,
+        }
+    }
+
+    /// The value under its sensitive mark, if it has one at the top.
+    pub fn without_mark(&self) -> &Value {
+        match self {
+            Value::Sensitive(inner) => inner,
+            other => other,
+        }
+    }
+
+    /// Where the sensitive values are, as Terraform writes a plan's `after_sensitive`: `true`
+    /// for a sensitive value; lists and objects that contain one keep their shape (`false` for
+    /// other list elements, other object attributes left out); `false` for the rest.
+    pub fn sensitive_mask(&self) -> serde_json::Value {
+        match self {
+            Value::Sensitive(_) => serde_json::Value::Bool(true),
+            Value::List(items) if self.contains_sensitive() => items.iter().map(Value::sensitive_mask).collect(),
+            Value::Object(map) if self.contains_sensitive() => map
+                .iter()
+                .filter(|(_, v)| v.contains_sensitive())
+                .map(|(k, v)| (k.clone(), v.sensitive_mask()))
+                .collect(),
+            _ => serde_json::Value::Bool(false),
+        }
     }
 
     /// The attribute `key` of an object.
@@ -57,6 +132,7 @@ impl Value {
     pub fn contains_unknown(&self) -> bool {
         match self {
             Value::Unknown => true,
+            Value::Sensitive(inner) => inner.contains_unknown(),
             Value::List(items) => items.iter().any(Value::contains_unknown),
             Value::Object(map) => map.values().any(Value::contains_unknown),
             _ => false,
@@ -74,9 +150,10 @@ impl Value {
             Value::List(items) => items.iter().map(Value::known_json).collect(),
             Value::Object(map) => map
                 .iter()
-                .filter(|(_, v)| **v != Value::Unknown)
+                .filter(|(_, v)| *v.without_mark() != Value::Unknown)
                 .map(|(k, v)| (k.clone(), v.known_json()))
                 .collect(),
+            Value::Sensitive(inner) => inner.known_json(),
         }
     }
 
@@ -86,6 +163,7 @@ impl Value {
     pub fn unknown_mask(&self) -> serde_json::Value {
         match self {
             Value::Unknown => serde_json::Value::Bool(true),
+            Value::Sensitive(inner) => inner.unknown_mask(),
             Value::List(items) => items.iter().map(Value::unknown_mask).collect(),
             Value::Object(map) => map
                 .iter()
@@ -98,9 +176,11 @@ impl Value {
         }
     }
 
-    /// The value for hcl-rs, unknowns as the marker.
+    /// The value for hcl-rs, unknowns as the marker; sensitive marks stay behind (the
+    /// evaluator re-applies them to what hcl-rs computes).
     pub(crate) fn to_hcl(&self) -> hcl::Value {
         match self {
+            Value::Sensitive(inner) => inner.to_hcl(),
             Value::Null => hcl::Value::Null,
             Value::Unknown => hcl::Value::String(UNKNOWN_MARKER.to_owned()),
             Value::Bool(b) => hcl::Value::Bool(*b),
@@ -210,5 +290,31 @@ mod tests {
             value.unknown_mask(),
             json!({"id": true, "gate": [{"interval": true}], "regions": [false]})
         );
+    }
+
+    #[test]
+    fn sensitive_marks_show_in_the_mask_and_not_in_the_values() {
+        let value = Value::object([
+            ("name", "api".into()),
+            ("token", Value::sensitive("s3cr3t".into())),
+            (
+                "gate",
+                Value::List(vec![Value::object([("url", Value::sensitive(Value::Unknown))])]),
+            ),
+            ("regions", Value::List(vec!["a".into(), Value::sensitive("b".into())])),
+        ]);
+        assert_eq!(
+            value.known_json(),
+            json!({"name": "api", "token": "s3cr3t", "gate": [{}], "regions": ["a", "b"]})
+        );
+        assert_eq!(
+            value.sensitive_mask(),
+            json!({"token": true, "gate": [{"url": true}], "regions": [false, true]})
+        );
+        assert_eq!(
+            value.unknown_mask(),
+            json!({"gate": [{"url": true}], "regions": [false, false]})
+        );
+        assert!(!value.unmarked().contains_sensitive());
     }
 }

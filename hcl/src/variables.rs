@@ -149,13 +149,22 @@ pub(crate) fn root_values(
             )),
             Some(value) => match decl.ty.convert(value.clone()) {
                 Ok(converted) => {
-                    values.insert(name.clone(), converted);
+                    values.insert(name.clone(), mark(decl, converted));
                 }
                 Err(e) => diagnostics.push(error(Some(decl.location.clone()), format!("variable {name:?}: {e}"))),
             },
         }
     }
     values
+}
+
+/// `value` as the variable `decl` hands it out: marked when the variable is sensitive.
+pub(crate) fn mark(decl: &VariableDecl, value: Value) -> Value {
+    if decl.sensitive {
+        Value::sensitive(value)
+    } else {
+        value
+    }
 }
 
 /// Reads a `.tfvars` file into `values`.

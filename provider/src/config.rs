@@ -63,10 +63,15 @@ pub fn schema() -> Schema {
     .attribute(
         Attribute::optional("api_requests_per_second", Type::Number)
             .description(format!(
-                "Budget of Route 53 requests per second, shared by every call this provider makes (including retries). Default: `{}`.",
+                "Budget of Route 53 requests per second, shared by every call this provider makes (including retries), from `{}` (one call every ten seconds) to `{}`. Default: `{}`.",
+                AwsSettings::MIN_REQUESTS_PER_SECOND,
+                AwsSettings::MAX_REQUESTS_PER_SECOND,
                 AwsSettings::default().api_requests_per_second
             ))
-            .validate(validators::number_above_up_to(0.0, 1000.0)),
+            .validate(validators::number_between(
+                AwsSettings::MIN_REQUESTS_PER_SECOND,
+                AwsSettings::MAX_REQUESTS_PER_SECOND,
+            )),
     )
     .attribute(
         Attribute::optional("journal", Type::String)

@@ -458,3 +458,112 @@ fn syntax_errors_and_empty_directories_are_errors() {
     let text = load_err(&empty, &Variables::default()).to_string();
     assert!(text.contains("holds no Terraform configuration files"), "{text}");
 }
+
+#[test]
+fn a_huge_count_or_for_each_is_an_error_at_its_line_not_a_hang() {
+    let d = dir(&[(
+        "main.tf",
+        "resource \"x_a\" \"many\" {\n  count = 1000000000000000\n  name  = \"n${count.index}\"\n}\n\nmodule \"m\" {\n  source   = \"./m\"\n  for_each = toset([for i in range(1000) : tostring(i)])\n}\n",
+    ), (
+        "m/main.tf",
+        "resource \"x_b\" \"inner\" {\n  count = 20\n  name  = \"b\"\n}\n",
+    )]);
+    let err = load_err(&d, &Variables::default());
+    let text = err.to_string();
+    let located: Vec<String> = err
+        .errors
+        .iter()
+        .map(|e| {
+            let l = e.location.as_ref().expect("located");
+            format!("{}:{}", l.file.file_name().unwrap().to_string_lossy(), l.line)
+        })
+        .collect();
+    assert!(located.contains(&"main.tf:2".to_owned()), "{located:?}\n{text}");
+    assert!(
+        text.contains("the count of x_a.many asks for 1000000000000000 instances")
+            && text.contains("at most 10000 resource and module instances"),
+        "{text}"
+    );
+    // 1000 module instances of 20 resources each overflow the budget inside the module.
+    assert!(
+        text.contains("the count of module.m[\"") && text.contains("x_b.inner asks for 20"),
+        "{text}"
+    );
+}
+
+#[test]
+fn sensitivity_follows_variables_locals_functions_and_references() {
+    let d = dir(&[
+        (
+            "main.tf",
+            r#"
+variable "token" {
+  type      = string
+  sensitive = true
+  default   = "tok-123"
+}
+variable "plain" {
+  default = "open"
+}
+locals {
+  url     = "https://h.example/healthz?token=${var.token}"
+  hidden  = sensitive("by-function")
+  shown   = nonsensitive(var.token)
+  length  = length(var.token)
+  chooser = var.token == "x" ? "a" : "b"
+}
+resource "x_a" "a" {
+  url     = local.url
+  hidden  = local.hidden
+  shown   = local.shown
+  plain   = var.plain
+  length  = local.length
+  chooser = local.chooser
+  list    = ["one", var.token]
+  nested {
+    token = var.token
+    other = "fine"
+  }
+}
+resource "x_b" "b" {
+  whole = x_a.a
+  url   = x_a.a.url
+  plain = x_a.a.plain
+}
+module "m" {
+  source = "./m"
+  secret = "from-root"
+}
+"#,
+        ),
+        (
+            "m/main.tf",
+            "variable \"secret\" {\n  sensitive = true\n}\nresource \"x_c\" \"c\" {\n  value = \"${var.secret}!\"\n}\n",
+        ),
+    ]);
+    let config = load(&d, &Variables::default());
+    let mask = |address: &str| config.resource(address).expect(address).values.sensitive_mask();
+    assert_eq!(
+        mask("x_a.a"),
+        json!({"url": true, "hidden": true, "length": true, "chooser": true,
+               "list": [false, true], "nested": [{"token": true}]})
+    );
+    // A reference keeps each part's own mark.
+    assert_eq!(
+        mask("x_b.b"),
+        json!({"url": true, "whole": {"url": true, "hidden": true, "length": true, "chooser": true,
+               "list": [false, true], "nested": [{"token": true}]}})
+    );
+    assert_eq!(mask("module.m.x_c.c"), json!({"value": true}));
+    // The values themselves are there (the plan document carries them, masked).
+    assert_eq!(values(&config, "x_a.a").0["shown"], json!("tok-123"));
+
+    // Terraform refuses sensitive instance keys, and error messages never quote a secret.
+    let d = dir(&[(
+        "main.tf",
+        "variable \"names\" {\n  sensitive = true\n  default   = [\"s3cr3t\"]\n}\nresource \"x_a\" \"a\" {\n  for_each = toset(var.names)\n  name     = each.key\n}\nresource \"x_b\" \"b\" {\n  sum = var.names + 1\n}\n",
+    )]);
+    let text = load_err(&d, &Variables::default()).to_string();
+    assert!(text.contains("main.tf:6") && text.contains("is sensitive"), "{text}");
+    assert!(!text.contains("s3cr3t"), "{text}");
+}

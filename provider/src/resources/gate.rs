@@ -4,6 +4,8 @@
 //! traffic step. The schema and its validation live here once so both resources offer exactly
 //! the same block.
 
+use std::time::Duration;
+
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::duration::parse_duration;
 use globaldeploy_sdk::framework::validators;
@@ -15,6 +17,9 @@ const CHECKS: &[&str] = &["http", "route53_health_check"];
 const DEFAULT_INTERVAL: &str = "5s";
 /// Probe timeout unless configured.
 const DEFAULT_TIMEOUT: &str = "2s";
+/// The shortest interval, timeout and latency bound: the engine counts in milliseconds, and a
+/// zero interval would sample without pause.
+const SHORTEST: Duration = Duration::from_millis(1);
 
 /// The `gate` list block.
 pub fn gate_block() -> NestedBlock {
@@ -37,12 +42,12 @@ pub fn gate_block() -> NestedBlock {
         .attribute(
             Attribute::with_default("timeout", Type::String, DEFAULT_TIMEOUT)
                 .description("How long one probe may take before it counts as failed. Default: `\"2s\"`.")
-                .validate(validators::duration()),
+                .validate(validators::duration_at_least(SHORTEST)),
         )
         .attribute(
             Attribute::optional("max_latency", Type::String)
                 .description("Largest acceptable p95 latency over the evaluation window, e.g. `\"500ms\"`.")
-                .validate(validators::duration()),
+                .validate(validators::duration_at_least(SHORTEST)),
         );
     let route53 = Block::new("Use a Route 53 health check's status (healthy per GetHealthCheckStatus).").attribute(
         Attribute::required("health_check_id", Type::String)
@@ -52,8 +57,8 @@ pub fn gate_block() -> NestedBlock {
     let gate = Block::new("A health gate: exactly one check (`http` or `route53_health_check`) and how it is judged.")
         .attribute(
             Attribute::with_default("interval", Type::String, DEFAULT_INTERVAL)
-                .description("Time between two evaluations. Default: `\"5s\"`.")
-                .validate(validators::duration()),
+                .description("Time between two evaluations, at least `\"1ms\"`. Default: `\"5s\"`.")
+                .validate(validators::duration_at_least(SHORTEST)),
         )
         .attribute(
             Attribute::with_default("min_samples", Type::Number, Value::int(5))
@@ -116,7 +121,7 @@ pub fn validate_gates(config: &Value, diags: &mut Diagnostics) {
 
 /// The duration in `value`, `default` when null; `None` when unknown or invalid (validated
 /// elsewhere).
-fn duration_or(value: Option<&Value>, default: &str) -> Option<std::time::Duration> {
+fn duration_or(value: Option<&Value>, default: &str) -> Option<Duration> {
     match value {
         None | Some(Value::Null) => parse_duration(default).ok(),
         Some(value) => value.as_str().and_then(|text| parse_duration(text).ok()),

@@ -6,6 +6,8 @@
 //! waves themselves (`waves = [globaldeploy_wave.canary, ...]`) and plan with their planned
 //! values. Its id is its name, which is why a new name replaces it.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
@@ -59,7 +61,7 @@ impl Resource<ProviderClient> for Wave {
                 .description(
                     "How long a region is observed at 100 % before it is promoted, e.g. `\"10m\"`. Default: `\"0s\"`.",
                 )
-                .validate(validators::duration()),
+                .validate(validators::duration_at_least(Duration::ZERO)),
         )
         .attribute(
             Attribute::with_default("require_approval", Type::Bool, false)

@@ -64,7 +64,9 @@ impl TokenBucket {
             if state.tokens >= 0.0 {
                 None
             } else {
-                Some(Duration::from_secs_f64(-state.tokens / rate))
+                // A tiny rate asks for a wait longer than `Duration` holds: wait "forever"
+                // (tokio clamps it) instead of panicking.
+                Some(Duration::try_from_secs_f64(-state.tokens / rate).unwrap_or(Duration::MAX))
             }
         };
         if let Some(wait) = wait {
@@ -140,6 +142,26 @@ mod tests {
         assert_eq!(finished[11], Duration::from_secs(2));
         for (i, at) in finished.iter().enumerate().skip(4) {
             assert_eq!(*at, Duration::from_millis(250 * (i as u64 - 3)));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_rate_panics_however_small_or_odd() {
+        for rate in [
+            1e-20,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::NAN,
+            f64::INFINITY,
+            -1.0,
+            f64::MAX,
+        ] {
+            let bucket = TokenBucket::new(rate);
+            // The burst is served; the next token is due far in the future (or never limited).
+            assert_eq!(time_to_acquire(&bucket, 1).await, Duration::ZERO, "rate {rate}");
+            let second = tokio::time::timeout(Duration::from_secs(3600), bucket.acquire()).await;
+            let limited = rate.is_finite() && rate > 0.0 && rate < 1.0 / 3600.0;
+            assert_eq!(second.is_err(), limited, "rate {rate}");
         }
     }
 

@@ -58,6 +58,11 @@ impl AwsSettings {
     /// The `api_requests_per_second` default: Route 53's documented limit per account is five
     /// requests per second, so exceeding it by default would only buy throttling.
     pub const DEFAULT_REQUESTS_PER_SECOND: f64 = 5.0;
+    /// The smallest `api_requests_per_second`: one call every ten seconds already makes a
+    /// rollout crawl; below it a single INSYNC wait would outlast any timeout.
+    pub const MIN_REQUESTS_PER_SECOND: f64 = 0.1;
+    /// The largest `api_requests_per_second`, far beyond what Route 53 grants an account.
+    pub const MAX_REQUESTS_PER_SECOND: f64 = 1000.0;
 }
 
 impl Default for AwsSettings {

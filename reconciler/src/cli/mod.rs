@@ -3,6 +3,7 @@
 //! - [`args`]: subcommands and flags;
 //! - [`adopt`]: `adopt --zone`, HCL and import blocks for existing weighted and failover sets;
 //! - [`plan`] / [`plan_render`]: `plan --terraform-plan`, as text, markdown or JSON;
+//!   [`sensitive`]: what of it says "(sensitive)";
 //! - [`plan_dir`]: `plan DIR`, the same from the configuration files (through the `hcl` crate);
 //! - [`status`]: rollouts from the journal, once or `--watch`ed;
 //! - [`timeline`] / [`timeline_svg`]: a deployment's rollouts over time, as lines or a picture;
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod plan_dir;
 pub mod plan_render;
 pub mod progress;
+pub mod sensitive;
 pub mod status;
 pub mod table;
 pub mod timeline;

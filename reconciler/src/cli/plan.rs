@@ -6,8 +6,10 @@
 //! estimated duration and each region's blue/green weights before and after. Every other
 //! globaldeploy change becomes a [`ResourceChange`]: the attributes it changes, before →
 //! after. The [`PlanReport`] is rendered by [`super::plan_render`]; its JSON form is the
-//! stable machine-readable document.
+//! stable machine-readable document. What Terraform marks sensitive says "(sensitive)" in
+//! all three forms ([`super::sensitive`]), and gate URLs are shown redacted ([`redact::url`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -15,8 +17,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::error::CliError;
+use crate::cli::sensitive::{schedule_reveals, Mask, Secrets, SENSITIVE};
 use crate::cli::table::{duration, percent};
 use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, Slot};
+use crate::redact;
 use crate::schedule::{
     carried_regions, estimated_duration, rollout_kind, rollout_plan, served_regions, validate, RolloutKind, Served,
 };
@@ -259,6 +263,10 @@ pub struct AttributeChange {
     pub after: Option<Value>,
     /// Whether the value is known only after apply.
     pub after_unknown: bool,
+    /// Whether Terraform marks the value sensitive: `before` and `after` then say
+    /// "(sensitive)" (see [`super::sensitive`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// A leaf of a resource's values.
@@ -268,6 +276,13 @@ enum Leaf {
     Known(Value),
     /// Known only after apply.
     Unknown,
+}
+
+/// A leaf and whether Terraform marks it sensitive.
+#[derive(Clone, Debug, PartialEq)]
+struct Flat {
+    leaf: Leaf,
+    sensitive: bool,
 }
 
 /// Reads `path` (output of `terraform show -json PLANFILE`) and builds the report.
@@ -314,20 +329,31 @@ pub fn report(plan: &Value) -> Result<PlanReport, String> {
         let Some(action) = actions.and_then(|a| Action::from_actions(a)) else {
             continue;
         };
-        let before = body.get("before").unwrap_or(&Value::Null);
-        let after = body.get("after").unwrap_or(&Value::Null);
-        let unknown = body.get("after_unknown").unwrap_or(&Value::Null);
+        let values = Values {
+            before: body.get("before").unwrap_or(&Value::Null),
+            after: body.get("after").unwrap_or(&Value::Null),
+            unknown: body.get("after_unknown").unwrap_or(&Value::Null),
+            before_sensitive: Mask::of(body, "before_sensitive"),
+            after_sensitive: Mask::of(body, "after_sensitive"),
+        };
+        let secrets = Secrets::of(&[
+            (values.before, values.before_sensitive),
+            (values.after, values.after_sensitive),
+        ]);
         let address = field("address").to_owned();
         if resource_type == DEPLOYMENT {
-            let deployment = deployment(address, action, before, after, unknown);
+            let mut deployment = deployment(address, action, &values);
+            secrets.deployment(&mut deployment);
             report.summary.push(summary(&deployment));
             report.deployments.push(deployment);
         } else {
+            let mut attributes = attribute_changes(&values, &[]);
+            secrets.attributes(&mut attributes);
             report.changes.push(ResourceChange {
                 address,
                 resource_type: resource_type.to_owned(),
                 action,
-                attributes: attribute_changes(before, after, unknown, &[]),
+                attributes,
             });
         }
     }
@@ -367,7 +393,17 @@ fn plural(n: usize, word: &str) -> String {
     }
 }
 
-fn deployment(address: String, action: Action, before: &Value, after: &Value, unknown: &Value) -> DeploymentPlan {
+/// One resource change's values as `terraform show -json` writes them.
+struct Values<'a> {
+    before: &'a Value,
+    after: &'a Value,
+    unknown: &'a Value,
+    before_sensitive: Mask<'a>,
+    after_sensitive: Mask<'a>,
+}
+
+fn deployment(address: String, action: Action, values: &Values<'_>) -> DeploymentPlan {
+    let (before, after, unknown) = (values.before, values.after, values.unknown);
     let string = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
     let mut plan = DeploymentPlan {
         address,
@@ -377,9 +413,15 @@ fn deployment(address: String, action: Action, before: &Value, after: &Value, un
         to_version: string(after, "version"),
         rollout: None,
         problems: Vec::new(),
-        attributes: attribute_changes(before, after, unknown, DEPLOYMENT_COMPUTED),
+        attributes: attribute_changes(values, DEPLOYMENT_COMPUTED),
     };
     if action == Action::Delete {
+        return plan;
+    }
+    if let Some(path) = schedule_reveals(values.after_sensitive) {
+        plan.problems.push(format!(
+            "the schedule is not shown: `{path}` is sensitive, and the schedule would reveal it"
+        ));
         return plan;
     }
     if unknown.get("version") == Some(&Value::Bool(true)) {
@@ -557,7 +599,7 @@ fn gate_plan(gate: &GateSpec) -> GatePlan {
             timeout,
             max_latency,
         } => {
-            plan.url.clone_from(url);
+            plan.url = url.as_deref().map(|u| redact::url(u).into_owned());
             plan.expect_status.clone_from(expect_status);
             plan.timeout = Some(duration(*timeout));
             plan.max_latency = max_latency.map(duration);
@@ -582,7 +624,7 @@ fn describe_gate(gate: &GateSpec) -> String {
             let codes: Vec<String> = expect_status.iter().map(ToString::to_string).collect();
             let mut text = format!(
                 "http {} expects {} within {}",
-                url.as_deref().unwrap_or("health_url"),
+                url.as_deref().map_or(Cow::Borrowed("health_url"), redact::url),
                 codes.join("/"),
                 duration(*timeout)
             );
@@ -605,16 +647,29 @@ fn describe_gate(gate: &GateSpec) -> String {
 }
 
 /// The attributes that differ between `before` and `after`, leaving out top-level `skip`.
-fn attribute_changes(before: &Value, after: &Value, unknown: &Value, skip: &[&str]) -> Vec<AttributeChange> {
+/// Sensitive ones are compared by value but shown as "(sensitive)".
+fn attribute_changes(values: &Values<'_>, skip: &[&str]) -> Vec<AttributeChange> {
     let mut old = Vec::new();
-    flatten(before, &Value::Null, String::new(), &mut old);
+    flatten(
+        values.before,
+        &Value::Null,
+        values.before_sensitive,
+        String::new(),
+        &mut old,
+    );
     let mut new = Vec::new();
-    flatten(after, unknown, String::new(), &mut new);
+    flatten(
+        values.after,
+        values.unknown,
+        values.after_sensitive,
+        String::new(),
+        &mut new,
+    );
     let top = |path: &str| {
         let end = path.find(['.', '[']).unwrap_or(path.len());
         skip.contains(&&path[..end])
     };
-    let lookup = |list: &[(String, Leaf)], path: &str| list.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone());
+    let lookup = |list: &[(String, Flat)], path: &str| list.iter().find(|(p, _)| p == path).map(|(_, v)| v.clone());
     let mut out: Vec<AttributeChange> = Vec::new();
     let paths = new.iter().chain(&old).map(|(p, _)| p);
     for path in paths {
@@ -622,27 +677,57 @@ fn attribute_changes(before: &Value, after: &Value, unknown: &Value, skip: &[&st
             continue;
         }
         let (b, a) = (lookup(&old, path), lookup(&new, path));
-        if b != a {
-            let known = |leaf: Option<Leaf>| match leaf {
-                Some(Leaf::Known(v)) => Some(v),
+        let leaf = |flat: &Option<Flat>| flat.as_ref().map(|f| f.leaf.clone());
+        if leaf(&b) != leaf(&a) {
+            let sensitive = [&b, &a].iter().any(|f| f.as_ref().is_some_and(|f| f.sensitive));
+            let known = |flat: Option<Flat>| match flat {
+                Some(Flat {
+                    leaf: Leaf::Known(_),
+                    sensitive: true,
+                }) => Some(Value::String(SENSITIVE.to_owned())),
+                Some(Flat {
+                    leaf: Leaf::Known(v), ..
+                }) => Some(redact_urls(v)),
                 _ => None,
             };
             out.push(AttributeChange {
                 path: path.clone(),
-                after_unknown: a == Some(Leaf::Unknown),
+                after_unknown: leaf(&a) == Some(Leaf::Unknown),
                 before: known(b),
                 after: known(a),
+                sensitive,
             });
         }
     }
     out
 }
 
+/// `value` with every URL in its strings shown by [`redact::urls_in`].
+fn redact_urls(value: Value) -> Value {
+    match value {
+        Value::String(text) => Value::String(redact::urls_in(&text).into_owned()),
+        Value::Array(items) => Value::Array(items.into_iter().map(redact_urls).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, redact_urls(v))).collect()),
+        other => other,
+    }
+}
+
 /// Leaves of `value` by path; nulls are left out, lists of scalars are one leaf, and a `true`
-/// in `unknown` at or above a path makes it unknown.
-fn flatten(value: &Value, unknown: &Value, path: String, out: &mut Vec<(String, Leaf)>) {
+/// in `unknown` at or above a path makes it unknown. A sensitive value is one leaf however
+/// deep it is (its inside would name what it holds).
+fn flatten(value: &Value, unknown: &Value, sensitive: Mask<'_>, path: String, out: &mut Vec<(String, Flat)>) {
+    let flat = |leaf: Leaf| Flat {
+        leaf,
+        sensitive: sensitive.all(),
+    };
     if unknown == &Value::Bool(true) {
-        out.push((path, Leaf::Unknown));
+        out.push((path, flat(Leaf::Unknown)));
+        return;
+    }
+    if sensitive.all() {
+        if !value.is_null() {
+            out.push((path, flat(Leaf::Known(value.clone()))));
+        }
         return;
     }
     let join = |key: &str| {
@@ -656,31 +741,51 @@ fn flatten(value: &Value, unknown: &Value, path: String, out: &mut Vec<(String, 
         Value::Null => {}
         Value::Object(map) => {
             for (key, v) in map {
-                flatten(v, unknown.get(key).unwrap_or(&Value::Null), join(key), out);
+                flatten(
+                    v,
+                    unknown.get(key).unwrap_or(&Value::Null),
+                    sensitive.key(key),
+                    join(key),
+                    out,
+                );
             }
             if let Value::Object(unknown) = unknown {
                 for (key, u) in unknown {
                     if !map.contains_key(key) && u == &Value::Bool(true) {
-                        out.push((join(key), Leaf::Unknown));
+                        out.push((join(key), flat(Leaf::Unknown)));
                     }
                 }
             }
         }
         Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
             for (i, item) in items.iter().enumerate() {
+                let element = sensitive.index(i);
+                // A sensitive name does not name the element: its index does.
                 let key = ["set_identifier", "name"]
                     .iter()
+                    .filter(|k| !element.key(k).all())
                     .find_map(|k| item.get(k).and_then(Value::as_str))
                     .map_or_else(|| i.to_string(), |k| format!("{k:?}"));
                 flatten(
                     item,
                     unknown.get(i).unwrap_or(&Value::Null),
+                    element,
                     format!("{path}[{key}]"),
                     out,
                 );
             }
         }
-        leaf => out.push((path, Leaf::Known(leaf.clone()))),
+        Value::Array(items) if (0..items.len()).any(|i| sensitive.index(i).all()) => {
+            // Some elements of a list of scalars are sensitive: the list as a whole is shown so.
+            out.push((
+                path,
+                Flat {
+                    leaf: Leaf::Known(value.clone()),
+                    sensitive: true,
+                },
+            ));
+        }
+        leaf => out.push((path, flat(Leaf::Known(leaf.clone())))),
     }
 }
 
@@ -699,7 +804,14 @@ mod tests {
             {"set_identifier": "use1", "weight": 70, "records": ["192.0.2.1"]},
             {"set_identifier": "euw1", "weight": 30, "records": ["192.0.2.2"]}]});
         let unknown = json!({"id": true});
-        let changes = attribute_changes(&before, &after, &unknown, &[]);
+        let values = Values {
+            before: &before,
+            after: &after,
+            unknown: &unknown,
+            before_sensitive: Mask::of(&Value::Null, ""),
+            after_sensitive: Mask::of(&Value::Null, ""),
+        };
+        let changes = attribute_changes(&values, &[]);
         let rows: Vec<(&str, Option<Value>, Option<Value>, bool)> = changes
             .iter()
             .map(|c| (c.path.as_str(), c.before.clone(), c.after.clone(), c.after_unknown))

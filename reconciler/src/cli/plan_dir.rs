@@ -6,7 +6,8 @@
 //! -json` writes for a plan that creates them all. That document goes through the same
 //! [`plan::report`] as `plan --terraform-plan`, so both print the same schedule; what the files
 //! cannot tell (computed attributes, functions the `hcl` crate does not evaluate) shows as
-//! "(known after apply)".
+//! "(known after apply)", and what Terraform would hide (sensitive variables and what is
+//! computed from them) as "(sensitive)".
 //!
 //! The schemas below restate the provider's defaults; the end-to-end tests compare this
 //! command with `terraform plan` on the examples, so the two cannot drift apart unnoticed.
@@ -75,6 +76,7 @@ pub fn plan_document(config: &Configuration) -> serde_json::Value {
                     "before": null,
                     "after": r.values.known_json(),
                     "after_unknown": r.values.unknown_mask(),
+                    "after_sensitive": r.values.sensitive_mask(),
                 },
             })
         })

@@ -12,6 +12,7 @@ use std::time::Duration;
 use crate::engine::outcome::Measured;
 use crate::engine::ports::Sample;
 use crate::model::{Check, GateSpec};
+use crate::redact;
 
 /// The result of one evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,7 +143,7 @@ impl GateTracker {
 /// The label of a gate: where it is declared and what it checks.
 pub fn label(scope: &str, index: usize, gate: &GateSpec) -> String {
     let check = match &gate.check {
-        Check::Http { url: Some(url), .. } => format!("http {url}"),
+        Check::Http { url: Some(url), .. } => format!("http {}", redact::url(url)),
         Check::Http { url: None, .. } => "http health_url".to_owned(),
         Check::Route53HealthCheck { health_check_id } => format!("route53_health_check {health_check_id}"),
     };
@@ -210,5 +211,20 @@ mod tests {
         assert_eq!(t.record(sample(true, 900), 2), Verdict::Fail);
         assert_eq!(t.measured().p95_latency_ms, Some(900));
         assert!(t.tripped());
+    }
+
+    #[test]
+    fn a_label_never_shows_the_credentials_or_query_of_a_gate_url() {
+        let mut with_url = gate(1, 1.0, 1, None);
+        with_url.check = Check::Http {
+            url: Some("https://deploy:hunter2@status.example.com/check?sig=abc".into()),
+            expect_status: vec![200],
+            timeout: Duration::from_secs(2),
+            max_latency: None,
+        };
+        assert_eq!(
+            label("wave \"canary\"", 0, &with_url),
+            "wave \"canary\" gate 0 (http https://(sensitive)@status.example.com/check?(sensitive))"
+        );
     }
 }

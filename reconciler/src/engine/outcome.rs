@@ -144,14 +144,19 @@ pub struct GateFailure {
 }
 
 impl fmt::Display for GateFailure {
+    /// Every rendering of a failure (diagnostics, logs, the CLI) goes through here, so URLs are
+    /// redacted here too: a journal written before labels were redacted may still carry them.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "wave {:?}, region {:?}, ", self.wave, self.region)?;
-        match self.during {
-            FailedDuring::Publish => f.write_str("before first publication")?,
-            FailedDuring::Step => write!(f, "step {} %", self.step_percent)?,
-            FailedDuring::Bake => f.write_str("bake at 100 %")?,
-        }
-        write!(f, ": {} failed: {}", self.gate, self.measured)
+        let during = match self.during {
+            FailedDuring::Publish => "before first publication".to_owned(),
+            FailedDuring::Step => format!("step {} %", self.step_percent),
+            FailedDuring::Bake => "bake at 100 %".to_owned(),
+        };
+        let text = format!(
+            "wave {:?}, region {:?}, {during}: {} failed: {}",
+            self.wave, self.region, self.gate, self.measured
+        );
+        f.write_str(&crate::redact::urls_in(&text))
     }
 }
 

@@ -224,6 +224,7 @@ impl RolloutState {
                 };
             }
             Entry::GatesPassed { group, step, .. } => {
+                self.group(*group)?;
                 self.check_step(*step)?;
                 if self.mode == Mode::Update && *step + 1 == self.spec.strategy.steps.len() {
                     self.set_group(*group, RegionStatus::Baking)?;
@@ -237,7 +238,11 @@ impl RolloutState {
                 self.set_group(*group, RegionStatus::Promoted)?;
                 self.position = Position::Before { group: group + 1 };
             }
-            Entry::GateFailed(failure) => self.failure = Some(failure.clone()),
+            Entry::GateFailed(failure) => {
+                // A gate fails in the group the rollout is at; the failure policy acts on it.
+                self.group(self.current_group())?;
+                self.failure = Some(failure.clone());
+            }
             Entry::Rollback { weights, .. } => {
                 for region in weights.keys() {
                     self.regions.insert(region.clone(), RegionStatus::RolledBack);

@@ -6,13 +6,15 @@
 //! not what a latency gate is about). HTTPS uses rustls with the aws-lc-rs provider the AWS SDK
 //! already brings, trusting the system's roots ([`HttpProbe::new`]) or given roots for private
 //! CAs ([`HttpProbe::with_roots`]). The whole exchange — connect, TLS, headers and body — must
-//! finish within the gate's timeout; reading the body lets the connection be reused.
+//! finish within the gate's timeout; reading the body lets the connection be reused. The body
+//! is read up to [`MAX_BODY_BYTES`]: a health endpoint that streams without end fails its
+//! sample at the cap instead of filling memory until the timeout.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Empty, LengthLimitError, Limited};
 use hyper::Request;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -21,6 +23,11 @@ use hyper_util::rt::TokioExecutor;
 use rustls::RootCertStore;
 
 use crate::engine::ports::Sample;
+use crate::redact;
+
+/// The most of an answer's body a probe reads; health answers are small, and a larger body
+/// fails the sample rather than be buffered.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Sent with every probe, so region operators can tell probes from users in their logs.
 const USER_AGENT: &str = concat!("globaldeploy-probe/", env!("CARGO_PKG_VERSION"));
@@ -28,7 +35,7 @@ const USER_AGENT: &str = concat!("globaldeploy-probe/", env!("CARGO_PKG_VERSION"
 /// Why an HTTP probe got no status code.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpProbeError {
-    /// The URL cannot be requested.
+    /// The URL cannot be requested. (Every `url` here is redacted by [`crate::redact::url`].)
     #[error("invalid URL {url:?}: {reason}")]
     InvalidUrl {
         /// The URL given.
@@ -43,6 +50,14 @@ pub enum HttpProbeError {
         url: String,
         /// The timeout that passed.
         timeout: Duration,
+    },
+    /// The body went on past [`MAX_BODY_BYTES`].
+    #[error("GET {url}: the answer's body exceeds {limit} bytes; a health endpoint must answer briefly")]
+    BodyTooLarge {
+        /// The URL probed.
+        url: String,
+        /// The cap that was reached.
+        limit: usize,
     },
     /// The connection, TLS handshake or exchange failed (refused, reset, bad certificate).
     #[error("GET {url}: {message}")]
@@ -127,15 +142,17 @@ impl HttpProbe {
 
     /// GETs `url` and reads the whole answer within `timeout`.
     pub async fn get(&self, url: &str, timeout: Duration) -> Result<Answer, HttpProbeError> {
+        // Errors name the URL as it may be shown: without credentials or query.
+        let shown = redact::url(url).into_owned();
         let uri: hyper::Uri = url
             .parse()
             .map_err(|err: hyper::http::uri::InvalidUri| HttpProbeError::InvalidUrl {
-                url: url.to_owned(),
+                url: shown.clone(),
                 reason: err.to_string(),
             })?;
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
             return Err(HttpProbeError::InvalidUrl {
-                url: url.to_owned(),
+                url: shown.clone(),
                 reason: "expected an absolute http:// or https:// URL".into(),
             });
         }
@@ -143,24 +160,36 @@ impl HttpProbe {
             .header(hyper::header::USER_AGENT, USER_AGENT)
             .body(Empty::new())
             .map_err(|err| HttpProbeError::InvalidUrl {
-                url: url.to_owned(),
+                url: shown.clone(),
                 reason: err.to_string(),
             })?;
         let unreachable = |err: &(dyn std::error::Error + 'static)| HttpProbeError::Unreachable {
-            url: url.to_owned(),
-            message: error_chain(err),
+            url: shown.clone(),
+            message: redact::urls_in(&error_chain(err)).into_owned(),
         };
         let started = Instant::now();
         let exchange = async {
             let response = self.client.request(request).await.map_err(|err| unreachable(&err))?;
             let status = response.status().as_u16();
-            response.into_body().collect().await.map_err(|err| unreachable(&err))?;
+            Limited::new(response.into_body(), MAX_BODY_BYTES)
+                .collect()
+                .await
+                .map_err(|err| {
+                    if err.is::<LengthLimitError>() {
+                        HttpProbeError::BodyTooLarge {
+                            url: shown.clone(),
+                            limit: MAX_BODY_BYTES,
+                        }
+                    } else {
+                        unreachable(&*err)
+                    }
+                })?;
             Ok::<u16, HttpProbeError>(status)
         };
         let status = tokio::time::timeout(timeout, exchange)
             .await
             .map_err(|_| HttpProbeError::Timeout {
-                url: url.to_owned(),
+                url: shown.clone(),
                 timeout,
             })??;
         Ok(Answer {

@@ -20,7 +20,7 @@ use crate::aws::Route53;
 use crate::engine::ports::{Probe, Sample};
 use crate::model::{Check, GateSpec, RegionSpec};
 
-pub use http::{Answer, HttpProbe, HttpProbeError, TlsSetupError};
+pub use http::{Answer, HttpProbe, HttpProbeError, TlsSetupError, MAX_BODY_BYTES};
 pub use route53::Route53HealthCheckProbe;
 
 /// Samples any gate: dispatches on the gate's [`Check`].

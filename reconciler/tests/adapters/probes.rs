@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use globaldeploy_reconciler::aws::{HealthCheckSpec, HealthCheckType};
 use globaldeploy_reconciler::engine::ports::Probe;
 use globaldeploy_reconciler::model::{Check, GateSpec, RegionSpec, Target};
-use globaldeploy_reconciler::probes::{GateProbe, HttpProbe, HttpProbeError};
+use globaldeploy_reconciler::probes::{GateProbe, HttpProbe, HttpProbeError, MAX_BODY_BYTES};
 use rustls::RootCertStore;
 
 use crate::region::{Health, RegionServer};
@@ -65,6 +65,68 @@ async fn http_probe_tells_healthy_failing_refused_and_slow_apart() {
 
     let err = probe.get("ftp://example.com/", SECOND).await.expect_err("ftp");
     assert!(matches!(err, HttpProbeError::InvalidUrl { .. }), "{err}");
+}
+
+/// A server whose `200` answer streams a chunked body far past the probe's cap and then never
+/// ends it (the chunk stream stays open).
+async fn endless_body_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head).await.is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
+                // Four times the cap, then silence without the final chunk.
+                for _ in 0..(4 * MAX_BODY_BYTES / (64 * 1024)) {
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await;
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}/healthz")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_never_ends_fails_at_the_cap_not_at_the_timeout() {
+    let url = endless_body_server().await;
+    // Far longer than reading the cap takes: the cap, not the clock, must end the read (today
+    // the probe buffers everything and reports a timeout).
+    let err = probe().get(&url, Duration::from_secs(30)).await.expect_err("capped");
+    assert!(
+        matches!(
+            err,
+            HttpProbeError::BodyTooLarge {
+                limit: MAX_BODY_BYTES,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let sample = probe().sample(&url, OK, Duration::from_secs(30)).await;
+    assert!(!sample.ok && sample.detail.contains("exceeds"), "{sample:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probe_errors_never_show_url_credentials_or_query() {
+    let url = refused_url().replace("http://", "http://deploy:hunter2@") + "?token=tok-123";
+    let err = probe().get(&url, SECOND).await.expect_err("refused");
+    let text = err.to_string();
+    assert!(err.is_unreachable(), "{text}");
+    assert!(!text.contains("hunter2") && !text.contains("tok-123"), "{text}");
+    assert!(
+        text.contains("http://(sensitive)@127.0.0.1:") && text.contains("/healthz?(sensitive)"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

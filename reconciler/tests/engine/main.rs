@@ -4,6 +4,7 @@
 mod concurrent_samples;
 mod fakes;
 mod file_journal;
+mod journal_indexes;
 mod scenarios;
 mod sim;
 mod world;

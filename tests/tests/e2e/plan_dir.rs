@@ -154,3 +154,97 @@ fn configuration_errors_name_file_and_line() {
     let (code, _, stderr) = globaldeploy(ws.path(), &["plan", ".", "--terraform-plan", "plan.json"]);
     assert_eq!(code, Some(2), "DIR and --terraform-plan exclude each other: {stderr}");
 }
+
+/// A configuration whose version and health URL come from sensitive variables and whose gate
+/// URL carries credentials.
+const SENSITIVE_CONFIGURATION: &str = r#"
+variable "release" {
+  type      = string
+  sensitive = true
+}
+
+variable "probe_token" {
+  type      = string
+  sensitive = true
+  default   = "tok-SECRET-123"
+}
+
+locals {
+  health = "https://use1.example.com/healthz?token=${var.probe_token}"
+}
+
+resource "globaldeploy_wave" "canary" {
+  name    = "canary"
+  regions = ["us-east-1"]
+}
+
+resource "globaldeploy_deployment" "api" {
+  name    = "api"
+  version = var.release
+  zone_id = "Z0PLANDIR"
+  waves   = [globaldeploy_wave.canary]
+
+  region {
+    name        = "us-east-1"
+    record_name = "use1.api.example.com"
+    target      = ["192.0.2.10"]
+    health_url  = local.health
+  }
+
+  gate {
+    interval = "10s"
+    http {
+      url = "https://deploy:hunter2@status.example.com/check?sig=abc"
+    }
+  }
+}
+"#;
+
+#[test]
+fn sensitive_values_and_url_credentials_never_reach_the_plan_report() {
+    let ws = Workspace::new();
+    ws.write(
+        "main.tf",
+        &format!("{}\n{SENSITIVE_CONFIGURATION}", globaldeploy_e2e::REQUIRED_PROVIDERS),
+    );
+    ws.write("ci.tfvars", "release = \"v2-SECRET-RELEASE\"\n");
+    ws.terraform(&["plan", "-no-color", "-out=tfplan", "-var-file=ci.tfvars"])
+        .assert_success();
+    let show = ws.terraform(&["show", "-json", "tfplan"]);
+    show.assert_success();
+    // The fixture is real: Terraform itself marks both variables' uses sensitive.
+    let plan: Json = serde_json::from_str(&show.stdout).expect("plan JSON");
+    let change = globaldeploy_e2e::planned_change(&plan, "globaldeploy_deployment.api");
+    assert_eq!(change["after_sensitive"]["version"], Json::Bool(true), "{change:#}");
+    ws.write("plan.json", &show.stdout);
+    for format in ["text", "markdown", "json"] {
+        let (code, from_plan, err) = globaldeploy(
+            ws.path(),
+            &["plan", "--format", format, "--terraform-plan", "plan.json"],
+        );
+        assert_eq!(code, Some(0), "plan --terraform-plan failed: {err}");
+        for secret in ["v2-SECRET-RELEASE", "tok-SECRET-123", "hunter2", "sig=abc"] {
+            assert!(
+                !from_plan.contains(secret),
+                "{secret} in --format {format}:\n{from_plan}"
+            );
+        }
+        assert!(from_plan.contains("(sensitive)"), "{from_plan}");
+        let (code, from_dir, err) =
+            globaldeploy(ws.path(), &["plan", ".", "--format", format, "--var-file", "ci.tfvars"]);
+        assert_eq!(code, Some(0), "plan DIR failed: {err}");
+        if format == "json" {
+            let mut from_plan: Json = serde_json::from_str(&from_plan).expect("JSON report");
+            from_plan["terraform_version"] = Json::Null;
+            let from_dir: Json = serde_json::from_str(&from_dir).expect("JSON report");
+            assert_eq!(from_dir, from_plan, "plan DIR hides differently from Terraform");
+            insta::assert_json_snapshot!("sensitive_plan_json", from_dir);
+        } else {
+            assert_eq!(
+                from_dir, from_plan,
+                "plan DIR --format {format} hides differently from Terraform"
+            );
+            insta::assert_snapshot!(format!("sensitive_plan_{format}"), from_dir);
+        }
+    }
+}

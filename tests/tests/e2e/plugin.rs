@@ -80,8 +80,33 @@ fn handshake_announces_a_private_unix_socket_and_the_certificate() {
 }
 
 #[test]
+fn without_a_client_certificate_it_refuses_to_serve_unauthenticated() {
+    let out = Command::new(provider_binary())
+        .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .env_remove("PLUGIN_CLIENT_CERT")
+        .env_remove("GLOBALDEPLOY_PLUGIN_ALLOW_NO_MTLS")
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "no handshake line: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("PLUGIN_CLIENT_CERT is not set") && stderr.contains("GLOBALDEPLOY_PLUGIN_ALLOW_NO_MTLS=1"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn handshake_without_autotls_has_no_certificate_and_tcp_fallback_uses_loopback() {
-    let fields = handshake(&[("GLOBALDEPLOY_PLUGIN_NETWORK", "tcp")]);
+    let fields = handshake(&[
+        ("GLOBALDEPLOY_PLUGIN_NETWORK", "tcp"),
+        ("GLOBALDEPLOY_PLUGIN_ALLOW_NO_MTLS", "1"),
+    ]);
     assert_eq!(&fields[..3], ["1", "5", "tcp"]);
     assert!(fields[3].starts_with("127.0.0.1:"), "{fields:?}");
     assert_eq!(fields[5], "");

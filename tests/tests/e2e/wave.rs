@@ -265,3 +265,46 @@ fn expect_status_outside_http_codes_is_rejected_at_the_element() {
         "expect_status = [200, 700]",
     );
 }
+
+#[test]
+fn a_gate_interval_under_a_millisecond_is_rejected_at_the_attribute() {
+    // 500us would become a 0 ms interval in the engine and sample without pause.
+    assert_invalid(
+        "resource \"globaldeploy_wave\" \"bad\" {\n  name    = \"w\"\n  regions = [\"us-east-1\"]\n  gate {\n    interval = \"500us\"\n    http {\n      timeout = \"100us\"\n    }\n  }\n}\n",
+        "Invalid value for \"interval\"",
+        "\"500us\" is not a whole number of milliseconds",
+        "interval = \"500us\"",
+    );
+    assert_invalid(
+        "resource \"globaldeploy_wave\" \"bad\" {\n  name    = \"w\"\n  regions = [\"us-east-1\"]\n  gate {\n    interval = \"0s\"\n    http {}\n  }\n}\n",
+        "Invalid value for \"interval\"",
+        "\"0s\" is too short: expected at least 1ms",
+        "interval = \"0s\"",
+    );
+    assert_invalid(
+        "resource \"globaldeploy_wave\" \"bad\" {\n  name      = \"w\"\n  regions   = [\"us-east-1\"]\n  bake_time = \"1.0005s\"\n}\n",
+        "Invalid value for \"bake_time\"",
+        "\"1.0005s\" is not a whole number of milliseconds",
+        "bake_time = ",
+    );
+}
+
+#[test]
+fn a_request_budget_that_could_never_refill_is_rejected_in_the_provider_block() {
+    // The token bucket would wait 10^20 s for its second token (and used to panic computing it).
+    let ws = Workspace::new();
+    let main = format!(
+        "{REQUIRED_PROVIDERS}\nprovider \"globaldeploy\" {{\n  api_requests_per_second = 1e-20\n}}\n\nresource \"globaldeploy_wave\" \"w\" {{\n  name    = \"w\"\n  regions = [\"us-east-1\"]\n}}\n"
+    );
+    ws.write("main.tf", &main);
+    let line = main
+        .lines()
+        .position(|l| l.contains("api_requests_per_second"))
+        .expect("line")
+        + 1;
+    let out = ws.validate();
+    out.assert_failure()
+        .assert_contains("Error: Invalid value for \"api_requests_per_second\"")
+        .assert_contains("is out of range: expected a number from 0.1 to 1000")
+        .assert_contains(&format!("on main.tf line {line}, in provider \"globaldeploy\""));
+}

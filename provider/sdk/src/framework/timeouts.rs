@@ -23,7 +23,7 @@ pub fn timeouts_block(operations: &[&str], default: Duration) -> NestedBlock {
                     "How long `{operation}` may take (e.g. `\"30m\"`, `\"2h\"`). Default: `{}`.",
                     humanize(default)
                 ))
-                .validate(validators::duration()),
+                .validate(validators::duration_at_least(Duration::ZERO)),
         );
     }
     NestedBlock::single("timeouts", block)

@@ -4,6 +4,8 @@
 //! (it depends on another resource) is skipped by the framework, and collection validators skip
 //! unknown elements, so a configuration is never rejected for what Terraform cannot know yet.
 
+use std::time::Duration;
+
 use globaldeploy_cty::Value;
 
 use super::diagnostics::Diagnostics;
@@ -108,11 +110,36 @@ pub fn number_above_up_to(min: f64, max: f64) -> impl Validator {
     })
 }
 
-/// A Go-style duration such as "30s" or "1h30m".
-pub fn duration() -> impl Validator {
-    from_fn(|value| match value.as_str() {
-        Some(text) => parse_duration(text).map(|_| ()).map_err(|e| e.to_string()),
-        None => Err("expected a duration string such as \"30s\"".to_owned()),
+/// A number in the closed interval `[min, max]`.
+pub fn number_between(min: f64, max: f64) -> impl Validator {
+    from_fn(move |value| match value.as_f64() {
+        Some(n) if (min..=max).contains(&n) => Ok(()),
+        Some(n) => Err(format!("{n} is out of range: expected a number from {min} to {max}.")),
+        None => Err(format!("expected a number from {min} to {max}.")),
+    })
+}
+
+/// A Go-style duration such as "30s" or "1h30m", of at least `min`, in whole milliseconds:
+/// the engine counts time in milliseconds, so a finer duration would silently become another
+/// one (`"500us"` would become `0ms`, and a gate every 0 ms spins).
+pub fn duration_at_least(min: Duration) -> impl Validator {
+    from_fn(move |value| {
+        let Some(text) = value.as_str() else {
+            return Err("expected a duration string such as \"30s\"".to_owned());
+        };
+        let duration = parse_duration(text).map_err(|e| e.to_string())?;
+        if duration.subsec_nanos() % 1_000_000 != 0 {
+            Err(format!(
+                "{text:?} is not a whole number of milliseconds; durations are counted in milliseconds, e.g. \"1ms\" or \"1.5s\"."
+            ))
+        } else if duration < min {
+            Err(format!(
+                "{text:?} is too short: expected at least {}.",
+                humantime::format_duration(min)
+            ))
+        } else {
+            Ok(())
+        }
     })
 }
 
@@ -284,7 +311,7 @@ mod tests {
     #[test]
     fn each_uses_element_paths() {
         let list = Value::list(vec![Value::string("5s"), Value::string("soon")]);
-        let found = errors(&each(duration()), list);
+        let found = errors(&each(duration_at_least(Duration::ZERO)), list);
         assert_eq!(found.len(), 1);
         assert!(found[0].starts_with("x[1]: "), "{found:?}");
     }

@@ -5,22 +5,32 @@
 //! back to loopback TCP within Terraform's port range, with TCP_NODELAY on every connection —
 //! without it every small gRPC response waits for a delayed ACK, which is what makes some
 //! providers 7–9× slower than Terraform's built-ins. TLS handshakes run in their own tasks so a
-//! slow or hostile client never blocks the accept loop.
+//! slow client never blocks the accept loop; each must finish within [`HANDSHAKE_TIMEOUT`] and at
+//! most [`MAX_HANDSHAKES`] run at once, so a client that connects and never finishes its
+//! handshake costs one slot for a bounded time instead of a task and a socket forever.
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, UnixListener};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio_rustls::TlsAcceptor;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::server::Connected;
 
 use super::handshake::Address;
+
+/// How long an accepted connection may take to complete its TLS handshake. Terraform's own
+/// takes milliseconds; a slow machine under load still finishes well within this.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many TLS handshakes may be in progress at once; further connections wait in the
+/// listen backlog until one finishes. Terraform opens one connection per plugin process.
+pub const MAX_HANDSHAKES: usize = 16;
 
 /// A bound listener plus the private directory holding its socket (removed on drop).
 pub struct PluginListener {
@@ -99,8 +109,12 @@ impl PluginListener {
         let (sender, receiver) = mpsc::channel(16);
         let tls = tls.map(Arc::new);
         let Self { kind, socket_dir, .. } = self;
+        let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
         tokio::spawn(async move {
             loop {
+                let Ok(permit) = Arc::clone(&handshakes).acquire_owned().await else {
+                    return;
+                };
                 let accepted = match &kind {
                     ListenerKind::Unix(listener) => listener.accept().await.map(|(s, _)| Stream::Unix(s)),
                     ListenerKind::Tcp(listener) => listener.accept().await.and_then(|(s, _)| {
@@ -120,8 +134,18 @@ impl PluginListener {
                 tokio::spawn(async move {
                     let conn = match tls {
                         None => Ok(PluginConn(Box::pin(stream))),
-                        Some(acceptor) => acceptor.accept(stream).await.map(|s| PluginConn(Box::pin(s))),
+                        Some(acceptor) => {
+                            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                                Ok(handshake) => handshake.map(|s| PluginConn(Box::pin(s))),
+                                Err(_) => Err(io::Error::new(
+                                    io::ErrorKind::TimedOut,
+                                    format!("no TLS handshake within {HANDSHAKE_TIMEOUT:?}"),
+                                )),
+                            }
+                        }
                     };
+                    // The slot is free once the handshake is over, whatever its result.
+                    drop(permit);
                     match conn {
                         Ok(conn) => {
                             let _ = sender.send(Ok(conn)).await;
@@ -225,5 +249,62 @@ impl AsyncWrite for PluginConn {
     }
     fn is_write_vectored(&self) -> bool {
         self.0.is_write_vectored()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+    use tokio::time::Instant;
+
+    use super::*;
+    use crate::plugin::tls::PluginTls;
+
+    fn acceptor() -> TlsAcceptor {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("key");
+        let client = rcgen::CertificateParams::new(vec!["client".to_owned()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("certificate");
+        TlsAcceptor::from(PluginTls::new(&client.pem()).expect("tls").config)
+    }
+
+    /// Connects a client that never says a word and returns when the plugin hung up on it.
+    async fn silent_client(path: std::path::PathBuf) -> Instant {
+        let mut stream = tokio::net::UnixStream::connect(path).await.expect("connects");
+        let mut buf = [0u8; 64];
+        // Whatever the server sends before closing, the stream must end.
+        while stream.read(&mut buf).await.expect("reads") > 0 {}
+        Instant::now()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_that_never_finishes_its_handshake_is_dropped_and_handshakes_are_bounded() {
+        let listener = PluginListener::bind_unix().expect("binds");
+        let Address::Unix(path) = listener.address.clone() else {
+            unreachable!("bound a unix socket")
+        };
+        let (_incoming, _dir) = listener.incoming(Some(acceptor()));
+        let start = Instant::now();
+        let clients: Vec<_> = (0..=MAX_HANDSHAKES)
+            .map(|_| tokio::spawn(silent_client(path.clone())))
+            .collect();
+        let mut hung_up = Vec::new();
+        for client in clients {
+            // Today's code never hangs up: the virtual clock reaches this bound instead.
+            let at = tokio::time::timeout(Duration::from_secs(3600), client)
+                .await
+                .expect("the plugin hangs up on a silent client")
+                .expect("client task");
+            hung_up.push(at - start);
+        }
+        hung_up.sort();
+        // The first MAX_HANDSHAKES are dropped at the timeout; the one that waited for a slot
+        // gets its own full timeout after that.
+        assert!(
+            hung_up[..MAX_HANDSHAKES].iter().all(|d| *d == HANDSHAKE_TIMEOUT),
+            "{hung_up:?}"
+        );
+        assert_eq!(hung_up[MAX_HANDSHAKES], 2 * HANDSHAKE_TIMEOUT, "{hung_up:?}");
     }
 }

@@ -4,7 +4,8 @@
 //! [`serve`] is all a provider binary calls. It refuses to run without Terraform's cookie,
 //! listens on a private unix socket (or loopback TCP), announces itself with the handshake
 //! line, serves tfplugin5 plus go-plugin's health and control services with 256 MiB message
-//! limits, ignores SIGINT (Terraform sends Stop instead) and exits promptly on Shutdown.
+//! limits, ignores SIGINT (Terraform sends Stop instead) and exits promptly on Shutdown. It
+//! serves only over AutoMTLS unless [`ALLOW_NO_MTLS`] explicitly says otherwise.
 
 mod controller;
 mod handshake;
@@ -29,6 +30,9 @@ use crate::server::ProviderService;
 
 /// gRPC messages may be as large as Terraform's own limit (a big state or plan).
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+/// Set to `1`, lets the plugin serve without AutoMTLS when `PLUGIN_CLIENT_CERT` is absent
+/// (debugging by hand); documented in docs/index.md.
+pub const ALLOW_NO_MTLS: &str = "GLOBALDEPLOY_PLUGIN_ALLOW_NO_MTLS";
 /// How long in-flight RPCs get to finish after Shutdown before the process exits anyway.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
@@ -72,7 +76,17 @@ async fn run<P: Provider>(provider: P) -> Result<(), String> {
 
     let tls = match std::env::var("PLUGIN_CLIENT_CERT") {
         Ok(pem) if !pem.trim().is_empty() => Some(PluginTls::new(&pem).map_err(|e| e.to_string())?),
-        _ => None,
+        _ if std::env::var(ALLOW_NO_MTLS).is_ok_and(|v| v == "1") => {
+            tracing::warn!("serving without TLS or client authentication ({ALLOW_NO_MTLS}=1)");
+            None
+        }
+        _ => {
+            return Err(format!(
+                "PLUGIN_CLIENT_CERT is not set, so there is no client certificate to authenticate Terraform \
+                 with; Terraform always sends one, and serving without it would let any local process drive \
+                 this provider. Set {ALLOW_NO_MTLS}=1 to serve without authentication (debugging only)."
+            ))
+        }
     };
     let listener = PluginListener::bind()
         .await

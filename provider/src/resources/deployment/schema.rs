@@ -1,6 +1,8 @@
 //! The schema of `globaldeploy_deployment`: its attributes, blocks, defaults and per-attribute
 //! validators, and the types of `waves` elements and `rollout_plan` rows.
 
+use std::time::Duration;
+
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
 use globaldeploy_sdk::framework::validators;
@@ -55,7 +57,7 @@ pub(super) fn schema_block() -> Block {
         .attribute(
             Attribute::with_default("step_interval", Type::String, "1m")
                 .description("Hold at each step while the gates are evaluated, e.g. `\"1m\"`. Default: `\"1m\"`.")
-                .validate(validators::duration()),
+                .validate(validators::duration_at_least(Duration::ZERO)),
         )
         .attribute(
             Attribute::with_default("on_failure", Type::String, "rollback_region")
