@@ -6,6 +6,12 @@
 //! can run thousands of rollouts deterministically. Effects are queued in order and each one
 //! is retired only when reported done: an entry is durable before the weights it announces
 //! are written, and nothing is applied twice by the engine itself.
+//!
+//! A first publication writes nothing before its gates pass: its regions' gates are evaluated
+//! first (they probe the region's endpoints, not DNS), then one atomic change creates each slot
+//! with all of the region's weight ([`Action::Publish`]), so a never-published name is never
+//! left with a lone weight-0 set that Route 53 would answer. A publication that fails removes
+//! whatever set its regions may have ([`Action::Withdraw`]).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -30,6 +36,11 @@ pub enum Action {
     Persist(Entry),
     /// Write these targets into their slots at weight 0, then [`Rollout::traffic_done`].
     Prepare(Vec<SlotAssignment>),
+    /// Publish these regions for the first time (each slot at full weight), then
+    /// [`Rollout::traffic_done`].
+    Publish(Vec<SlotAssignment>),
+    /// Remove every slot set of these never-published regions, then [`Rollout::traffic_done`].
+    Withdraw(Vec<RegionSpec>),
     /// Write these weights in one atomic change, then [`Rollout::traffic_done`].
     SetWeights {
         /// The regions.
@@ -82,6 +93,8 @@ enum Effect {
     // Boxed: entries (an intent carries the whole spec) dwarf the other effects.
     Persist(Box<Entry>),
     Prepare(Vec<SlotAssignment>),
+    Publish(Vec<SlotAssignment>),
+    Withdraw(Vec<RegionSpec>),
     SetWeights(BTreeMap<String, Weights>),
 }
 
@@ -119,18 +132,27 @@ impl Rollout {
                 return rollout;
             }
         }
-        match rollout.state.position.clone() {
-            Position::Preparing { group } => {
+        match (rollout.state.position.clone(), rollout.state.mode) {
+            (Position::Preparing { group }, Mode::Update) => {
                 let prepare = rollout.assignments(group);
                 rollout.queue.push_back(Effect::Prepare(prepare));
             }
-            Position::Step { group, step } => {
+            // Nothing is written before a publication's gates pass: evaluate them afresh.
+            (Position::Preparing { group }, Mode::Create) => rollout.start_stage(group, now),
+            (Position::Step { group, step }, Mode::Update) => {
                 let weights = rollout.step_weights(group, step);
                 rollout.queue.push_back(Effect::SetWeights(weights));
             }
-            Position::RollingBack { weights } => rollout.queue.push_back(Effect::SetWeights(weights)),
-            Position::Passed { group, .. } if rollout.baking() => rollout.start_stage(group, now),
-            Position::Before { .. } | Position::AwaitingApproval { .. } | Position::Passed { .. } | Position::Done => {}
+            (Position::Step { group, .. }, Mode::Create) => {
+                let publish = rollout.assignments(group);
+                rollout.queue.push_back(Effect::Publish(publish));
+            }
+            (Position::RollingBack { weights }, _) => rollout.queue.push_back(Effect::SetWeights(weights)),
+            (Position::Passed { group, .. }, _) if rollout.baking() => rollout.start_stage(group, now),
+            (
+                Position::Before { .. } | Position::AwaitingApproval { .. } | Position::Passed { .. } | Position::Done,
+                _,
+            ) => {}
         }
         rollout
     }
@@ -169,8 +191,11 @@ impl Rollout {
         // An entry that does not fit would equally fail replay; the state is left as the
         // journal before it, and the next action re-derives from there.
         if self.state.apply(&entry).is_ok() {
-            if let (Entry::GatesPassed { group, .. }, true) = (&*entry, self.baking()) {
-                self.start_stage(*group, now);
+            match (&*entry, self.state.mode) {
+                (Entry::GatesPassed { group, .. }, _) if self.baking() => self.start_stage(*group, now),
+                // A publication's gates are evaluated before anything is written.
+                (Entry::GroupStarted { group, .. }, Mode::Create) => self.start_stage(*group, now),
+                _ => {}
             }
         }
     }
@@ -182,13 +207,11 @@ impl Rollout {
                 self.attempts = 0;
                 self.retry_at = 0;
                 let done = self.queue.pop_front();
-                match (&self.state.position, self.state.mode, done) {
-                    (Position::Step { group, .. }, Mode::Update, Some(Effect::SetWeights(_)))
-                    | (Position::Preparing { group }, Mode::Create, Some(Effect::Prepare(_))) => {
-                        let group = *group;
-                        self.start_stage(group, now);
-                    }
-                    _ => {}
+                if let (Position::Step { group, .. }, Mode::Update, Some(Effect::SetWeights(_))) =
+                    (&self.state.position, self.state.mode, done)
+                {
+                    let group = *group;
+                    self.start_stage(group, now);
                 }
             }
             Err(error) if error.retryable && self.attempts + 1 < TRAFFIC_ATTEMPTS => {
@@ -243,6 +266,8 @@ impl Rollout {
         match effect {
             Effect::Persist(entry) => Action::Persist((**entry).clone()),
             Effect::Prepare(assignments) => Action::Prepare(assignments.clone()),
+            Effect::Publish(assignments) => Action::Publish(assignments.clone()),
+            Effect::Withdraw(regions) => Action::Withdraw(regions.clone()),
             Effect::SetWeights(weights) => Action::SetWeights {
                 regions: weights.keys().filter_map(|name| self.region(name).cloned()).collect(),
                 weights: weights
@@ -276,8 +301,10 @@ impl Rollout {
                 } else {
                     let wave = wave.name.clone();
                     self.persist(Entry::GroupStarted { group, wave });
-                    let prepare = self.assignments(group);
-                    self.queue.push_back(Effect::Prepare(prepare));
+                    if self.state.mode == Mode::Update {
+                        let prepare = self.assignments(group);
+                        self.queue.push_back(Effect::Prepare(prepare));
+                    }
                 }
             }
             Position::AwaitingApproval { group } => {
@@ -381,7 +408,8 @@ impl Rollout {
             if self.state.mode == Mode::Update && step + 1 == self.state.spec.strategy.steps.len())
     }
 
-    /// Journals step `step` of `group`, then writes its weights.
+    /// Journals step `step` of `group`, then writes its weights (a publication: creates its
+    /// slots at those weights).
     fn step(&mut self, group: usize, step: usize) {
         let percent = self.percent(step);
         let weights = self.step_weights(group, step);
@@ -391,7 +419,11 @@ impl Rollout {
             percent,
             weights: weights.clone(),
         });
-        self.queue.push_back(Effect::SetWeights(weights));
+        let effect = match self.state.mode {
+            Mode::Update => Effect::SetWeights(weights),
+            Mode::Create => Effect::Publish(self.assignments(group)),
+        };
+        self.queue.push_back(effect);
     }
 
     fn percent(&self, step: usize) -> u8 {
@@ -485,16 +517,28 @@ impl Rollout {
         let group = self.state.current_group();
         let policy = self.state.spec.strategy.on_failure;
         match (self.state.mode, policy) {
-            // Nothing of the failing group was published, and a first publication has no
-            // earlier version to return to: stop where we are.
-            (Mode::Create, OnFailure::Halt) | (Mode::Update, OnFailure::Halt) => {
+            // The failing group's gates did not pass, so none of it may serve: whatever set its
+            // regions have (a process of an earlier version prepared slots before the gates,
+            // a crash left one behind) goes, whatever the policy. A first publication has no
+            // earlier version to return to, and groups already published passed their gates.
+            (Mode::Create, _) => {
+                let regions = self.state.groups[group]
+                    .regions
+                    .iter()
+                    .filter_map(|name| self.region(name).cloned())
+                    .collect();
+                self.queue.push_back(Effect::Withdraw(regions));
+                let status = match policy {
+                    OnFailure::Halt => RolloutStatus::Halted,
+                    OnFailure::RollbackRegion | OnFailure::RollbackAll => RolloutStatus::RolledBack,
+                };
+                self.persist(Entry::Outcome { status });
+            }
+            (Mode::Update, OnFailure::Halt) => {
                 self.persist(Entry::Outcome {
                     status: RolloutStatus::Halted,
                 });
             }
-            (Mode::Create, _) => self.persist(Entry::Outcome {
-                status: RolloutStatus::RolledBack,
-            }),
             (Mode::Update, OnFailure::RollbackRegion) => {
                 // The group moves as one, so its other regions are mid-shift too; they go back
                 // with the failing one instead of being left stranded at a partial weight.
@@ -502,7 +546,10 @@ impl Rollout {
                 self.roll_back(&regions, reason);
             }
             (Mode::Update, OnFailure::RollbackAll) => {
-                let regions: Vec<String> = self.state.touched_regions().into_iter().collect();
+                // Carried regions serve the failing version too: they return to their idle slot.
+                let mut regions = self.state.touched_regions();
+                regions.extend(self.state.carried.iter().cloned());
+                let regions: Vec<String> = regions.into_iter().collect();
                 self.roll_back(&regions, reason);
             }
         }
@@ -511,7 +558,7 @@ impl Rollout {
     fn roll_back(&mut self, regions: &[String], reason: String) {
         let weights: BTreeMap<String, Weights> = regions
             .iter()
-            .filter_map(|r| Some((r.clone(), self.state.prior.get(r)?.weights)))
+            .filter_map(|r| Some((r.clone(), self.state.rollback_weights(r)?)))
             .collect();
         if weights.is_empty() {
             self.persist(Entry::Outcome {

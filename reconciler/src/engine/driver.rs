@@ -59,9 +59,10 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// Rolls `spec` out. `current` is what each region serves now (absent: never published);
-    /// regions that serve must be settled (all weight on their serving slot). Regions that
-    /// already serve `spec` (version and target) are carried: left as they are. Returns the
+    /// Rolls `spec` out. `current` is what each region serves now (absent: never published),
+    /// with what its idle slot holds when known; regions that serve must be settled (all weight
+    /// on their serving slot). Regions that already serve `spec` (version and target) are
+    /// carried: left as they are unless `rollback_all` returns them to their idle slot. Returns the
     /// outcome, including a failed gate; errors leave a resumable journal.
     pub async fn start(
         &self,
@@ -287,6 +288,14 @@ impl<'a> Driver<'a> {
                 }
                 Action::Prepare(assignments) => {
                     let result = traffic.prepare(&assignments).await;
+                    rollout.traffic_done(result, clock.now_millis());
+                }
+                Action::Publish(assignments) => {
+                    let result = traffic.publish(&assignments).await;
+                    rollout.traffic_done(result, clock.now_millis());
+                }
+                Action::Withdraw(regions) => {
+                    let result = traffic.withdraw(&regions).await;
                     rollout.traffic_done(result, clock.now_millis());
                 }
                 Action::SetWeights { regions, weights } => {

@@ -7,7 +7,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::Slot;
+use crate::model::{Slot, Target};
 
 /// How a finished rollout ended (the deployment's `status`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +169,9 @@ pub struct RegionOutcome {
     pub active_slot: Option<Slot>,
     /// The version the region serves fully (`None` when never published or mid-shift).
     pub version: Option<String>,
+    /// The target it serves that version from, when known (`None` as for `version`, or in a
+    /// journal written before targets were recorded).
+    pub target: Option<Target>,
 }
 
 /// The result of a finished rollout.

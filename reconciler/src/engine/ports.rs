@@ -63,8 +63,17 @@ pub struct TrafficError {
 #[async_trait]
 pub trait Traffic: Send + Sync {
     /// Writes each assignment's target into its slot without changing weights (a new slot
-    /// starts at weight 0).
+    /// starts at weight 0). Only for regions that serve already: beside a serving slot a
+    /// weight-0 set gets no traffic, but as a name's only set it would get all of it.
     async fn prepare(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
+    /// Publishes each assignment's region for the first time, once its gates passed: its slot
+    /// is written pointing at the target with all of the region's weight, and any other slot
+    /// set of the name (left by an earlier publication that failed) is removed, in one atomic
+    /// change. No set of a never-published name exists before this, so none stands alone at 0.
+    async fn publish(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
+    /// Removes every slot set of `regions`, which were never published (a failed first
+    /// publication leaves nothing behind), in one atomic change; nothing to remove is no call.
+    async fn withdraw(&self, regions: &[RegionSpec]) -> Result<(), TrafficError>;
     /// Sets the weights of every listed region in one atomic change.
     async fn set_weights(&self, regions: &[RegionSpec], weights: &[RegionWeights]) -> Result<(), TrafficError>;
     /// Reads the current weights of `regions` (for resume and status).

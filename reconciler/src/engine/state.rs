@@ -8,14 +8,16 @@
 //!
 //! Regions that already serve the rollout's version from its target when it begins are
 //! *carried* ([`crate::schedule::carried_regions`]): they are promoted from the start, in no
-//! group, never stepped, gated or rolled back. That is how re-applying after a failed rollout
-//! continues with the regions not yet on the version, and how regions added to a live
-//! deployment are published without touching the others.
+//! group, never stepped or gated. That is how re-applying after a failed rollout continues
+//! with the regions not yet on the version, and how regions added to a live deployment are
+//! published without touching the others. A carried region serves the rollout's version too,
+//! so `rollback_all` returns it to the version its idle slot still holds at weight 0 (the
+//! intent's prior records it, [`Serving::idle`]); no other rollback touches it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::engine::outcome::{GateFailure, Outcome, RegionOutcome, RegionStatus, RolloutStatus};
-use crate::journal::entry::{Entry, Intent, Prior, Weights};
+use crate::journal::entry::{Entry, Idle, Intent, Prior, Serving, Weights};
 use crate::model::{DeploymentSpec, Slot};
 use crate::schedule::{carried_regions, groups, rollout_kind, Group, RolloutKind, Served};
 
@@ -316,6 +318,56 @@ impl RolloutState {
         }
     }
 
+    /// What a rollback returns `region` to: what it served before the rollout, or for a
+    /// carried region the version its idle slot holds (`None` when that is not known).
+    pub fn restored(&self, region: &str) -> Option<Serving> {
+        let serving = self.prior.get(region)?.serving.as_ref()?;
+        if !self.carried.contains(region) {
+            return Some(serving.clone());
+        }
+        let idle = serving.idle.as_ref()?;
+        Some(Serving {
+            slot: serving.slot.other(),
+            version: idle.version.clone(),
+            target: idle.target.clone(),
+            idle: None,
+        })
+    }
+
+    /// The exact weights a rollback writes for `region`: its prior weights, or for a carried
+    /// region everything on its idle slot (`None`: a carried region with nothing to return to).
+    pub fn rollback_weights(&self, region: &str) -> Option<Weights> {
+        if self.carried.contains(region) {
+            return self.restored(region).map(|s| Weights::split(s.slot, 100));
+        }
+        self.prior.get(region).map(|p| p.weights)
+    }
+
+    /// What `region`'s idle slot holds at weight 0 as this rollout leaves it: the version it
+    /// served before once promoted, the rollout's version once rolled back; `None` while both
+    /// slots carry weight or when it is not known. The next rollout records it in its prior.
+    pub fn idle(&self, region: &str) -> Option<Idle> {
+        let prior = self.prior.get(region)?.serving.as_ref();
+        match self.regions.get(region)? {
+            RegionStatus::Promoted if self.carried.contains(region) => prior?.idle.clone(),
+            RegionStatus::Promoted => prior.map(|s| Idle {
+                version: s.version.clone(),
+                target: s.target.clone(),
+            }),
+            RegionStatus::RolledBack => Some(Idle {
+                version: self.spec.version.clone(),
+                target: self
+                    .spec
+                    .regions
+                    .iter()
+                    .find(|r| r.name == region)
+                    .map(|r| r.target.clone()),
+            }),
+            RegionStatus::Pending | RegionStatus::Prepared => prior?.idle.clone(),
+            RegionStatus::Shifting { .. } | RegionStatus::Baking | RegionStatus::Halted { .. } => None,
+        }
+    }
+
     /// Regions whose traffic the rollout has touched and which are not rolled back yet
     /// (carried regions are not the rollout's to touch).
     pub fn touched_regions(&self) -> BTreeSet<String> {
@@ -333,30 +385,44 @@ impl RolloutState {
             .iter()
             .map(|(name, status)| {
                 let prior = self.prior.get(name).and_then(|p| p.serving.clone());
-                let (active_slot, version) = match status {
-                    RegionStatus::Promoted => (Some(self.new_slot(name)), Some(self.spec.version.clone())),
-                    RegionStatus::Pending | RegionStatus::Prepared | RegionStatus::RolledBack => {
-                        (prior.as_ref().map(|s| s.slot), prior.map(|s| s.version))
-                    }
+                let serving = match status {
+                    RegionStatus::Promoted => Some(Serving {
+                        slot: self.new_slot(name),
+                        version: self.spec.version.clone(),
+                        target: self
+                            .spec
+                            .regions
+                            .iter()
+                            .find(|r| r.name == *name)
+                            .map(|r| r.target.clone()),
+                        idle: None,
+                    }),
+                    RegionStatus::Pending | RegionStatus::Prepared => prior.clone(),
+                    RegionStatus::RolledBack => self.restored(name),
                     // Mid-shift the region serves two versions; its slot of record is still the old one.
-                    RegionStatus::Shifting { .. } | RegionStatus::Baking | RegionStatus::Halted { .. } => {
-                        (prior.map(|s| s.slot), None)
-                    }
+                    RegionStatus::Shifting { .. } | RegionStatus::Baking | RegionStatus::Halted { .. } => None,
                 };
-                (
-                    name.clone(),
-                    RegionOutcome {
+                let outcome = match serving {
+                    Some(serving) => RegionOutcome {
                         status: *status,
-                        active_slot,
-                        version,
+                        active_slot: Some(serving.slot),
+                        version: Some(serving.version),
+                        target: serving.target,
                     },
-                )
+                    None => RegionOutcome {
+                        status: *status,
+                        active_slot: prior.map(|s| s.slot),
+                        version: None,
+                        target: None,
+                    },
+                };
+                (name.clone(), outcome)
             })
             .collect()
     }
 
-    /// The exact weights the journal says `region` carries: its prior weights until it moves
-    /// and after a rollback, the step's split while it shifts or is halted, everything on the
+    /// The exact weights the journal says `region` carries: its prior weights until it moves,
+    /// what the rollback wrote after one, the step's split while it shifts or is halted, everything on the
     /// new slot once it bakes or is promoted. For a finished rollout these are the weights it
     /// left behind, which is what drift outside the engine is measured against. `None` for a
     /// region the rollout does not have.
@@ -368,7 +434,8 @@ impl RolloutState {
             .get(region)
             .map_or(Weights { blue: 0, green: 0 }, |p| p.weights);
         Some(match *status {
-            RegionStatus::Pending | RegionStatus::Prepared | RegionStatus::RolledBack => prior,
+            RegionStatus::Pending | RegionStatus::Prepared => prior,
+            RegionStatus::RolledBack => self.rollback_weights(region).unwrap_or(prior),
             RegionStatus::Shifting { percent } | RegionStatus::Halted { percent } => Weights::split(new, percent),
             RegionStatus::Baking | RegionStatus::Promoted => Weights::split(new, 100),
         })
@@ -382,12 +449,13 @@ impl RolloutState {
         if self.regions.values().all(|s| *s == RegionStatus::Promoted) {
             return Some(self.spec.version.clone());
         }
-        let mut before = self
-            .prior
-            .values()
-            .map(|p| p.serving.as_ref().map(|s| s.version.as_str()));
+        // A rolled-back region serves what the rollback returned it to.
+        let mut before = self.prior.iter().map(|(name, p)| match self.regions.get(name) {
+            Some(RegionStatus::RolledBack) => self.restored(name).map(|s| s.version),
+            _ => p.serving.as_ref().map(|s| s.version.clone()),
+        });
         let first = before.next()??;
-        before.all(|v| v == Some(first)).then(|| first.to_owned())
+        before.all(|v| v.as_ref() == Some(&first)).then_some(first)
     }
 
     /// The outcome, once the rollout has one.

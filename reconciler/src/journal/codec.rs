@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::journal::entry::{Intent, Prior, Serving, Weights};
+use crate::journal::entry::{Idle, Intent, Prior, Serving, Weights};
 use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Slot, Strategy, Target, WaveSpec};
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -110,6 +110,16 @@ struct PriorRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     target: Option<TargetRecord>,
     weights: Weights,
+    /// What the idle slot holds; absent in journals written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    idle: Option<IdleRecord>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct IdleRecord {
+    version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    target: Option<TargetRecord>,
 }
 
 fn ms(d: Duration) -> u64 {
@@ -318,7 +328,7 @@ impl From<GateRecord> for GateSpec {
 
 impl From<Prior> for PriorRecord {
     fn from(p: Prior) -> Self {
-        let (slot, version, target) = match p.serving {
+        let (slot, version, target, idle) = match p.serving {
             Some(s) => (
                 Some(match s.slot {
                     Slot::Blue => SlotRecord::Blue,
@@ -326,14 +336,19 @@ impl From<Prior> for PriorRecord {
                 }),
                 Some(s.version),
                 s.target.map(TargetRecord::from),
+                s.idle.map(|idle| IdleRecord {
+                    version: idle.version,
+                    target: idle.target.map(TargetRecord::from),
+                }),
             ),
-            None => (None, None, None),
+            None => (None, None, None, None),
         };
         PriorRecord {
             slot,
             version,
             target,
             weights: p.weights,
+            idle,
         }
     }
 }
@@ -348,6 +363,10 @@ impl From<PriorRecord> for Prior {
                 },
                 version,
                 target: r.target.map(Target::from),
+                idle: r.idle.map(|idle| Idle {
+                    version: idle.version,
+                    target: idle.target.map(Target::from),
+                }),
             }),
             _ => None,
         };

@@ -130,6 +130,19 @@ pub struct Serving {
     /// The target that slot holds, when known. A region serving the rollout's version from the
     /// rollout's target is carried over: the rollout leaves it in place.
     pub target: Option<Target>,
+    /// What the other slot holds at weight 0, when known: the version served before the
+    /// rollout that promoted the region, kept for instant rollback. It is what `rollback_all`
+    /// returns a carried region to.
+    pub idle: Option<Idle>,
+}
+
+/// The version a region's idle slot (the one not serving) still holds at weight 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Idle {
+    /// The version.
+    pub version: String,
+    /// Its target, when known.
+    pub target: Option<Target>,
 }
 
 /// A region before the rollout: what it served (`None` before its first publication) and

@@ -8,7 +8,8 @@
 //! which retries inside the process's shared rate budget and never applies a batch twice.
 //!
 //! Safety rules enforced here rather than trusted to the caller, because a mistake costs an
-//! outage: a batch never leaves a name with all weights at 0, a slot gets weight only once it
+//! outage: a batch never leaves a name with all weights at 0 (a first publication creates its
+//! slot at full weight, and a withdrawn region has no set left), a slot gets weight only once it
 //! has a record set, and a slot never changes record type (weighted sets of one name must
 //! share one, so the other slot would silently stop receiving that traffic).
 
@@ -97,6 +98,82 @@ impl Route53Traffic {
                 set,
             });
         }
+        self.apply(changes).await
+    }
+
+    /// [`Traffic::publish`] with the typed error: each region's slot at weight 100 pointing at
+    /// its target, and any other slot set of the name (a leftover of a failed publication)
+    /// deleted, in one batch read against a fresh listing.
+    pub async fn try_publish(&self, assignments: &[SlotAssignment]) -> Result<(), Route53TrafficError> {
+        let mut seen = BTreeSet::new();
+        let mut sets = Vec::with_capacity(assignments.len());
+        for assignment in assignments {
+            let region = &assignment.region;
+            if !seen.insert(region.name.as_str()) {
+                return Err(Route53TrafficError::Duplicate {
+                    region: region.name.clone(),
+                });
+            }
+            let set = slot_record_set(region, assignment.slot, &assignment.target, 100).map_err(|source| {
+                Route53TrafficError::Target {
+                    record: region.record_name.clone(),
+                    source,
+                }
+            })?;
+            sets.push((assignment, set));
+        }
+        self.route53.invalidate_zone(&self.zone_id);
+        let listing = self.route53.record_sets(&self.zone_id).await?;
+        let mut changes = Vec::new();
+        for (assignment, set) in sets {
+            let existing = slot_sets(&listing, &assignment.region);
+            for (slot, current) in &existing {
+                // A set of another type under the slot's identifier is another record set to
+                // Route 53, and the other slot of a never-published name serves nobody.
+                if *slot != assignment.slot || current.rtype != set.rtype {
+                    changes.push(Change {
+                        action: ChangeAction::Delete,
+                        set: current.clone(),
+                    });
+                }
+            }
+            let current = existing
+                .iter()
+                .find(|(slot, _)| *slot == assignment.slot)
+                .map(|(_, s)| s);
+            if current.is_some_and(|current| current.same_as(&set)) {
+                continue;
+            }
+            tracing::info!(
+                record = %set.name,
+                slot = assignment.slot.as_str(),
+                version = %assignment.version,
+                "publishing slot at weight 100"
+            );
+            changes.push(Change {
+                action: ChangeAction::Upsert,
+                set,
+            });
+        }
+        self.apply(changes).await
+    }
+
+    /// [`Traffic::withdraw`] with the typed error: every slot set of `regions` deleted in one
+    /// batch read against a fresh listing (none there: no call).
+    pub async fn try_withdraw(&self, regions: &[RegionSpec]) -> Result<(), Route53TrafficError> {
+        self.route53.invalidate_zone(&self.zone_id);
+        let listing = self.route53.record_sets(&self.zone_id).await?;
+        let changes: Vec<Change> = regions
+            .iter()
+            .flat_map(|region| slot_sets(&listing, region))
+            .map(|(slot, set)| {
+                tracing::info!(record = %set.name, slot = slot.as_str(), "removing slot of an unpublished region");
+                Change {
+                    action: ChangeAction::Delete,
+                    set,
+                }
+            })
+            .collect();
         self.apply(changes).await
     }
 
@@ -197,6 +274,14 @@ impl Route53Traffic {
 impl Traffic for Route53Traffic {
     async fn prepare(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
         Ok(self.try_prepare(assignments).await?)
+    }
+
+    async fn publish(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
+        Ok(self.try_publish(assignments).await?)
+    }
+
+    async fn withdraw(&self, regions: &[RegionSpec]) -> Result<(), TrafficError> {
+        Ok(self.try_withdraw(regions).await?)
     }
 
     async fn set_weights(&self, regions: &[RegionSpec], weights: &[RegionWeights]) -> Result<(), TrafficError> {

@@ -10,6 +10,11 @@
 //! that differs in one ChangeResourceRecordSets batch, under the same safety rules as a rollout
 //! step: never all weights at 0, never a weighted slot without a record set, never a second
 //! record type under one name. It is also how a TTL change reaches both slots.
+//!
+//! A region never published should have no slot set at all: as a name's only sets, sets at
+//! weight 0 are answered by Route 53. [`Route53Traffic::strays`] finds the ones that have some
+//! (a failed publication of an earlier version, a set written by hand); their repair is
+//! [`Route53Traffic::try_withdraw`].
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -74,6 +79,8 @@ pub enum Difference {
         /// Wanted.
         expected: i64,
     },
+    /// The slot has a record set, but the region was never published and should have none.
+    Stray,
 }
 
 /// One slot's difference.
@@ -93,6 +100,7 @@ impl fmt::Display for SlotDrift {
             Difference::Weight { actual, expected } => write!(f, "{slot} weight {actual}, want {expected}"),
             Difference::Target { actual, expected } => write!(f, "{slot} target {actual}, want {expected}"),
             Difference::Ttl { actual, expected } => write!(f, "{slot} TTL {actual}, want {expected}"),
+            Difference::Stray => write!(f, "{slot} record set present, want none (never published)"),
         }
     }
 }
@@ -139,6 +147,29 @@ impl Route53Traffic {
             }
         }
         Ok(drifted)
+    }
+
+    /// The regions of `unpublished` (never published, so without any slot set) that have slot
+    /// sets, from the run's cached zone listing.
+    pub async fn strays(&self, unpublished: &[RegionSpec]) -> Result<Vec<RegionDrift>, Route53TrafficError> {
+        let listing = self.route53.record_sets(&self.zone_id).await?;
+        Ok(unpublished
+            .iter()
+            .filter_map(|region| {
+                let slots: Vec<SlotDrift> = slot_sets(&listing, region)
+                    .into_iter()
+                    .map(|(slot, _)| SlotDrift {
+                        slot,
+                        difference: Difference::Stray,
+                    })
+                    .collect();
+                (!slots.is_empty()).then(|| RegionDrift {
+                    region: region.name.clone(),
+                    slots,
+                    gone: false,
+                })
+            })
+            .collect())
     }
 
     /// Writes every slot of `regions` that differs from what it should hold, in one batch

@@ -1,6 +1,10 @@
 //! Fakes of every port, on one virtual clock: traffic that records every weight write and
 //! can fail, scripted probes, an in-memory journal with a lease, and crash points that stop
 //! the world at an arbitrary port call.
+//!
+//! The traffic fake keeps which slots have a record set, as Route 53 does, and checks after
+//! every change that no name answers from an all-zero group (sets that exist but all weigh 0,
+//! which Route 53 answers as if they were equal): the invariant of first publications.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -14,7 +18,7 @@ use globaldeploy_reconciler::engine::ports::{
 use globaldeploy_reconciler::journal::entry::{Entry, Weights};
 use globaldeploy_reconciler::journal::error::JournalError;
 use globaldeploy_reconciler::journal::lease::Lease;
-use globaldeploy_reconciler::model::{GateSpec, RegionSpec};
+use globaldeploy_reconciler::model::{GateSpec, RegionSpec, Slot};
 use tokio::sync::Notify;
 
 /// Virtual time: sleeping advances it instantly.
@@ -83,23 +87,66 @@ pub type WriteCheck = Box<dyn Fn(&[RegionWeights], &BTreeMap<String, Weights>) +
 /// Weighted traffic in memory.
 pub struct FakeTraffic {
     pub weights: Mutex<BTreeMap<String, Weights>>,
+    /// The slots that have a record set, by region, with the version each points at.
+    pub sets: Mutex<BTreeMap<String, BTreeMap<Slot, String>>>,
     pub writes: Mutex<Vec<Vec<RegionWeights>>>,
     pub prepared: Mutex<Vec<SlotAssignment>>,
     /// Retryable failures still to return before succeeding.
     pub fail_next: AtomicU64,
+    /// Publications still to land but answer with a non-retryable error (the answer was lost).
+    pub lose_publish_answers: AtomicU64,
     pub crash: Mutex<Arc<Crash>>,
     pub check: Mutex<Option<WriteCheck>>,
 }
 
 impl FakeTraffic {
+    /// Traffic with `weights`; every slot with weight has a set (of `v1`).
     pub fn new(weights: BTreeMap<String, Weights>) -> Self {
+        let sets = weights
+            .iter()
+            .map(|(region, w)| {
+                let slots = [Slot::Blue, Slot::Green]
+                    .into_iter()
+                    .filter(|slot| w.of(*slot) > 0)
+                    .map(|slot| (slot, "v1".to_owned()))
+                    .collect();
+                (region.clone(), slots)
+            })
+            .collect();
         Self {
             weights: Mutex::new(weights),
+            sets: Mutex::new(sets),
             writes: Mutex::default(),
             prepared: Mutex::default(),
             fail_next: AtomicU64::new(0),
+            lose_publish_answers: AtomicU64::new(0),
             crash: Mutex::new(Crash::never()),
             check: Mutex::new(None),
+        }
+    }
+    /// `region` serves `weights`, its `slot` set pointing at `version` (others kept).
+    pub fn set(&self, region: &str, slot: Slot, version: &str, weights: Weights) {
+        self.sets
+            .lock()
+            .unwrap()
+            .entry(region.to_owned())
+            .or_default()
+            .insert(slot, version.to_owned());
+        self.weights.lock().unwrap().insert(region.to_owned(), weights);
+    }
+    /// The slots of `region` that have a set, with their versions.
+    pub fn sets_of(&self, region: &str) -> BTreeMap<Slot, String> {
+        self.sets.lock().unwrap().get(region).cloned().unwrap_or_default()
+    }
+    /// Panics when a name has record sets that all weigh 0: Route 53 would answer them.
+    fn assert_no_all_zero_name(&self) {
+        let sets = self.sets.lock().unwrap();
+        for (region, slots) in sets.iter().filter(|(_, slots)| !slots.is_empty()) {
+            let w = self.get(region);
+            assert!(
+                w.blue + w.green > 0,
+                "{region} answers from an all-zero group: its sets {slots:?} all weigh 0"
+            );
         }
     }
     pub fn get(&self, region: &str) -> Weights {
@@ -131,6 +178,86 @@ impl Traffic for FakeTraffic {
             });
         }
         self.prepared.lock().unwrap().extend_from_slice(assignments);
+        {
+            let mut sets = self.sets.lock().unwrap();
+            for a in assignments {
+                sets.entry(a.region.name.clone())
+                    .or_default()
+                    .insert(a.slot, a.version.clone());
+            }
+        }
+        self.assert_no_all_zero_name();
+        Ok(())
+    }
+
+    async fn publish(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
+        self.crash().point().await;
+        if self.failing() {
+            return Err(TrafficError {
+                message: "Throttling".into(),
+                retryable: true,
+            });
+        }
+        self.prepared.lock().unwrap().extend_from_slice(assignments);
+        let written: Vec<RegionWeights> = assignments
+            .iter()
+            .map(|a| {
+                let w = Weights::split(a.slot, 100);
+                RegionWeights {
+                    region: a.region.name.clone(),
+                    blue: w.blue,
+                    green: w.green,
+                }
+            })
+            .collect();
+        let after = {
+            let mut sets = self.sets.lock().unwrap();
+            let mut all = self.weights.lock().unwrap();
+            for (a, w) in assignments.iter().zip(&written) {
+                sets.insert(a.region.name.clone(), BTreeMap::from([(a.slot, a.version.clone())]));
+                all.insert(
+                    w.region.clone(),
+                    Weights {
+                        blue: w.blue,
+                        green: w.green,
+                    },
+                );
+            }
+            all.clone()
+        };
+        self.writes.lock().unwrap().push(written.clone());
+        if let Some(check) = self.check.lock().unwrap().as_ref() {
+            check(&written, &after);
+        }
+        self.assert_no_all_zero_name();
+        self.crash().point().await;
+        let lost = self
+            .lose_publish_answers
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lost {
+            return Err(TrafficError {
+                message: "connection reset after the change was sent".into(),
+                retryable: false,
+            });
+        }
+        Ok(())
+    }
+
+    async fn withdraw(&self, regions: &[RegionSpec]) -> Result<(), TrafficError> {
+        self.crash().point().await;
+        if self.failing() {
+            return Err(TrafficError {
+                message: "Throttling".into(),
+                retryable: true,
+            });
+        }
+        for r in regions {
+            self.sets.lock().unwrap().remove(&r.name);
+            self.weights.lock().unwrap().remove(&r.name);
+        }
+        self.assert_no_all_zero_name();
+        self.crash().point().await;
         Ok(())
     }
 
@@ -141,6 +268,19 @@ impl Traffic for FakeTraffic {
                 message: "PriorRequestNotComplete".into(),
                 retryable: true,
             });
+        }
+        // As Route 53's adapter: a slot gets weight only once it has a record set.
+        for w in weights {
+            let sets = self.sets_of(&w.region);
+            for slot in [Slot::Blue, Slot::Green] {
+                let wanted = if slot == Slot::Blue { w.blue } else { w.green };
+                if wanted > 0 && !sets.contains_key(&slot) {
+                    return Err(TrafficError {
+                        message: format!("{}: slot {} has no record set", w.region, slot.as_str()),
+                        retryable: false,
+                    });
+                }
+            }
         }
         let after = {
             let mut all = self.weights.lock().unwrap();
@@ -159,6 +299,7 @@ impl Traffic for FakeTraffic {
         if let Some(check) = self.check.lock().unwrap().as_ref() {
             check(weights, &after);
         }
+        self.assert_no_all_zero_name();
         // A crash after the atomic change landed but before the caller heard of it.
         self.crash().point().await;
         Ok(())

@@ -26,6 +26,7 @@ fn intent() -> Entry {
                         slot: Slot::Blue,
                         version: "v1".into(),
                         target: Some(r.target.clone()),
+                        idle: None,
                     }),
                     weights: Weights { blue: 100, green: 0 },
                 },

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{FailedDuring, RegionStatus, RolloutStatus};
-use globaldeploy_reconciler::journal::entry::{Entry, Weights};
+use globaldeploy_reconciler::journal::entry::{Entry, Serving, Weights};
 use globaldeploy_reconciler::journal::replay;
-use globaldeploy_reconciler::model::{OnFailure, Slot};
+use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot};
 
 use crate::fakes::Health;
 use crate::world::{block_on, three_regions, World};
@@ -298,7 +298,7 @@ fn re_running_after_rollback_region_continues_with_the_regions_not_yet_on_the_ve
 
     world.clock.advance(3_600_000);
     world.traffic.writes.lock().unwrap().clear();
-    let current = World::serving_after(&spec, &first);
+    let current = world.serving_after(&spec, &first);
     let second = world.start(&spec, &current).unwrap();
     assert_eq!(second.status, RolloutStatus::Succeeded);
     assert_eq!(second.serving_version.as_deref(), Some("v2"));
@@ -359,4 +359,149 @@ fn regions_added_to_a_live_deployment_are_published_alone() {
         "{err}"
     );
     assert!(world.traffic.writes.lock().unwrap().is_empty());
+}
+
+/// `spec` live on v2 everywhere (green, blue keeping v1 at weight 0), with `ap-south-1` added
+/// to wave "rest" and its health as `script` says.
+fn live_with_added_region(
+    script: BTreeMap<String, Vec<(u64, Health)>>,
+) -> (World, DeploymentSpec, BTreeMap<String, Serving>) {
+    let mut spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, script, None);
+    for r in &spec.regions {
+        world.traffic.set(&r.name, Slot::Green, "v2", NEW);
+    }
+    let mut current = World::serving(&spec);
+    for serving in current.values_mut() {
+        serving.slot = Slot::Green;
+        serving.version = "v2".into();
+    }
+    spec.regions.push(crate::world::region("ap-south-1", 10));
+    spec.waves[1].regions.push("ap-south-1".into());
+    (world, spec, current)
+}
+
+#[test]
+fn an_added_region_whose_gates_fail_never_gets_a_record_set() {
+    let (world, spec, current) = live_with_added_region(failing("ap-south-1", 0, Health::Failing));
+    let outcome = world.start(&spec, &current).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::RolledBack);
+    assert_eq!(outcome.failure.unwrap().during, FailedDuring::Publish);
+    // Nothing was written before the gates: no weight-0 set that Route 53 would answer alone.
+    assert!(world.traffic.prepared.lock().unwrap().is_empty());
+    assert!(world.traffic.writes.lock().unwrap().is_empty());
+    assert!(world.traffic.sets_of("ap-south-1").is_empty());
+    assert_eq!(outcome.regions["ap-south-1"].active_slot, None);
+    assert_eq!(outcome.regions["ap-south-1"].status, RegionStatus::RolledBack);
+    for r in &spec.regions[..3] {
+        assert_eq!(world.traffic.get(&r.name), NEW, "{} untouched", r.name);
+    }
+    assert_eq!(outcome.serving_version, None, "ap-south-1 serves nothing");
+}
+
+#[test]
+fn a_failed_publication_removes_a_set_left_before_its_gates_passed() {
+    // An earlier process (of a version that prepared slots before the gates) left ap-south-1's
+    // blue slot at weight 0: the only set of its name, which Route 53 answers.
+    let (world, spec, current) = live_with_added_region(failing("ap-south-1", 0, Health::Failing));
+    world
+        .traffic
+        .set("ap-south-1", Slot::Blue, "v2", Weights { blue: 0, green: 0 });
+    let outcome = world.start(&spec, &current).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::RolledBack);
+    assert!(
+        world.traffic.sets_of("ap-south-1").is_empty(),
+        "the failed publication removed it"
+    );
+
+    // Healthy, the publication creates the slot at full weight in one change.
+    let (world, spec, current) = live_with_added_region(BTreeMap::new());
+    world
+        .traffic
+        .set("ap-south-1", Slot::Green, "v0", Weights { blue: 0, green: 0 });
+    let outcome = world.start(&spec, &current).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+    assert_eq!(
+        world.traffic.sets_of("ap-south-1"),
+        BTreeMap::from([(Slot::Blue, "v2".to_owned())]),
+        "published on blue, the leftover green set gone"
+    );
+    assert_eq!(world.traffic.get("ap-south-1"), OLD);
+}
+
+#[test]
+fn a_publication_resumed_after_its_step_was_journaled_publishes_once_more() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, false, BTreeMap::new(), None);
+    // The answer of the first publication is lost: the journal says it may have landed.
+    world
+        .traffic
+        .lose_publish_answers
+        .store(1, std::sync::atomic::Ordering::SeqCst);
+    let err = world.start(&spec, &BTreeMap::new()).unwrap_err();
+    assert!(matches!(err, EngineError::Traffic(_)), "{err}");
+    let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    assert!(matches!(
+        world.journal.snapshot().last(),
+        Some(Entry::Step {
+            group: 0,
+            percent: 100,
+            ..
+        })
+    ));
+    assert!(state.status.is_none());
+    let outcome = block_on(world.driver("resumer").resume("api", std::future::pending())).unwrap();
+    assert_eq!(outcome.status, RolloutStatus::Succeeded);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), OLD, "{} published on blue", r.name);
+    }
+}
+
+#[test]
+fn rollback_all_returns_carried_regions_to_the_version_their_idle_slot_holds() {
+    // v1 → v2 with rollback_region: the canary is promoted to v2 on green, us-east-1 fails.
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, failing("us-east-1", 190, Health::Failing), None);
+    let first = world.start(&spec, &World::serving(&spec)).unwrap();
+    assert_eq!(first.regions["us-west-2"].status, RegionStatus::Promoted);
+    assert_eq!(world.traffic.get("us-west-2"), NEW);
+
+    // v2 again with rollback_all, us-east-1 still failing: the canary is carried ...
+    let mut again = spec.clone();
+    again.strategy.on_failure = OnFailure::RollbackAll;
+    let current = world.serving_after(&again, &first);
+    assert_eq!(
+        current["us-west-2"].idle.as_ref().map(|i| i.version.as_str()),
+        Some("v1"),
+        "the canary's blue slot still holds v1"
+    );
+    let second = world.start(&again, &current).unwrap();
+    assert_eq!(second.status, RolloutStatus::RolledBack);
+    let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    assert_eq!(state.carried, ["us-west-2".to_owned()].into());
+    // ... and rolled back with the rest: no region serves v2.
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), OLD, "{} back on v1", r.name);
+    }
+    let canary = &second.regions["us-west-2"];
+    assert_eq!(
+        (canary.status, canary.active_slot, canary.version.as_deref()),
+        (RegionStatus::RolledBack, Some(Slot::Blue), Some("v1"))
+    );
+    assert_eq!(second.serving_version.as_deref(), Some("v1"));
+    assert_eq!(state.region_weights("us-west-2"), Some(OLD));
+    assert_eq!(state.outcome(), Some(second.clone()), "state equals the journal replay");
+    let Some(Entry::Rollback { weights, .. }) = world
+        .journal
+        .snapshot()
+        .into_iter()
+        .rfind(|e| matches!(e, Entry::Rollback { .. }))
+    else {
+        panic!("no rollback journaled");
+    };
+    assert_eq!(
+        weights.get("us-west-2"),
+        Some(&OLD),
+        "the journal names the canary's move"
+    );
 }

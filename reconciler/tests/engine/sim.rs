@@ -1,17 +1,19 @@
 //! Deterministic simulation: thousands of randomized rollouts (regions, waves, steps, gates,
-//! health failures at random moments, traffic errors, crashes at random port calls followed by
-//! resume from the journal), with invariants checked on every weight write and every entry.
+//! health failures at random moments, publications whose gates fail, traffic errors, a
+//! publication whose answer is lost, crashes at random port calls followed by resume from the
+//! journal), with invariants checked on every traffic change and every entry: no name ever
+//! answers from an all-zero group (the fake checks it on every change, first publications and
+//! added regions included), and a failed publication leaves no set behind.
 //!
 //! Each rollout starts from one of four worlds: nothing published (create), every region on
 //! v1 (update), some regions already promoted to v2 by an earlier rollout that stopped
-//! (continue: they are carried, never written) and v2 everywhere with regions added
-//! (add: only the new regions are published).
+//! (continue: they are carried, written only when `rollback_all` returns them to v1 on their
+//! idle slot) and v2 everywhere with regions added (add: only the new regions are published).
 //!
 //! `SIM_SEED=n` replays one seed; `SIM_ROLLOUTS=n` changes how many are run.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use globaldeploy_reconciler::engine::driver::{Driver, Ports};
@@ -19,7 +21,7 @@ use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
 use globaldeploy_reconciler::engine::ports::Progress;
 use globaldeploy_reconciler::engine::state::{Position, RolloutState};
-use globaldeploy_reconciler::journal::entry::{Entry, Serving, Weights};
+use globaldeploy_reconciler::journal::entry::{Entry, Idle, Serving, Weights};
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot, Strategy};
 use globaldeploy_reconciler::schedule::{estimated_duration, groups, rollout_kind, rollout_plan, RolloutKind};
@@ -250,7 +252,10 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let horizon = estimate + 1;
     let mut script = BTreeMap::new();
     for r in &spec.regions {
-        if rng.random_bool(0.25) {
+        if start[&r.name] == Start::Fresh && rng.random_bool(0.3) {
+            // A publication that fails: the region is unhealthy from the start.
+            script.insert(r.name.clone(), vec![(START, Health::Failing)]);
+        } else if rng.random_bool(0.25) {
             let health = if rng.random_bool(0.7) {
                 Health::Failing
             } else {
@@ -268,12 +273,21 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let approve_after = Some(rng.random_range(0..600_000));
     let world = World::new(&spec, false, script, approve_after);
     for (region, kind) in &start {
-        let weights = match kind {
-            Start::Fresh => continue,
-            Start::Old => Weights { blue: 100, green: 0 },
-            Start::Carried => Weights { blue: 0, green: 100 },
-        };
-        world.traffic.weights.lock().unwrap().insert(region.clone(), weights);
+        match kind {
+            Start::Fresh => {}
+            Start::Old => world
+                .traffic
+                .set(region, Slot::Blue, "v1", Weights { blue: 100, green: 0 }),
+            Start::Carried => {
+                // Promoted from v1 on blue, which the idle slot still holds at weight 0.
+                world
+                    .traffic
+                    .set(region, Slot::Blue, "v1", Weights { blue: 0, green: 100 });
+                world
+                    .traffic
+                    .set(region, Slot::Green, "v2", Weights { blue: 0, green: 100 });
+            }
+        }
     }
     let traffic_failures = if rng.random_bool(0.1) {
         rng.random_range(1..=4)
@@ -281,8 +295,11 @@ fn simulate(seed: u64, stats: &mut Stats) {
         0
     };
     world.traffic.fail_next.store(traffic_failures, Ordering::SeqCst);
+    let lost_answers = u64::from(start.values().any(|k| *k == Start::Fresh) && rng.random_bool(0.2));
+    world.traffic.lose_publish_answers.store(lost_answers, Ordering::SeqCst);
     // Nothing but the gates holds this rollout: no health trouble, no retries, no approvals.
-    let undisturbed = script_is_empty && traffic_failures == 0 && !spec.waves.iter().any(|w| w.require_approval);
+    let undisturbed =
+        script_is_empty && traffic_failures == 0 && lost_answers == 0 && !spec.waves.iter().any(|w| w.require_approval);
     let crash = if rng.random_bool(0.4) {
         Crash::after(rng.random_range(1..=80))
     } else {
@@ -297,37 +314,25 @@ fn simulate(seed: u64, stats: &mut Stats) {
         .iter()
         .map(|r| (r.name.clone(), if fresh(&r.name) { Slot::Blue } else { Slot::Green }))
         .collect();
-    let published: Arc<Mutex<BTreeMap<String, bool>>> = Arc::new(Mutex::new(
-        spec.regions.iter().map(|r| (r.name.clone(), !fresh(&r.name))).collect(),
-    ));
-
-    // Every weight write: no published name at all-zero; exposure within the plan; rollbacks exact.
+    // Every weight write: exposure within the plan; rollbacks exact; carried regions written only
+    // by `rollback_all`. (No all-zero name: the fake checks it on every change.)
     let spec_w = spec.clone();
     let prior_w = prior.clone();
     let slots_w = new_slot.clone();
-    let published_w = published.clone();
     let entries_w = world.journal.entries.clone();
     let carried_w = carried.clone();
     *world.traffic.check.lock().unwrap() = Some(Box::new(move |written, after| {
-        let mut published = published_w.lock().unwrap();
+        let journal = entries_w.lock().unwrap().clone();
+        let state = replay(&journal).unwrap().unwrap();
+        let rolling_back = matches!(state.position, Position::RollingBack { .. });
         for w in written {
             assert!(
-                !carried_w.contains(&w.region),
+                !carried_w.contains(&w.region)
+                    || (rolling_back && spec_w.strategy.on_failure == OnFailure::RollbackAll),
                 "seed {seed}: {} already served v2 but was written",
                 w.region
             );
-            if w.blue + w.green > 0 {
-                published.insert(w.region.clone(), true);
-            }
         }
-        for (r, w) in after {
-            assert!(
-                !published[r] || w.blue + w.green > 0,
-                "seed {seed}: {r} has all weights 0"
-            );
-        }
-        let journal = entries_w.lock().unwrap().clone();
-        let state = replay(&journal).unwrap().unwrap();
         let limit = planned_limit(&spec_w, &state);
         let actual = exposure(&spec_w, &slots_w, after);
         // The plan rounds exposure to 1/1000 %.
@@ -350,13 +355,19 @@ fn simulate(seed: u64, stats: &mut Stats) {
                     weights.get(&w.region),
                     "seed {seed}: rollback wrote other than the journal says"
                 );
+                // The exact prior weights, or a carried region's idle slot (v1) at 100.
+                let expected = if carried_w.contains(&w.region) {
+                    Some(Weights { blue: 100, green: 0 })
+                } else {
+                    prior_w.get(&w.region).copied()
+                };
                 assert_eq!(
-                    Some(&Weights {
+                    Some(Weights {
                         blue: w.blue,
                         green: w.green
                     }),
-                    prior_w.get(&w.region),
-                    "seed {seed}: rollback of {} is not the exact prior weights",
+                    expected,
+                    "seed {seed}: rollback of {} is not what it returns to",
                     w.region
                 );
             }
@@ -372,6 +383,10 @@ fn simulate(seed: u64, stats: &mut Stats) {
                 Start::Carried => {
                     serving.slot = Slot::Green;
                     serving.version = spec.version.clone();
+                    serving.idle = Some(Idle {
+                        version: "v1".into(),
+                        target: serving.target.clone(),
+                    });
                 }
             }
             Some((region, serving))
@@ -394,6 +409,17 @@ fn simulate(seed: u64, stats: &mut Stats) {
             () = crash.notify.notified() => None,
         }
     });
+    // A publication whose answer was lost interrupts the rollout; resume takes it from the journal.
+    let result = match result {
+        Some(Err(EngineError::Traffic(error))) if lost_answers > 0 && !error.retryable => rt.block_on(async {
+            let driver = Driver::new(ports, "resumer", LEASE_TTL);
+            tokio::select! {
+                r = driver.resume("sim", std::future::pending()) => Some(r),
+                () = crash.notify.notified() => None,
+            }
+        }),
+        other => other,
+    };
     let outcome = match result {
         // Regions added while others move to a new version: refused before anything is written.
         Some(Err(EngineError::MixedPublication { .. })) => {
@@ -427,8 +453,13 @@ fn simulate(seed: u64, stats: &mut Stats) {
                 stats.rollouts += 1;
                 return;
             };
-            rt.block_on(Driver::new(ports, "resumer", LEASE_TTL).resume("sim", std::future::pending()))
-                .unwrap_or_else(|e| panic!("seed {seed}: resume: {e}"))
+            let resume = || rt.block_on(Driver::new(ports, "resumer", LEASE_TTL).resume("sim", std::future::pending()));
+            // The resumed publication's answer may be the one lost: resume once more.
+            match resume() {
+                Err(EngineError::Traffic(error)) if lost_answers > 0 && !error.retryable => resume(),
+                other => other,
+            }
+            .unwrap_or_else(|e| panic!("seed {seed}: resume: {e}"))
         }
     };
 
@@ -436,15 +467,36 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let weights = world.traffic.weights.lock().unwrap().clone();
     let state = replay(&world.journal.snapshot()).unwrap().unwrap();
     assert_eq!(state.carried, carried, "seed {seed}");
+    let rolled_back_all = outcome.status == RolloutStatus::RolledBack
+        && spec.strategy.on_failure == OnFailure::RollbackAll
+        && kind == RolloutKind::Shift;
     for r in &spec.regions {
         let w = weights.get(&r.name).copied().unwrap_or(Weights { blue: 0, green: 0 });
         let create = fresh(&r.name);
         if carried.contains(&r.name) {
+            let expected = if rolled_back_all {
+                (RegionStatus::RolledBack, Some(Weights { blue: 100, green: 0 }))
+            } else {
+                (RegionStatus::Promoted, prior.get(&r.name).copied())
+            };
             assert_eq!(
                 (outcome.regions[&r.name].status, Some(w)),
-                (RegionStatus::Promoted, prior.get(&r.name).copied()),
-                "seed {seed}: carried {} must stay as it was",
+                expected,
+                "seed {seed}: carried {} stays as it was unless rollback_all returns it to v1",
                 r.name
+            );
+        }
+        // `rollback_all` leaves no region on the version that failed.
+        if rolled_back_all {
+            assert_eq!(w.of(new_slot[&r.name]), 0, "seed {seed}: {} still serves v2", r.name);
+        }
+        // A region never published serves nothing unless its publication went through.
+        if create && outcome.regions[&r.name].status != RegionStatus::Promoted {
+            assert!(
+                world.traffic.sets_of(&r.name).is_empty(),
+                "seed {seed}: failed publication of {} left {:?}",
+                r.name,
+                world.traffic.sets_of(&r.name)
             );
         }
         match outcome.regions[&r.name].status {
@@ -455,9 +507,14 @@ fn simulate(seed: u64, stats: &mut Stats) {
                 r.name
             ),
             RegionStatus::Pending | RegionStatus::RolledBack => {
+                let expected = if carried.contains(&r.name) {
+                    Some(Weights { blue: 100, green: 0 })
+                } else {
+                    prior.get(&r.name).copied()
+                };
                 assert_eq!(
                     Some(&w).filter(|_| !create).copied(),
-                    prior.get(&r.name).copied().filter(|_| !create),
+                    expected.filter(|_| !create),
                     "seed {seed}: {} not at its prior weights",
                     r.name
                 );
@@ -484,6 +541,12 @@ fn simulate(seed: u64, stats: &mut Stats) {
             "seed {seed}: succeeded after a failure: {outcome:?}"
         );
         assert_eq!(outcome.serving_version.as_deref(), Some("v2"));
+    } else if rolled_back_all {
+        assert_eq!(
+            outcome.serving_version.as_deref(),
+            Some("v1"),
+            "seed {seed}: {outcome:?}"
+        );
     } else {
         assert!(outcome.failure.is_some(), "seed {seed}: {outcome:?}");
     }

@@ -8,6 +8,7 @@ use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::Outcome;
 use globaldeploy_reconciler::journal::entry::{Serving, Weights};
+use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{
     Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Slot, Strategy, Target, WaveSpec,
 };
@@ -120,6 +121,7 @@ impl World {
                         slot: Slot::Blue,
                         version: "v1".into(),
                         target: Some(r.target.clone()),
+                        idle: None,
                     },
                 )
             })
@@ -127,8 +129,10 @@ impl World {
     }
 
     /// What each region of `spec` serves after `outcome` (as the provider hands it to the next
-    /// rollout): its slot and version of record, from the target `spec` gives it.
-    pub fn serving_after(spec: &DeploymentSpec, outcome: &Outcome) -> BTreeMap<String, Serving> {
+    /// rollout): its slot and version of record, from the target `spec` gives it, and what its
+    /// idle slot holds according to the journal.
+    pub fn serving_after(&self, spec: &DeploymentSpec, outcome: &Outcome) -> BTreeMap<String, Serving> {
+        let state = replay(&self.journal.snapshot()).unwrap().unwrap();
         spec.regions
             .iter()
             .filter_map(|r| {
@@ -139,6 +143,7 @@ impl World {
                         slot: o.active_slot?,
                         version: o.version.clone()?,
                         target: Some(r.target.clone()),
+                        idle: state.idle(&r.name),
                     },
                 ))
             })

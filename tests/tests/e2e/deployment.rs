@@ -1291,3 +1291,200 @@ resource "globaldeploy_deployment" "api" {{
         ]
     );
 }
+
+/// Lists the zone every few milliseconds from another thread while a Terraform command runs,
+/// keeping the slot sets of `region` each listing showed.
+struct SetWatch {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    listings: std::thread::JoinHandle<Vec<Vec<RecordSet>>>,
+}
+
+impl SetWatch {
+    fn start(fx: &Fixture, region: &str) -> SetWatch {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let endpoint = fx.moto.endpoint();
+        let zone = fx.zone.clone();
+        let name = format!("{}.", record_name(region));
+        let listings = std::thread::spawn(move || {
+            let mut listings = Vec::new();
+            while !flag.load(std::sync::atomic::Ordering::SeqCst) {
+                // A fresh client per listing: no cached zone.
+                let sets = block_on(globaldeploy_e2e::route53_at(&endpoint).record_sets(&zone))
+                    .expect("ListResourceRecordSets");
+                listings.push(sets.iter().filter(|s| s.name == name).cloned().collect());
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            listings
+        });
+        SetWatch { stop, listings }
+    }
+
+    fn finish(self) -> Vec<Vec<RecordSet>> {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.listings.join().expect("watch thread")
+    }
+}
+
+#[test]
+fn an_added_region_whose_gates_fail_never_has_a_record_set() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    let before = fx.weights();
+    let server = RegionServer::start().expect("region server");
+    server.set_mode(Mode::Failing);
+    let main = fx.ws.read("main.tf");
+    fx.ws.write("main.tf", &with_sixth_region(&main, &server.health_url()));
+
+    // Route 53 answers a name whose only sets all weigh 0: the unverified target must never
+    // have a set while its gates are evaluated, nor after they failed.
+    let watch = SetWatch::start(&fx, "sa-east-1");
+    let out = fx.ws.apply();
+    let listings = watch.finish();
+    out.assert_failure().assert_contains("region \"sa-east-1\"");
+    assert!(server.hits() >= 2, "the gates were evaluated during the apply");
+    assert!(listings.len() >= 10, "polled throughout: {} listings", listings.len());
+    for listing in &listings {
+        assert!(
+            listing.is_empty(),
+            "sa-east-1 had record sets during the apply: {listing:?}"
+        );
+    }
+    assert!(fx.slot_set("sa-east-1", "blue").is_none() && fx.slot_set("sa-east-1", "green").is_none());
+    assert_eq!(fx.weights(), before, "the other regions are untouched");
+    let state = fx.state();
+    assert_eq!(state["version"], "v1");
+    assert_eq!(state["region_status"]["sa-east-1"], "rolled_back");
+    assert!(
+        state["active_slot"].get("sa-east-1").is_none(),
+        "sa-east-1 was never published"
+    );
+    assert_refresh_finds_no_drift(&fx);
+
+    // The next plan publishes it again; healthy, it is published at full weight at once.
+    let change = fx.planned_change("again.tfplan");
+    assert_eq!(change["actions"], serde_json::json!(["update"]));
+    assert_eq!(planned_regions(&change), ["sa-east-1"]);
+    server.set_mode(Mode::Healthy);
+    fx.ws.terraform(&["apply", "again.tfplan"]).assert_success();
+    assert_eq!(fx.slot_set("sa-east-1", "blue").and_then(|s| s.weight), Some(100));
+    assert_eq!(fx.state()["region_status"]["sa-east-1"], "promoted");
+}
+
+#[test]
+fn replacing_a_failed_first_publication_keeps_the_regions_that_serve() {
+    let fx = Fixture::new("rollback_region");
+    fx.servers["us-east-1"].set_mode(Mode::Failing);
+    fx.ws.apply().assert_failure().assert_contains("region \"us-east-1\"");
+    // The canary was published; wave2 failed its gates and has no set; the rest never started.
+    let weights = fx.weights();
+    assert_eq!(weights["us-west-2"], (100, -1));
+    for region in ["us-east-1", "eu-west-1", "ap-southeast-1", "ap-northeast-1"] {
+        assert_eq!(weights[region], (-1, -1), "{region} has no set");
+    }
+    let state = fx.ws.show_json(None);
+    let tainted = state["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["address"] == "globaldeploy_deployment.api"))
+        .map(|r| r["tainted"].clone());
+    assert_eq!(tainted, Some(Json::Bool(true)), "a failed create is saved tainted");
+
+    // Fixed, the next plan replaces the tainted deployment: the canary must keep serving.
+    fx.servers["us-east-1"].set_mode(Mode::Healthy);
+    let change = fx.planned_change("replace.tfplan");
+    assert_eq!(change["actions"], serde_json::json!(["delete", "create"]));
+    let entries_before = block_on(fx.journal().load("api")).expect("journal").len();
+    let watch = SetWatch::start(&fx, "us-west-2");
+    let out = fx.ws.terraform(&["apply", "replace.tfplan"]);
+    let listings = watch.finish();
+    out.assert_success();
+    assert!(listings.len() >= 10, "polled throughout: {} listings", listings.len());
+    for listing in &listings {
+        let weight = listing
+            .iter()
+            .find(|s| s.set_identifier.as_deref() == Some("us-west-2.api.example.com-blue"))
+            .and_then(|s| s.weight);
+        assert_eq!(
+            weight,
+            Some(100),
+            "the canary stopped serving during the replacement: {listing:?}"
+        );
+    }
+    // The publication continued: the canary was carried, the others published.
+    let steps = steps_after(&fx, entries_before);
+    assert!(steps.iter().all(|(region, _)| region != "us-west-2"), "{steps:?}");
+    assert_eq!(steps.len(), 4, "the four other regions published: {steps:?}");
+    let state = fx.state();
+    assert_eq!(state["status"], "succeeded");
+    assert_eq!(state["active_version"], "v1");
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (100, -1), "{region} serves on blue");
+        assert_eq!(state["region_status"][&region], "promoted");
+    }
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0, "nothing left to do");
+
+    // A destroy still removes every set.
+    fx.ws.destroy().assert_success();
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (-1, -1), "{region} deleted");
+    }
+}
+
+/// `globaldeploy status api --output json`: the journal's view of the latest rollout.
+fn cli_status(fx: &Fixture) -> Json {
+    let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
+        .args(["status", "api", "--output", "json", "--journal"])
+        .arg(format!("file://{}", fx.ws.path().join("journal").display()))
+        .output()
+        .expect("globaldeploy status");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("status printed no JSON ({e}): {stdout}"))
+}
+
+#[test]
+fn rollback_all_returns_a_canary_carried_from_an_earlier_partial_rollout() {
+    let fx = Fixture::new("rollback_region");
+    fx.at_v2();
+    // v3 with rollback_region: the canary is promoted to v3 (blue), us-east-1 fails.
+    fx.servers["us-east-1"].set_mode(Mode::Failing);
+    fx.write("v3", "rollback_region");
+    fx.ws.apply().assert_failure();
+    assert_eq!(fx.weights()["us-west-2"], (100, 0), "the canary serves v3 on blue");
+    assert_eq!(fx.state()["region_version"]["us-west-2"], "v3");
+
+    // v3 again with rollback_all, us-east-1 still failing: the canary is carried, and rolled back.
+    fx.write("v3", "rollback_all");
+    fx.ws.apply().assert_failure().assert_contains("region \"us-east-1\"");
+    for (region, weights) in fx.weights() {
+        assert_eq!(
+            weights,
+            (0, 100),
+            "{region} serves v2 on green: no region is left on v3"
+        );
+    }
+    let state = fx.state();
+    assert_eq!(state["version"], "v2");
+    assert_eq!(state["active_version"], "v2");
+    assert_eq!(state["status"], "rolled_back");
+    assert_eq!(state["region_status"]["us-west-2"], "rolled_back");
+    assert_eq!(state["active_slot"]["us-west-2"], "green");
+    assert_eq!(state["region_version"]["us-west-2"], "v2");
+    let status = cli_status(&fx);
+    let report = &status;
+    assert_eq!(report["serving_version"], "v2", "{status:#}");
+    let canary = report["regions"]
+        .as_array()
+        .and_then(|rs| rs.iter().find(|r| r["region"] == "us-west-2"))
+        .unwrap_or_else(|| panic!("no canary in {status:#}"));
+    assert_eq!(canary["status"]["state"], "rolled_back", "{status:#}");
+    assert_eq!(canary["active_slot"], "green");
+    assert_eq!(canary["version"], "v2");
+    assert_eq!(canary["weights"], serde_json::json!({ "blue": 0, "green": 100 }));
+    assert_refresh_finds_no_drift(&fx);
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 2, "the next plan proposes v3 again");
+}

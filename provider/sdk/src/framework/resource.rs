@@ -79,11 +79,16 @@ pub struct PlanRequest<'a> {
     pub config: &'a Value,
     /// The framework's plan (defaults, computed values, replacements) to adjust.
     pub plan: &'a mut Plan,
+    /// Private data planned with the change (starts as the prior state's). Terraform hands it
+    /// to the change's apply, and to the destroy half of a replacement (a tainted object,
+    /// `-replace`) as well: there it is what was planned for the object replacing it, which is
+    /// how a delete can tell a replacement from a destroy. It is not kept in state.
+    pub private: &'a mut Vec<u8>,
 }
 
 /// A managed resource type.
 #[async_trait]
-pub trait Resource<C>: Send + Sync {
+pub trait Resource<C: Send + Sync>: Send + Sync {
     /// The full type name, e.g. `globaldeploy_wave`.
     fn type_name(&self) -> &'static str;
 
@@ -110,6 +115,13 @@ pub trait Resource<C>: Send + Sync {
 
     /// Deletes the object.
     async fn delete(&self, ctx: &Context<C>, prior: &Value, diags: &mut Diagnostics);
+
+    /// Deletes the object, given the private data planned with the change: for the destroy
+    /// half of a replacement, what [`Resource::modify_plan`] planned for the object replacing it
+    /// (see [`PlanRequest::private`]); empty for a destroy. Defaults to [`Resource::delete`].
+    async fn delete_planned(&self, ctx: &Context<C>, prior: &Value, _planned_private: &[u8], diags: &mut Diagnostics) {
+        self.delete(ctx, prior, diags).await;
+    }
 
     /// Builds the state for `terraform import ID`; Terraform reads it right after.
     async fn import(&self, _ctx: &Context<C>, _id: &str, diags: &mut Diagnostics) -> Option<Value> {

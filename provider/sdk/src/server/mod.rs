@@ -255,18 +255,20 @@ impl<P: Provider> ProviderService<P> {
         let proposed = attempt!(diags, convert::decode(request.proposed_new_state.as_ref(), &entry.ty));
         let config = attempt!(diags, convert::decode(request.config.as_ref(), &entry.ty));
         let mut planned = plan(&entry.schema.block, &prior, &proposed, &config);
+        let mut private = request.prior_private.clone();
         if !proposed.is_null() {
             let request = PlanRequest {
                 prior: &prior,
                 config: &config,
                 plan: &mut planned,
+                private: &mut private,
             };
             entry.handler.modify_plan(&self.context(), request, diags).await;
         }
         pb::plan_resource_change::Response {
             planned_state: Some(attempt!(diags, convert::encode(&planned.planned, &entry.ty))),
             requires_replace: planned.requires_replace.iter().map(convert::attribute_path).collect(),
-            planned_private: request.prior_private.clone(),
+            planned_private: private,
             ..Default::default()
         }
     }
@@ -281,7 +283,10 @@ impl<P: Provider> ProviderService<P> {
         let planned = attempt!(diags, convert::decode(request.planned_state.as_ref(), &entry.ty));
         let ctx = self.context();
         let new_state = if planned.is_null() {
-            entry.handler.delete(&ctx, &prior, diags).await;
+            entry
+                .handler
+                .delete_planned(&ctx, &prior, &request.planned_private, diags)
+                .await;
             Value::Null
         } else if prior.is_null() {
             entry.handler.create(&ctx, &planned, diags).await
@@ -504,9 +509,11 @@ impl<P: Provider> ProviderRpc for ProviderService<P> {
             with_diags(async |d: &mut Diagnostics| self.apply_change(&request, d).await),
         )
         .await;
+        // Planned private data is a message from plan to apply, not kept in state: a destroy
+        // must never read what a create once planned (see `PlanRequest::private`).
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state,
-            private: request.planned_private,
+            private: Vec::new(),
             diagnostics,
             ..Default::default()
         }))

@@ -37,10 +37,12 @@
 //!   deployment serves (the old version), `status`, `region_status` and `active_slot` as they
 //!   are. The next plan therefore proposes the rollout again.
 //! - **Read** refreshes status from the journal and compares every region's slots with what
-//!   should serve (drift shows in `region_status`; every slot gone removes the resource from
-//!   state); **delete** removes both slots of every region in one batch; **import** takes the
+//!   should serve (drift shows in `region_status`, a set of a region never published too; every
+//!   slot gone removes the resource from state); **delete** removes both slots of every region
+//!   in one batch (a replacement's: of the regions the new object does not continue); **import** takes the
 //!   deployment name and rebuilds the configuration from the journal's last intent.
 
+mod replacement;
 mod rollout;
 mod schema;
 mod slots;
@@ -129,7 +131,7 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
-        let PlanRequest { prior, plan, .. } = request;
+        let PlanRequest { prior, plan, private, .. } = request;
         let planned = &mut plan.planned;
         if planned.is_null() || !planned.is_known() {
             return;
@@ -148,7 +150,10 @@ impl Resource<ProviderClient> for Deployment {
                 for error in &errors {
                     diags.error_at(spec_error_path(&spec, error), "Invalid deployment", error.to_string());
                 }
-                if !prior.is_null() {
+                if prior.is_null() {
+                    // A create, or the new half of a replacement: its destroy half reads this.
+                    *private = replacement::plan_private(&spec);
+                } else {
                     refuse_new_regions_with_a_new_version(prior, &spec, &served, diags);
                 }
                 if !errors.is_empty() {
@@ -169,6 +174,13 @@ impl Resource<ProviderClient> for Deployment {
             },
         };
         planned.set("rollout_plan", rows);
+        if rollout && !prior.is_null() {
+            // Also when only a region whose publication failed is published again (no input
+            // changed): what the rollout leaves is known after apply.
+            for name in ROLLOUT_COMPUTED {
+                planned.set(name, Value::Unknown);
+            }
+        }
         if !rollout {
             // No rollout: what the last rollout left stays true, and slots that drifted are
             // planned back to it (an in-place update that names the drifted regions).
@@ -181,8 +193,29 @@ impl Resource<ProviderClient> for Deployment {
             return Value::Null;
         };
         let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
-        tracing::info!(deployment = %spec.name, version = %spec.version, "publishing every region on its blue slot");
-        match run(ctx, client, &spec, &BTreeMap::new(), limit).await {
+        // Replacing a failed first publication: the regions it published keep serving and the
+        // publication continues with the others.
+        let rollout = match journal_state(client, &spec.name, None).await {
+            Ok(rollout) => rollout,
+            Err(diag) => {
+                diags.push(diag);
+                return Value::Null;
+            }
+        };
+        let current = match replacement::serving_regions(client, &spec, rollout.as_ref()).await {
+            Ok(current) => current,
+            Err(message) => {
+                diags.error(format!("Cannot create deployment {:?}", spec.name), message);
+                return Value::Null;
+            }
+        };
+        tracing::info!(
+            deployment = %spec.name,
+            version = %spec.version,
+            serving = current.keys().cloned().collect::<Vec<_>>().join(", "),
+            "publishing every region not serving yet on its blue slot"
+        );
+        match run(ctx, client, &spec, &current, limit).await {
             Ok(outcome) => {
                 let state = state_from_outcome(planned, &outcome, None);
                 report_failure(&outcome, diags);
@@ -190,8 +223,8 @@ impl Resource<ProviderClient> for Deployment {
             }
             Err(err) => {
                 diags.push(engine_diag("create", &spec.name, &err));
-                // Whatever was published is owned by this resource: save it tainted so the
-                // next apply replaces (cleans up and republishes) it.
+                // Whatever was published is owned by this resource: save it tainted; the next
+                // apply replaces it, keeping what serves (see `replacement`).
                 match journal_state(client, &spec.name, None).await {
                     Ok(Some(rs)) if rs.spec.name == spec.name => state_from_rollout(planned, &rs, None),
                     Ok(_) => Value::Null,
@@ -359,6 +392,18 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
+        self.delete_planned(ctx, prior, &[], diags).await;
+    }
+
+    /// A destroy removes every region's slots; the destroy half of a replacement keeps the
+    /// regions the new object continues (see `replacement`).
+    async fn delete_planned(
+        &self,
+        ctx: &Context<ProviderClient>,
+        prior: &Value,
+        planned_private: &[u8],
+        diags: &mut Diagnostics,
+    ) {
         let Some(client) = ctx.client_or_report(diags) else {
             return;
         };
@@ -368,8 +413,29 @@ impl Resource<ProviderClient> for Deployment {
                 "The deployment's state does not describe its regions; remove it with `terraform state rm`.",
             );
         };
+        let continued = if planned_private.is_empty() {
+            BTreeSet::new()
+        } else {
+            match journal_state(client, &spec.name, Some(prior)).await {
+                Ok(rollout) => replacement::continued_regions(&spec, planned_private, rollout.as_ref()),
+                Err(diag) => return diags.push(diag),
+            }
+        };
+        if !continued.is_empty() {
+            tracing::info!(
+                deployment = %spec.name,
+                regions = continued.iter().cloned().collect::<Vec<_>>().join(", "),
+                "replacement: keeping the slots of the regions that serve and that the new deployment continues"
+            );
+        }
+        let removed: Vec<RegionSpec> = spec
+            .regions
+            .iter()
+            .filter(|r| !continued.contains(&r.name))
+            .cloned()
+            .collect();
         let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
-        if let Err(message) = delete_slots(client, &spec.zone_id, &spec.regions, deadline).await {
+        if let Err(message) = delete_slots(client, &spec.zone_id, &removed, deadline).await {
             diags.error(format!("Cannot delete deployment {:?}", spec.name), message);
         }
     }
@@ -408,9 +474,14 @@ impl Resource<ProviderClient> for Deployment {
 }
 
 /// Whether going from `prior` to `planned` moves traffic: a new version, a region whose target
-/// changed, or a new region (published by the rollout). Unknown inputs count as changes.
+/// changed, or a region not published yet (new, or whose publication failed: the next apply
+/// publishes it again). Unknown inputs count as changes.
 fn rollout_needed(prior: &Value, planned: &Value) -> bool {
     if prior.get("version") != planned.get("version") {
+        return true;
+    }
+    let served = served_of(prior);
+    if !served.is_empty() && region_names(planned).iter().any(|name| !served.contains_key(name)) {
         return true;
     }
     let targets = |value: &Value| -> Option<BTreeMap<String, (Value, Value)>> {

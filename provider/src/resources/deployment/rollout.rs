@@ -22,7 +22,7 @@ use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::{Context, Diagnostic, Diagnostics};
 
 use super::validation::json_error_diag;
-use super::values::{go_duration, region_names, spec_of};
+use super::values::{go_duration, region_names, spec_of, target_values};
 use super::{INSYNC_TIMEOUT, LEASE_TTL};
 use crate::config::JournalLocation;
 use crate::ProviderClient;
@@ -183,7 +183,17 @@ pub(super) fn current_serving(
             .unwrap_or_else(|| prior_version.clone());
         if let Some(slot) = slot {
             let target = prior_targets.get(&region.name).cloned();
-            current.insert(region.name.clone(), Serving { slot, version, target });
+            // What the idle slot holds is the journal's to say (it wrote it).
+            let idle = rollout.and_then(|rs| rs.idle(&region.name));
+            current.insert(
+                region.name.clone(),
+                Serving {
+                    slot,
+                    version,
+                    target,
+                    idle,
+                },
+            );
         }
     }
     current
@@ -435,8 +445,9 @@ pub(super) fn state_from_rollout(base: &Value, rs: &RolloutState, fallback_versi
     state
 }
 
-/// After a failed rollout, regions that do not serve the new version keep their prior target
-/// in state (what they serve), so the next plan shows their target change again.
+/// After a failed rollout, regions that do not serve the new version keep the target they serve
+/// in state (their prior one, or for a carried region `rollback_all` returned to its idle slot
+/// the target that slot holds), so the next plan shows their target change again.
 pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outcome) -> Value {
     let Some(prior_regions) = prior.get("region").and_then(Value::as_list).map(<[Value]>::to_vec) else {
         return state;
@@ -456,7 +467,11 @@ pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outc
         if on_new {
             continue;
         }
-        if let Some(old) = prior_regions
+        if let Some(target) = outcome.regions.get(&name).and_then(|o| o.target.as_ref()) {
+            let (records, alias) = target_values(target);
+            item.set("target", records);
+            item.set("target_alias", alias);
+        } else if let Some(old) = prior_regions
             .iter()
             .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
         {

@@ -13,6 +13,10 @@
 //! and the update writes every differing set in one batch (`Route53Traffic::settle`, which never
 //! leaves a name with all weights at 0). A repair is not a rollout: nothing is journaled and
 //! `rollout_plan` does not change. A changed `ttl` reaches both slots the same way.
+//!
+//! A region never published (no active slot, or no weight by the journal) should have no slot
+//! set at all, since Route 53 answers a name whose only sets weigh 0: refresh shows any it has as
+//! drift, and apply removes them.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -90,7 +94,7 @@ fn active_slots(state: &Value) -> BTreeMap<String, Slot> {
 
 /// What the slots of every published region of `regions` should hold, with the active slots of
 /// `state` and the journal's last rollout (`None`: no journal). Regions that were never
-/// published (no active slot, or no weight at all) are left out: nothing serves there to drift.
+/// published (no active slot, or no weight at all) are left out: [`unpublished`] has them.
 fn settled_regions(regions: &[RegionSpec], state: &Value, rollout: Option<&RolloutState>) -> Vec<SettledRegion> {
     let active = active_slots(state);
     regions
@@ -130,6 +134,17 @@ fn settled_regions(regions: &[RegionSpec], state: &Value, rollout: Option<&Rollo
         .collect()
 }
 
+/// The regions of `regions` that were never published (no active slot in `state`, or no weight
+/// by the journal): they should have no slot set at all.
+fn unpublished(regions: &[RegionSpec], state: &Value, rollout: Option<&RolloutState>) -> Vec<RegionSpec> {
+    let settled = settled_regions(regions, state, rollout);
+    regions
+        .iter()
+        .filter(|region| !settled.iter().any(|s| s.region.name == region.name))
+        .cloned()
+        .collect()
+}
+
 /// What refresh found in the zone.
 pub(super) enum Observed {
     /// Every slot of every region is gone: the deployment was deleted outside Terraform.
@@ -151,10 +166,11 @@ pub(super) async fn observe(
     state.set("region_status", without_drift(state.get("region_status")));
     let settled = settled_regions(regions, &state, rollout);
     let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
-    let drift = traffic.drift(&settled).await?;
+    let mut drift = traffic.drift(&settled).await?;
     if !settled.is_empty() && drift.len() == settled.len() && drift.iter().all(|d| d.gone) {
         return Ok(Observed::Gone);
     }
+    drift.extend(traffic.strays(&unpublished(regions, &state, rollout)).await?);
     for region in &drift {
         tracing::info!(region = %region.region, drift = %region, "slots differ from what the deployment serves");
     }
@@ -173,6 +189,10 @@ pub(super) async fn restore(
 ) -> Result<(), String> {
     let settled = settled_regions(regions, state, rollout);
     let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
+    traffic
+        .try_withdraw(&unpublished(regions, state, rollout))
+        .await
+        .map_err(|err| format!("Removing the record sets of unpublished regions in zone {zone_id} failed: {err}"))?;
     match traffic.settle(&settled).await {
         Ok(0) => Ok(()),
         Ok(written) => {
@@ -286,6 +306,7 @@ mod tests {
                 slot: Slot::Blue,
                 version: "v1".into(),
                 target: None,
+                idle: None,
             }),
             weights: Weights { blue: 100, green: 0 },
         };

@@ -161,6 +161,25 @@ pub fn go_duration(duration: Duration) -> String {
     out
 }
 
+/// A region's `target` and `target_alias` values for `target`.
+pub(super) fn target_values(target: &Target) -> (Value, Value) {
+    match target {
+        Target::Records(records) => (Value::list(records.iter().map(Value::string).collect()), Value::Null),
+        Target::Alias {
+            name,
+            zone_id,
+            evaluate_target_health,
+        } => (
+            Value::Null,
+            Value::object([
+                ("name", Value::string(name)),
+                ("zone_id", Value::string(zone_id)),
+                ("evaluate_target_health", Value::bool(*evaluate_target_health)),
+            ]),
+        ),
+    }
+}
+
 /// A deployment value from a spec (import): the inverse of [`spec_of`].
 pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
     let gates = |gates: &[GateSpec]| Value::list(gates.iter().map(gate_to_value).collect());
@@ -182,21 +201,7 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
         .regions
         .iter()
         .map(|r| {
-            let (target, alias) = match &r.target {
-                Target::Records(records) => (Value::list(records.iter().map(Value::string).collect()), Value::Null),
-                Target::Alias {
-                    name,
-                    zone_id,
-                    evaluate_target_health,
-                } => (
-                    Value::Null,
-                    Value::object([
-                        ("name", Value::string(name)),
-                        ("zone_id", Value::string(zone_id)),
-                        ("evaluate_target_health", Value::bool(*evaluate_target_health)),
-                    ]),
-                ),
-            };
+            let (target, alias) = target_values(&r.target);
             Value::object([
                 ("name", Value::string(&r.name)),
                 ("record_name", Value::string(&r.record_name)),
