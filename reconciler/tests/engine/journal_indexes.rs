@@ -56,7 +56,9 @@ fn run(mut rollout: Rollout, mut now: u64) {
     for _ in 0..MAX_ACTIONS {
         match rollout.next(now) {
             Action::Persist(_) => rollout.persisted(now),
-            Action::Prepare(_) | Action::SetWeights { .. } => rollout.traffic_done(Ok(()), now),
+            Action::Prepare(_) | Action::Publish(_) | Action::Withdraw(_) | Action::SetWeights { .. } => {
+                rollout.traffic_done(Ok(()), now)
+            }
             Action::Sample(requests) => {
                 for request in requests {
                     let sample = Sample {
