@@ -81,19 +81,27 @@ fn handshake_announces_a_private_unix_socket_and_the_certificate() {
 
 #[test]
 fn without_a_client_certificate_it_refuses_to_serve_unauthenticated() {
-    let out = Command::new(provider_binary())
+    let mut child = Command::new(provider_binary())
         .env("TF_PLUGIN_MAGIC_COOKIE", MAGIC_COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5")
         .env_remove("PLUGIN_CLIENT_CERT")
         .env_remove("GLOBALDEPLOY_PLUGIN_ALLOW_NO_MTLS")
-        .output()
-        .expect("runs");
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    // A plugin that serves prints its handshake line; one that refuses closes stdout empty.
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("reads stdout");
+    if !line.is_empty() {
+        child.kill().expect("kill");
+        child.wait().expect("reaped");
+        panic!("the plugin served without client authentication: {line}");
+    }
+    let out = child.wait_with_output().expect("exits");
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        out.stdout.is_empty(),
-        "no handshake line: {}",
-        String::from_utf8_lossy(&out.stdout)
-    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("PLUGIN_CLIENT_CERT is not set") && stderr.contains("GLOBALDEPLOY_PLUGIN_ALLOW_NO_MTLS=1"),
