@@ -16,10 +16,25 @@ pub struct DeploymentSpec {
     pub waves: Vec<WaveSpec>,
     /// How traffic moves within a region.
     pub strategy: Strategy,
-    /// Every region of the deployment; each appears in exactly one wave.
+    /// Every region of the deployment; each appears in exactly one wave. Their order carries
+    /// no meaning (waves order the rollout); specs read from Terraform hold them by name.
     pub regions: Vec<RegionSpec>,
     /// Gates that apply to every region (in addition to the wave's).
     pub gates: Vec<GateSpec>,
+}
+
+impl DeploymentSpec {
+    /// Whether `self` and `other` declare the same regions, in whatever order (a journal
+    /// written before regions were held by name keeps the configuration's order).
+    pub fn same_regions(&self, other: &DeploymentSpec) -> bool {
+        by_name(self) == by_name(other)
+    }
+}
+
+fn by_name(spec: &DeploymentSpec) -> Vec<&RegionSpec> {
+    let mut regions: Vec<&RegionSpec> = spec.regions.iter().collect();
+    regions.sort_by(|a, b| a.name.cmp(&b.name));
+    regions
 }
 
 /// A stage of the rollout (SPEC §4.4).

@@ -9,7 +9,7 @@
 //! bake_time, require_approval, gate: [...]}]`, `strategy: {steps, step_interval, on_failure}`
 //! (a single block: an object, or a one-element list as some tools write it),
 //! `region: [{name, record_name, ttl, target, target_alias: {name, zone_id,
-//! evaluate_target_health}, health_url, global_weight}]`, `gate: [{interval, min_samples,
+//! evaluate_target_health}, health_url, global_weight}]` (a set keyed by `name`: any order), `gate: [{interval, min_samples,
 //! success_ratio, failure_threshold, http: {url, expect_status, timeout, max_latency},
 //! route53_health_check: {health_check_id}}]`. Attributes with schema defaults may be absent
 //! or null; they then take the schema's default. Unknown values (absent from a plan's `after`)
@@ -55,7 +55,7 @@ pub const DEFAULT_STEPS: &[u8] = &[5, 25, 50, 100];
 pub const DEFAULT_STEP_INTERVAL: &str = "1m";
 
 /// Why the JSON does not describe a deployment; `field` is a dotted path such as
-/// `region[2].target` or `waves[0].gate[1].http.timeout`.
+/// `region[name="us-east-1"].target` or `waves[0].gate[1].http.timeout`.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {problem}")]
 pub struct SpecJsonError {
@@ -84,11 +84,14 @@ pub fn deployment_from_json(values: &Value) -> Result<DeploymentSpec, SpecJsonEr
         .enumerate()
         .map(|(i, w)| wave(w, &format!("waves[{i}]")))
         .collect::<R<Vec<_>>>()?;
-    let regions = list(root, "region", "")?
+    let mut regions = list(root, "region", "")?
         .iter()
         .enumerate()
-        .map(|(i, r)| region(r, &format!("region[{i}]")))
+        .map(|(i, r)| region(r, &region_path(r, i)))
         .collect::<R<Vec<_>>>()?;
+    // `region` is a set keyed by name: its order carries no meaning, so the model holds the
+    // regions in name order whatever order Terraform (or a reordered configuration) gives.
+    regions.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(DeploymentSpec {
         name: string(root, "name", "")?,
         version: string(root, "version", "")?,
@@ -337,6 +340,15 @@ fn strategy(value: Option<&Value>, path: &str) -> R<Strategy> {
     })
 }
 
+/// Where a region is in errors: by its name (`region[name="us-east-1"]`, the block is a set),
+/// by its position only while it has no name.
+fn region_path(value: &Value, index: usize) -> String {
+    match value.get("name").and_then(Value::as_str) {
+        Some(name) => format!("region[name={name:?}]"),
+        None => format!("region[{index}]"),
+    }
+}
+
 fn region(value: &Value, path: &str) -> R<RegionSpec> {
     let obj = object(value, path)?;
     let records = field(obj, "target").map(|_| strings(obj, "target", path)).transpose()?;
@@ -495,16 +507,27 @@ mod tests {
             }
         );
         assert_eq!(spec.waves[0].gates[0].interval, Duration::from_millis(200));
+        let east = spec.regions.iter().find(|r| r.name == "us-east-1").unwrap();
         assert_eq!(
-            spec.regions[1].target,
+            east.target,
             Target::Alias {
                 name: "lb.example.com".into(),
                 zone_id: "Z2".into(),
                 evaluate_target_health: true
             }
         );
-        assert_eq!(spec.regions[1].global_weight, 75);
+        assert_eq!(east.global_weight, 75);
         assert_eq!(spec.gates[0].min_samples, DEFAULT_MIN_SAMPLES);
+    }
+
+    #[test]
+    fn region_order_carries_no_meaning() {
+        let spec = deployment_from_json(&sample()).unwrap();
+        let mut reordered = sample();
+        reordered["region"].as_array_mut().unwrap().reverse();
+        assert_eq!(deployment_from_json(&reordered).unwrap(), spec);
+        let names: Vec<_> = spec.regions.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["us-east-1", "us-west-2"]);
     }
 
     #[test]
@@ -520,6 +543,11 @@ mod tests {
     fn errors_name_the_field() {
         let mut v = sample();
         v["region"][1]["target_alias"] = Value::Null;
+        assert_eq!(
+            deployment_from_json(&v).unwrap_err().field,
+            "region[name=\"us-east-1\"].target"
+        );
+        v["region"][1]["name"] = Value::Null;
         assert_eq!(deployment_from_json(&v).unwrap_err().field, "region[1].target");
         let mut v = sample();
         v["waves"][0]["gate"][0]["http"]["timeout"] = json!("soon");

@@ -546,12 +546,7 @@ pub fn assert_invalid(resource_type: &str, resource: &str, summary: &str, detail
     );
     let out = ws.validate();
     out.assert_failure().assert_contains(&format!("Error: {summary}"));
-    let collapse = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(
-        collapse(&out.combined()).contains(&collapse(detail)),
-        "expected {detail:?} in:\n{}",
-        out.combined()
-    );
+    out.assert_says(detail);
     let line = ws
         .read("main.tf")
         .lines()

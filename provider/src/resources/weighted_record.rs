@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use async_trait::async_trait;
 use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::resource::unsupported_state_version;
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{
@@ -37,6 +38,9 @@ const KIND: RecordKind = RecordKind {
 };
 /// Endpoints per resource.
 const MAX_ENDPOINTS: i64 = 100;
+/// The state's schema version. 1: the `endpoint` blocks are a set keyed by `set_identifier` (0
+/// stored them as a list; both are the same JSON array, so upgrading keeps it as is).
+const SCHEMA_VERSION: i64 = 1;
 
 /// The `globaldeploy_weighted_record` resource type.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,9 +48,13 @@ pub struct WeightedRecord;
 
 /// The `endpoint` block.
 fn endpoint_block() -> NestedBlock {
-    NestedBlock::list(
+    NestedBlock::set(
         "endpoint",
-        Block::new("One weighted record set: where a share of the name's traffic goes.")
+        "set_identifier",
+        Block::new(
+            "One weighted record set: where a share of the name's traffic goes. Endpoints are identified by \
+             `set_identifier`: the order of the `endpoint` blocks does not matter.",
+        )
             .attribute(
                 Attribute::required("set_identifier", Type::String)
                     .description(
@@ -95,7 +103,18 @@ impl Resource<ProviderClient> for WeightedRecord {
         )
         .block(endpoint_block())
         .block(timeouts_block(&["create", "update", "delete"], DEFAULT_TIMEOUT));
-        Schema::new(block)
+        Schema::new(block).version(SCHEMA_VERSION)
+    }
+
+    fn upgrade_state(&self, from_version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Option<serde_json::Value> {
+        match from_version {
+            // A list of endpoint objects then, a set of the same objects now: same JSON.
+            0 => Some(state),
+            _ => {
+                diags.push(unsupported_state_version(self.type_name(), from_version));
+                None
+            }
+        }
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -176,7 +195,7 @@ impl Resource<ProviderClient> for WeightedRecord {
         let address = RecordAddress::parse_import_id(id, diags)?;
         let mut state = Value::object(address.import_state());
         state.set("ttl", Value::Null);
-        state.set("endpoint", Value::list(Vec::new()));
+        state.set("endpoint", Value::set_of(Vec::new()));
         state.set("timeouts", Value::Null);
         Some(state)
     }
@@ -248,7 +267,8 @@ pub fn changes_between(current: &[RecordSet], desired: &[RecordSet]) -> Vec<Chan
 }
 
 /// The state for `sets` (the name's weighted sets as Route 53 reports them), keeping the prior
-/// state's order of endpoints and its spelling wherever it denotes the same thing.
+/// state's spelling wherever it denotes the same thing. `endpoint` is a set keyed by
+/// `set_identifier`, so the order Route 53 lists the sets in carries no meaning.
 fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
     let prior_endpoints = endpoints(state);
     let by_id: BTreeMap<&str, &RecordSet> = sets
@@ -310,7 +330,7 @@ fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
     };
     let mut new_state = with_computed(state);
     new_state.set("ttl", ttl);
-    new_state.set("endpoint", Value::list(endpoint_values));
+    new_state.set("endpoint", Value::set_of(endpoint_values));
     if new_state.get("timeouts").is_none() {
         new_state.set("timeouts", Value::Null);
     }
@@ -322,11 +342,12 @@ fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
 /// as the plan for such attributes, and the plan then shows no diff.
 fn keep_prior_endpoint_spelling(prior: &Value, planned: &mut Value) {
     let prior_endpoints = endpoints(prior);
-    let Some(Value::List(items)) = planned.get_mut("endpoint") else {
+    let Some(Value::Set(items)) = planned.get_mut("endpoint") else {
         return;
     };
-    for (item, before) in items.iter_mut().zip(prior_endpoints) {
-        if str_at(item, "set_identifier") == str_at(before, "set_identifier") && item.is_wholly_known() {
+    for item in items.iter_mut().filter(|item| item.is_wholly_known()) {
+        let id = str_at(item, "set_identifier");
+        if let Some(before) = prior_endpoints.iter().find(|b| id.is_some() && str_at(b, "set_identifier") == id) {
             keep_prior_target_spelling(before, item);
         }
     }
@@ -343,29 +364,32 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
     let ttl = config.get("ttl").unwrap_or(&Value::Null);
     let mut found = Diagnostics::new();
     validate_ttl_with_aliases(items.iter().filter(|e| !e.is_null()), ttl, "every endpoint", &mut found);
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // A set: visit the endpoints in set_identifier order, so messages do not depend on the
+    // order Terraform sends them in.
+    let count = items.len();
+    let mut items: Vec<&Value> = items.iter().filter(|e| !e.is_null() && e.is_known()).collect();
+    items.sort_by_key(|e| str_at(e, "set_identifier"));
+    let mut seen: HashSet<&str> = HashSet::new();
     let (mut elements, mut chars) = (0usize, 0usize);
     let mut size_reported = false;
-    for (index, endpoint) in items.iter().enumerate() {
-        let path = AttributePath::attr("endpoint").index(index);
-        if endpoint.is_null() || !endpoint.is_known() {
-            continue;
-        }
+    for endpoint in items {
+        let path = match str_at(endpoint, "set_identifier") {
+            Some(id) => AttributePath::attr("endpoint").element("set_identifier", id, count),
+            None => AttributePath::attr("endpoint"),
+        };
         validate_target(endpoint, rtype, ttl, &path, &mut found);
         if let Some(id) = str_at(endpoint, "set_identifier") {
-            if let Some(first) = seen.get(id) {
+            if !seen.insert(id) {
                 found.push(
                     Diagnostic::error(
                         "Duplicate set_identifier",
                         format!(
-                            "set_identifier {id:?} is already used by endpoint[{first}]; every endpoint of a weighted record \
+                            "set_identifier {id:?} is used by more than one endpoint; every endpoint of a weighted record \
                              needs its own set_identifier."
                         ),
                     )
                     .at(path.join("set_identifier")),
                 );
-            } else {
-                seen.insert(id.to_owned(), index);
             }
         }
         let target_known = endpoint.get("records").is_none_or(Value::is_wholly_known)
@@ -385,7 +409,8 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
                     Diagnostic::error(
                         "Weighted record too large for one change batch",
                         format!(
-                            "Up to endpoint[{index}] this record has {} record values ({} characters); an update rewrites \
+                            "With the endpoints before it (in set_identifier order) this record has {} record values ({} \
+                             characters); an update rewrites \
                              every set in one atomic ChangeResourceRecordSets batch, where Route 53 counts each UPSERT \
                              twice and allows at most {MAX_BATCH_ELEMENTS} values and {MAX_BATCH_CHARS} characters. Use \
                              at most {} values and {} characters in total, or split the name.",
@@ -502,6 +527,29 @@ mod tests {
     }
 
     #[test]
+    fn prior_spelling_is_kept_by_set_identifier_whatever_the_order() {
+        let records = |values: &[&str]| Value::list(values.iter().map(|v| Value::string(*v)).collect());
+        let prior = config(
+            Value::int(60),
+            vec![
+                endpoint("a", records(&["192.0.2.2", "192.0.2.1"]), Value::Null),
+                endpoint("b", records(&["192.0.2.3"]), Value::Null),
+            ],
+        );
+        let mut planned = prior.clone();
+        planned.set(
+            "endpoint",
+            Value::set_of(vec![
+                endpoint("b", records(&["192.0.2.3"]), Value::Null),
+                endpoint("a", records(&["192.0.2.1", "192.0.2.2"]), Value::Null),
+            ]),
+        );
+        keep_prior_endpoint_spelling(&prior, &mut planned);
+        let a = endpoints(&planned).iter().find(|e| str_at(e, "set_identifier") == Some("a")).unwrap();
+        assert_eq!(a.get("records"), Some(&records(&["192.0.2.2", "192.0.2.1"])));
+    }
+
+    #[test]
     fn validation_rules() {
         let one = || Value::list(vec![Value::string("192.0.2.1")]);
         let alias = || {
@@ -517,7 +565,7 @@ mod tests {
                 Value::int(60),
                 vec![endpoint("a", one(), Value::Null), endpoint("a", one(), Value::Null)]
             )),
-            vec!["endpoint[1].set_identifier: Duplicate set_identifier"]
+            vec!["endpoint[set_identifier=\"a\"].set_identifier: Duplicate set_identifier"]
         );
         assert_eq!(
             errors(&config(
@@ -534,7 +582,7 @@ mod tests {
                 Value::int(60),
                 vec![endpoint("a", Value::list(big), Value::Null)]
             )),
-            vec!["endpoint[0].records: Weighted record too large for one change batch"]
+            vec!["endpoint[set_identifier=\"a\"].records: Weighted record too large for one change batch"]
         );
         assert!(errors(&config(
             Value::int(60),
@@ -544,7 +592,7 @@ mod tests {
     }
 
     #[test]
-    fn read_keeps_order_and_spelling_and_shows_drift() {
+    fn read_keeps_spelling_and_shows_drift() {
         let state = {
             let mut c = config(
                 Value::int(60),

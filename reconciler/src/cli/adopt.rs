@@ -6,9 +6,11 @@
 //! become one `globaldeploy_weighted_record` (one `endpoint` per set identifier), a
 //! PRIMARY/SECONDARY pair one `globaldeploy_failover_policy`; each resource comes with an
 //! `import` block whose id is the resources' import id `ZONEID/name/TYPE`. The configuration is
-//! written so that it describes the sets exactly as the provider reads them back (endpoints in
-//! set identifier order, records in Route 53's order, names without their trailing dot,
-//! defaults left out), which is what makes the plan after the import show no changes.
+//! written so that it describes the sets exactly as the provider reads them back (records in
+//! Route 53's order, names without their trailing dot, defaults left out), which is what makes
+//! the plan after the import show no changes. `endpoint` blocks are a set keyed by set
+//! identifier, so their order does not matter; they are written in set identifier order for a
+//! stable output.
 //!
 //! What a resource cannot describe exactly is skipped with the reason, never adopted
 //! approximately: other routing policies, blue/green slots that belong to a
@@ -262,7 +264,7 @@ fn adoptable(kind: ResourceKind, name: &str, rtype: &str, mut sets: Vec<RecordSe
                     slots.join(", ")
                 ));
             }
-            // The provider reads endpoints back in set identifier order.
+            // Any order plans no change (a set); this one keeps the output stable.
             sets.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
             Ok(sets)
         }

@@ -87,7 +87,7 @@ pub fn plan_document(config: &Configuration) -> serde_json::Value {
 /// How a nested block is written in Terraform's JSON.
 #[derive(Clone, Copy)]
 enum Nesting {
-    /// A list of objects (`[]` when absent).
+    /// A list of objects (`[]` when absent); set blocks (`region`, `endpoint`) are written so too.
     List,
     /// One object (`null` when absent).
     Single,

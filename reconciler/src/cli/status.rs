@@ -14,12 +14,10 @@ use crate::engine::outcome::{GateFailure, RegionStatus};
 use crate::engine::ports::JournalStore;
 use crate::engine::state::{Position, RolloutState};
 use crate::journal::entry::Weights;
+use crate::journal::error::JournalError;
 use crate::journal::file::FileJournal;
 use crate::journal::replay;
 use crate::model::Slot;
-
-/// Suffix of journal files in a `file://` store.
-const JOURNAL_SUFFIX: &str = ".journal.jsonl";
 
 /// One deployment's latest rollout.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -103,30 +101,10 @@ pub fn no_rollout(journal: &FileJournal, deployment: &str) -> CliError {
 
 /// Deployments with a journal in `journal`, sorted by name.
 pub fn deployments(journal: &FileJournal) -> Result<Vec<String>, CliError> {
-    let dir = journal.dir();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => {
-            return Err(CliError::ListJournal {
-                dir: dir.to_owned(),
-                source,
-            })
-        }
-    };
-    let mut names = Vec::new();
-    for entry in entries {
-        let entry = entry.map_err(|source| CliError::ListJournal {
-            dir: dir.to_owned(),
-            source,
-        })?;
-        let file = entry.file_name();
-        if let Some(name) = file.to_string_lossy().strip_suffix(JOURNAL_SUFFIX) {
-            names.push(name.to_owned());
-        }
-    }
-    names.sort();
-    Ok(names)
+    journal.deployments().map_err(|err| match err {
+        JournalError::Io { path, source } => CliError::ListJournal { dir: path, source },
+        other => other.into(),
+    })
 }
 
 /// The report of one replayed rollout.

@@ -29,6 +29,9 @@ use crate::journal::lease::Lease;
 use crate::journal::lines;
 use crate::journal::record::{Recorded, Stamped};
 
+/// What a deployment's journal file name ends with (`{deployment}.journal.jsonl`).
+const JOURNAL_SUFFIX: &str = ".journal.jsonl";
+
 /// A journal directory.
 #[derive(Clone, Debug)]
 pub struct FileJournal {
@@ -67,7 +70,26 @@ impl FileJournal {
 
     /// The journal file of `deployment`.
     pub fn journal_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
-        Ok(self.dir.join(format!("{}.journal.jsonl", checked(deployment)?)))
+        Ok(self.dir.join(format!("{}{JOURNAL_SUFFIX}", checked(deployment)?)))
+    }
+
+    /// The deployments with a journal in this store, sorted by name (none while the directory
+    /// does not exist).
+    pub fn deployments(&self) -> Result<Vec<String>, JournalError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(io(&self.dir)(source)),
+        };
+        let mut names = Vec::new();
+        for entry in entries {
+            let file = entry.map_err(io(&self.dir))?.file_name();
+            if let Some(name) = file.to_string_lossy().strip_suffix(JOURNAL_SUFFIX) {
+                names.push(name.to_owned());
+            }
+        }
+        names.sort();
+        Ok(names)
     }
 
     /// Every line of `deployment`'s journal with when it was recorded, oldest first (what

@@ -1488,3 +1488,239 @@ fn rollback_all_returns_a_canary_carried_from_an_earlier_partial_rollout() {
     assert_refresh_finds_no_drift(&fx);
     assert_eq!(fx.ws.plan_detailed_exitcode(), 2, "the next plan proposes v3 again");
 }
+
+// ----- keyed region blocks and record name ownership -----------------------------------------
+
+/// `main` with its deployment's `region` blocks in reverse order.
+fn regions_reversed(main: &str) -> String {
+    let first = main.find("\n  region {").expect("a region block");
+    let end = main.find("\n  gate {").expect("the deployment's gate block");
+    let blocks: Vec<&str> = main[first..end]
+        .split_inclusive("\n  }\n")
+        .filter(|b| b.contains("region {"))
+        .collect();
+    let reversed: String = blocks.iter().rev().copied().collect();
+    format!("{}{reversed}\n{}", &main[..first], &main[end..])
+}
+
+/// The lines of a `terraform plan` that show `region` blocks changing, with run-specific
+/// values (health URLs) replaced.
+fn region_diff_lines(fx: &Fixture, plan: &str) -> String {
+    let mut text = plan.to_owned();
+    for (region, server) in &fx.servers {
+        text = text.replace(&server.health_url(), &format!("HEALTH_URL_{region}"));
+    }
+    let start = text.find("region {").expect("a region block in the diff");
+    let start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[start..]
+        .find("unchanged blocks hidden")
+        .and_then(|i| text[start + i..].find('\n').map(|j| start + i + j))
+        .unwrap_or(text.len());
+    text[start..end].to_owned()
+}
+
+#[test]
+fn reordered_regions_plan_nothing_and_a_target_change_shows_only_that_region() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    let reversed = regions_reversed(&fx.ws.read("main.tf"));
+    fx.ws.write("main.tf", &reversed);
+    let out = fx.ws.terraform(&["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        out.code(),
+        Some(0),
+        "reordered region blocks plan no changes: {}",
+        out.combined()
+    );
+
+    // A real change, us-east-1's target: the plan shows that one region changing.
+    fx.ws.write("main.tf", &reversed.replace("192.0.2.11", "192.0.2.99"));
+    let change = fx.planned_change("target.tfplan");
+    assert_eq!(planned_regions(&change), ["us-east-1"], "only us-east-1 rolls out");
+    let by_name = |side: &str| -> BTreeMap<String, Json> {
+        change[side]["region"]
+            .as_array()
+            .expect("regions")
+            .iter()
+            .map(|r| (r["name"].as_str().expect("name").to_owned(), r.clone()))
+            .collect()
+    };
+    let (before, after) = (by_name("before"), by_name("after"));
+    let changed: Vec<&String> = before.keys().filter(|name| before[*name] != after[*name]).collect();
+    assert_eq!(changed, ["us-east-1"]);
+    let text = fx.ws.terraform(&["show", "target.tfplan"]);
+    text.assert_success();
+    let diff = region_diff_lines(&fx, &text.stdout);
+    for (region, _, _) in REGIONS.iter().filter(|(r, _, _)| *r != "us-east-1") {
+        assert!(
+            !diff.contains(region),
+            "{region} must not show in the region diff:\n{diff}"
+        );
+    }
+    insta::assert_snapshot!("deployment_one_region_target_change", diff);
+}
+
+#[test]
+fn state_written_at_schema_version_0_is_upgraded_without_changes() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    // What the provider wrote before `region` became a set: schema version 0, the blocks in the
+    // configuration's order (here reversed, as if the configuration had been reordered since).
+    let path = fx.ws.path().join("terraform.tfstate");
+    let mut state: Json = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+    let schema_version = |state: &Json| -> Vec<i64> {
+        state["resources"]
+            .as_array()
+            .expect("resources")
+            .iter()
+            .filter(|r| r["type"] == "globaldeploy_deployment")
+            .flat_map(|r| r["instances"].as_array().expect("instances").clone())
+            .map(|i| i["schema_version"].as_i64().expect("schema_version"))
+            .collect()
+    };
+    for resource in state["resources"].as_array_mut().expect("resources") {
+        if resource["type"] != "globaldeploy_deployment" {
+            continue;
+        }
+        for instance in resource["instances"].as_array_mut().expect("instances") {
+            instance["schema_version"] = Json::from(0);
+            instance["attributes"]["region"]
+                .as_array_mut()
+                .expect("region list")
+                .reverse();
+        }
+    }
+    state["serial"] = Json::from(state["serial"].as_i64().unwrap_or(0) + 1);
+    std::fs::write(&path, serde_json::to_string_pretty(&state).expect("JSON")).expect("write state");
+    assert_eq!(schema_version(&state), [0]);
+
+    let out = fx.ws.terraform(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.code(), Some(0), "an old state plans no changes: {}", out.combined());
+    fx.ws
+        .terraform(&["apply", "-refresh-only", "-auto-approve"])
+        .assert_success();
+    let upgraded: Json = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+    assert_eq!(
+        schema_version(&upgraded),
+        [1],
+        "the refreshed state is stored at the new version"
+    );
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
+}
+
+/// A second deployment, `web`, publishing `us-west-2` at `record_name` (after `depends`).
+fn web_deployment(zone: &str, record_name: &str, health_url: &str, depends: &str) -> String {
+    format!(
+        r#"
+resource "globaldeploy_deployment" "web" {{
+  name       = "web"
+  version    = "w1"
+  zone_id    = "{zone}"
+  waves      = [globaldeploy_wave.canary]
+  depends_on = [{depends}]
+
+  region {{
+    name        = "us-west-2"
+    record_name = "{record_name}"
+    target      = ["192.0.2.200"]
+    health_url  = "{health_url}"
+  }}
+
+  gate {{
+    http {{
+      timeout = "200ms"
+    }}
+    interval    = "200ms"
+    min_samples = 1
+  }}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_second_deployment_never_takes_over_another_deployments_record_name() {
+    let fx = Fixture::new("rollback_region");
+    let main = fx.ws.read("main.tf");
+    let health = fx.servers["us-west-2"].health_url();
+    // Both new in one apply, `web` after `api` (the same name, spelled in another case with a
+    // trailing dot): the first plan cannot see api's sets yet; the plan Terraform makes again
+    // right before creating web can, and refuses.
+    let taken = "US-WEST-2.api.example.com.";
+    fx.ws.write(
+        "main.tf",
+        &format!(
+            "{main}{}",
+            web_deployment(&fx.zone, taken, &health, "globaldeploy_deployment.api")
+        ),
+    );
+    let out = fx.ws.apply();
+    out.assert_failure()
+        .assert_contains("globaldeploy_deployment.api: Creation complete")
+        .assert_contains("Error: Record name owned by another deployment")
+        .assert_says("belong to deployment \"api\"");
+    let api_blue = fx.slot_set("us-west-2", "blue").expect("api's blue slot");
+    assert_eq!(api_blue.records, ["192.0.2.10"], "api's serving slot is untouched");
+    assert_eq!(api_blue.weight, Some(100));
+    assert!(
+        fx.slot_set("us-west-2", "green").is_none(),
+        "nothing was written to green"
+    );
+    // Planned again with api in place: the plan refuses at web's region.
+    fx.ws
+        .plan()
+        .assert_failure()
+        .assert_contains("Record name owned by another deployment")
+        .assert_says("In the region block with name = \"us-west-2\", record_name:")
+        .assert_contains("resource \"globaldeploy_deployment\" \"web\"");
+    assert_eq!(fx.slot_set("us-west-2", "blue").expect("blue").records, ["192.0.2.10"]);
+    // A name of its own is fine.
+    fx.ws.write(
+        "main.tf",
+        &format!(
+            "{main}{}",
+            web_deployment(&fx.zone, "usw2.web.example.com", &health, "globaldeploy_deployment.api")
+        ),
+    );
+    fx.ws.apply().assert_success();
+    assert_eq!(
+        fx.weights()["us-west-2"],
+        (100, -1),
+        "api still serves us-west-2 on blue"
+    );
+}
+
+#[test]
+fn two_regions_sharing_a_record_name_are_refused_at_the_second() {
+    let regions = r#"
+  region {
+    name        = "us-east-1"
+    record_name = "api.example.com"
+    target      = ["192.0.2.1"]
+  }
+  region {
+    name        = "us-west-2"
+    record_name = "API.example.com."
+    target      = ["192.0.2.2"]
+  }
+"#;
+    let resource = format!(
+        r#"resource "globaldeploy_deployment" "bad" {{
+  name    = "api"
+  version = "v1"
+  zone_id = "Z1"
+  waves   = [{{ name = "all", regions = ["us-east-1", "us-west-2"], max_parallel = 2, bake_time = "0s", require_approval = false, gate = [] }}]
+{regions}}}
+"#
+    );
+    let out = globaldeploy_e2e::assert_invalid(
+        "globaldeploy_deployment",
+        &resource,
+        "Duplicate record_name",
+        "In the region block with name = \"us-west-2\", record_name: Region \"us-west-2\" uses record_name \
+         \"API.example.com.\", which region \"us-east-1\" already uses",
+        // Several region blocks: Terraform points at the resource, the message names the region.
+        "resource \"globaldeploy_deployment\" \"bad\"",
+    );
+    assert_eq!(out.combined().matches("Error: ").count(), 1, "{}", out.combined());
+}

@@ -308,7 +308,7 @@ fn import_then_plan_shows_no_changes() {
     .assert_contains("Import successful");
     let values = ws.state_values("globaldeploy_weighted_record.api");
     assert_eq!(values["id"], format!("{zone}/www.example.org/A"));
-    assert_eq!(values["endpoint"][0]["weight"], 7);
+    assert_eq!(values["endpoint"][0]["weight"], 7, "the one endpoint");
     assert_eq!(ws.plan_detailed_exitcode(), 0, "no diff after import");
 
     // A malformed id and a name with no sets are explained.
@@ -324,6 +324,138 @@ fn import_then_plan_shows_no_changes() {
     ])
     .assert_failure()
     .assert_contains("non-existent remote object");
+}
+
+// ----- endpoint order ----------------------------------------------------------------------
+
+/// The lines of `terraform show PLANFILE` from the first `endpoint {` to the hidden-blocks note.
+fn endpoint_diff_lines(plan: &str) -> String {
+    let start = plan.find("endpoint {").expect("an endpoint block in the diff");
+    let start = plan[..start].rfind('\n').map_or(0, |i| i + 1);
+    let end = plan[start..]
+        .find("unchanged block")
+        .and_then(|i| plan[start + i..].find('\n').map(|j| start + i + j))
+        .unwrap_or(plan.len());
+    plan[start..end].to_owned()
+}
+
+#[test]
+fn endpoint_order_carries_no_meaning_on_import_reorder_and_change() {
+    let moto = Moto::start();
+    let zone = create_zone(&moto, "example.info");
+    change(
+        &moto,
+        &zone,
+        ["ord-a", "ord-b", "ord-c"]
+            .iter()
+            .enumerate()
+            .map(|(i, id)| Change {
+                action: ChangeAction::Create,
+                set: set(
+                    "ord.example.info",
+                    id,
+                    10 * (i64::try_from(i).unwrap() + 1),
+                    &[&format!("198.51.100.{}", i + 1)],
+                ),
+            })
+            .collect(),
+    );
+    // The configuration lists the endpoints in the opposite order of Route 53's listing.
+    let endpoints = [
+        ("ord-c", 30, "records = [\"198.51.100.3\"]"),
+        ("ord-b", 20, "records = [\"198.51.100.2\"]"),
+        ("ord-a", 10, "records = [\"198.51.100.1\"]"),
+    ];
+    let ttl = "  ttl     = 60\n";
+    let ws = workspace_at(&moto.endpoint(), &record(&zone, "ord.example.info", ttl, &endpoints));
+    ws.init().assert_success();
+    ws.terraform(&[
+        "import",
+        "globaldeploy_weighted_record.api",
+        &format!("{zone}/ord.example.info/A"),
+    ])
+    .assert_success();
+    let out = ws.terraform(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.code(), Some(0), "no changes after import: {}", out.combined());
+
+    // Reordered in the configuration: still nothing to do.
+    let mut reordered = endpoints;
+    reordered.swap(0, 2);
+    reordered.swap(1, 2);
+    let provider = provider_block(&moto.endpoint(), None);
+    let write = |endpoints: &[(&str, i64, &str)]| {
+        ws.write(
+            "main.tf",
+            &format!(
+                "{REQUIRED_PROVIDERS}\n{provider}\n{}",
+                record(&zone, "ord.example.info", ttl, endpoints)
+            ),
+        );
+    };
+    write(&reordered);
+    let out = ws.terraform(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.code(), Some(0), "no changes after reordering: {}", out.combined());
+
+    // One real change reads as a change of that one endpoint.
+    let mut changed = reordered;
+    let at = changed.iter().position(|e| e.0 == "ord-b").unwrap();
+    changed[at].1 = 25;
+    write(&changed);
+    ws.plan_out("weight.tfplan");
+    let text = ws.terraform(&["show", "weight.tfplan"]);
+    text.assert_success();
+    let diff = endpoint_diff_lines(&text.stdout);
+    assert!(
+        !diff.contains("ord-a") && !diff.contains("ord-c"),
+        "only ord-b changes:\n{diff}"
+    );
+    insta::assert_snapshot!("weighted_record_one_endpoint_weight_change", diff);
+    ws.apply().assert_success();
+    assert_eq!(
+        sets_of(&moto, &zone, "ord.example.info"),
+        expected(&[
+            ("ord-a", 10, &["198.51.100.1"]),
+            ("ord-b", 25, &["198.51.100.2"]),
+            ("ord-c", 30, &["198.51.100.3"]),
+        ])
+    );
+}
+
+#[test]
+fn state_written_at_schema_version_0_is_upgraded_without_changes() {
+    let moto = Moto::start();
+    let zone = create_zone(&moto, "example.biz");
+    let config = record(
+        &zone,
+        "old.example.biz",
+        "  ttl     = 60\n",
+        &[
+            ("old-a", 10, "records = [\"203.0.113.1\"]"),
+            ("old-b", 90, "records = [\"203.0.113.2\"]"),
+        ],
+    );
+    let ws = workspace_at(&moto.endpoint(), &config);
+    ws.init().assert_success();
+    ws.apply().assert_success();
+    // As the provider stored it before `endpoint` became a set: schema version 0, endpoints in
+    // whatever order the configuration had then (here the reverse of today's).
+    let path = ws.path().join("terraform.tfstate");
+    let mut state: Json = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+    let instance = &mut state["resources"][0]["instances"][0];
+    instance["schema_version"] = Json::from(0);
+    instance["attributes"]["endpoint"]
+        .as_array_mut()
+        .expect("endpoints")
+        .reverse();
+    state["serial"] = Json::from(state["serial"].as_i64().unwrap_or(0) + 1);
+    std::fs::write(&path, serde_json::to_string_pretty(&state).expect("JSON")).expect("write state");
+
+    let out = ws.terraform(&["plan", "-detailed-exitcode"]);
+    assert_eq!(out.code(), Some(0), "an old state plans no changes: {}", out.combined());
+    ws.terraform(&["apply", "-refresh-only", "-auto-approve"])
+        .assert_success();
+    let upgraded: Json = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
+    assert_eq!(upgraded["resources"][0]["instances"][0]["schema_version"], 1);
 }
 
 // ----- drift -------------------------------------------------------------------------------
@@ -560,8 +692,10 @@ fn duplicate_set_identifiers() {
             "  endpoint {\n    set_identifier = \"a\"\n    weight = 1\n    records = [\"192.0.2.1\"]\n  }\n  endpoint {\n    set_identifier = \"a\" # dup\n    weight = 1\n    records = [\"192.0.2.2\"]\n  }\n",
         ),
         "Duplicate set_identifier",
-        "set_identifier \"a\" is already used by endpoint[0]",
-        "# dup",
+        "In the endpoint block with set_identifier = \"a\", set_identifier: set_identifier \"a\" is used by more than one \
+         endpoint",
+        // Several endpoint blocks: Terraform points at the resource, the message names the endpoint.
+        "resource \"globaldeploy_weighted_record\" \"bad\"",
     );
 }
 
@@ -573,7 +707,7 @@ fn records_and_alias_together() {
             "  endpoint {\n    set_identifier = \"a\"\n    weight = 1\n    records = [\"192.0.2.1\"]\n    alias { # both\n      name = \"x.example.com\"\n      zone_id = \"Z1\"\n    }\n  }\n",
         ),
         "Conflicting configuration arguments",
-        "endpoint[0] must set exactly one of records or alias; found both.",
+        "endpoint[set_identifier=\"a\"] must set exactly one of records or alias; found both.",
         "alias { # both",
     );
 }
@@ -586,7 +720,7 @@ fn neither_records_nor_alias() {
             "  endpoint { # empty\n    set_identifier = \"a\"\n    weight = 1\n  }\n",
         ),
         "Missing record target",
-        "endpoint[0] must set exactly one of records or alias; neither is set.",
+        "endpoint[set_identifier=\"a\"] must set exactly one of records or alias; neither is set.",
         "endpoint { # empty",
     );
 }
@@ -599,7 +733,7 @@ fn ttl_required_with_records() {
             "  endpoint {\n    set_identifier = \"a\"\n    weight = 1\n    records = [\"192.0.2.1\"]\n  }\n",
         ),
         "Missing required argument \"ttl\"",
-        "endpoint[0] uses records, which need a TTL",
+        "endpoint[set_identifier=\"a\"] uses records, which need a TTL",
         "records = [\"192.0.2.1\"]",
     );
 }
@@ -643,7 +777,7 @@ fn cname_has_exactly_one_record() {
             "  endpoint {\n    set_identifier = \"a\"\n    weight = 1\n    records = [\"a.example.com\", \"b.example.com\"]\n  }\n",
         ),
         "Invalid CNAME records",
-        "A CNAME record has exactly one value; endpoint[0].records has 2.",
+        "A CNAME record has exactly one value; endpoint[set_identifier=\"a\"].records has 2.",
         "records = [\"a.example.com\", \"b.example.com\"]",
     );
 }
@@ -706,8 +840,9 @@ fn batch_must_fit_one_change_batch() {
     assert_invalid(
         &bad(A60, &endpoints),
         "Weighted record too large for one change batch",
-        "Up to endpoint[3] this record has 520 record values",
-        "# e3",
+        "In the endpoint block with set_identifier = \"e3\", records: With the endpoints before it (in set_identifier \
+         order) this record has 520 record values",
+        "resource \"globaldeploy_weighted_record\" \"bad\"",
     );
 }
 

@@ -191,6 +191,10 @@ fn block_entry<'s>(nested: &'s NestedBlock, path: &[String]) -> Entry<'s> {
     if nested.max_items > 0 {
         let _ = write!(kind, ", Max: {}", nested.max_items);
     }
+    if let Some(key) = &nested.key {
+        // What makes a set's order irrelevant, and how the plan names a changed block.
+        let _ = write!(kind, ", keyed by `{key}`");
+    }
     let child = child_path(path, &nested.name);
     let mut line = format!("- `{}` ({kind})", nested.name);
     push_description(&mut line, &nested.block.description);

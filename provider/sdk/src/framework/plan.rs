@@ -112,14 +112,21 @@ fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Valu
                 let priors = prior_value.as_list().unwrap_or_default();
                 if let Value::List(items) | Value::Set(items) = planned_value {
                     for (index, item) in items.iter_mut().enumerate() {
-                        let item_config = configs.get(index).unwrap_or(&Value::Null);
-                        // Set elements have no stable position: never reuse a prior element.
-                        let item_prior = if nested.nesting == Nesting::List {
-                            priors.get(index)
-                        } else {
-                            None
-                        };
-                        fill(&nested.block, item_config, item_prior, item, pass);
+                        if nested.nesting == Nesting::List {
+                            let item_config = configs.get(index).unwrap_or(&Value::Null);
+                            fill(&nested.block, item_config, priors.get(index), item, pass);
+                            continue;
+                        }
+                        // Set elements have no position: the configured element is the one
+                        // with the same key (Terraform may order the proposed set differently
+                        // from the configuration). Without a known key the proposed element
+                        // stands for its configuration. A prior element is never reused.
+                        let item_config = nested
+                            .key_of(item)
+                            .and_then(|key| configs.iter().find(|c| nested.key_of(c).as_ref() == Some(&key)))
+                            .unwrap_or(item)
+                            .clone();
+                        fill(&nested.block, &item_config, None, item, pass);
                     }
                 }
             }
@@ -240,6 +247,36 @@ mod tests {
         assert_eq!(
             planned.get("item"),
             Some(&Value::list(vec![item(Value::int(7)), item(Value::int(3))]))
+        );
+    }
+
+    #[test]
+    fn defaults_inside_set_blocks_follow_the_configured_element_with_the_same_key() {
+        let block = Block::new("test").block(NestedBlock::set(
+            "region",
+            "name",
+            Block::new("")
+                .attribute(Attribute::required("name", Type::String))
+                .attribute(Attribute::with_default("ttl", Type::Number, Value::int(60))),
+        ));
+        let region = |name: &str, ttl: Value| Value::object([("name", Value::string(name)), ("ttl", ttl)]);
+        // `b` had an explicit ttl of 300 that the configuration dropped; Terraform proposes the
+        // prior 300 for it and orders the proposed set unlike the configuration.
+        let config = Value::object([(
+            "region",
+            Value::set_of(vec![region("a", Value::int(30)), region("b", Value::Null)]),
+        )]);
+        let proposed = Value::object([(
+            "region",
+            Value::set_of(vec![region("b", Value::int(300)), region("a", Value::int(30))]),
+        )]);
+        let planned = plan(&block, &Value::Null, &proposed, &config).planned;
+        assert_eq!(
+            planned.get("region"),
+            Some(&Value::set_of(vec![
+                region("a", Value::int(30)),
+                region("b", Value::int(60))
+            ]))
         );
     }
 }

@@ -140,15 +140,19 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
         _state: serde_json::Value,
         diags: &mut Diagnostics,
     ) -> Option<serde_json::Value> {
-        diags.error(
-            "Unsupported state version",
-            format!(
-                "{} cannot upgrade state stored at schema version {from_version}; it was written by a newer or unknown provider version.",
-                self.type_name()
-            ),
-        );
+        diags.push(unsupported_state_version(self.type_name(), from_version));
         None
     }
+}
+
+/// The error for a stored state at a schema version `type_name` cannot upgrade from.
+pub fn unsupported_state_version(type_name: &str, from_version: i64) -> Diagnostic {
+    Diagnostic::error(
+        "Unsupported state version",
+        format!(
+            "{type_name} cannot upgrade state stored at schema version {from_version}; it was written by a newer or unknown provider version."
+        ),
+    )
 }
 
 /// A data source type.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use globaldeploy_cty::{Type, Value};
 
+use super::path::AttributePath;
 use super::validators::{BlockValidator, Validator};
 
 /// The schema of a resource, data source or provider configuration.
@@ -242,7 +243,9 @@ pub enum Nesting {
     Single,
     /// An ordered list of instances.
     List,
-    /// An unordered set of instances.
+    /// An unordered set of instances, each identified by the value of its key attribute
+    /// ([`NestedBlock::key`]): order in the configuration carries no meaning, and a change
+    /// shows as a change of the one instance it concerns.
     Set,
 }
 
@@ -259,6 +262,10 @@ pub struct NestedBlock {
     pub max_items: i64,
     /// A change inside this block replaces the resource.
     pub force_new: bool,
+    /// For a set: the required attribute whose value identifies an instance. The plan pairs
+    /// configured and planned instances by it, and diagnostics name an instance by it (set
+    /// elements have no address on the wire).
+    pub key: Option<String>,
     /// The block's contents.
     pub block: Block,
 }
@@ -271,6 +278,7 @@ impl NestedBlock {
             min_items: 0,
             max_items: 0,
             force_new: false,
+            key: None,
             block,
         }
     }
@@ -285,9 +293,36 @@ impl NestedBlock {
         Self::new(name, Nesting::List, block)
     }
 
-    /// A block written any number of times, order irrelevant.
-    pub fn set(name: &str, block: Block) -> Self {
-        Self::new(name, Nesting::Set, block)
+    /// A block written any number of times, order irrelevant, each instance identified by its
+    /// attribute `key` (required, unique among the instances).
+    pub fn set(name: &str, key: &str, block: Block) -> Self {
+        Self {
+            key: Some(key.to_owned()),
+            ..Self::new(name, Nesting::Set, block)
+        }
+    }
+
+    /// The key of one instance of this set (`None` for other nestings, or while the key is
+    /// unknown or null). Keys are strings.
+    pub fn key_of(&self, instance: &Value) -> Option<String> {
+        instance.get(self.key.as_deref()?)?.as_str().map(str::to_owned)
+    }
+
+    /// The path of one instance (of `instances`) of this block at `path` (the block's own
+    /// path): an index into a list, the instance's key for a set (see
+    /// [`AttributePath::element`]).
+    pub fn instance_path(
+        &self,
+        path: &AttributePath,
+        index: usize,
+        instance: &Value,
+        instances: usize,
+    ) -> AttributePath {
+        match (self.nesting, self.key_of(instance)) {
+            (Nesting::Set, Some(key)) => path.element(self.key.as_deref().unwrap_or_default(), key, instances),
+            (Nesting::Set, None) => path.clone(),
+            _ => path.index(index),
+        }
     }
 
     /// Bounds the number of instances.

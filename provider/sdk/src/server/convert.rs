@@ -68,25 +68,38 @@ fn diagnostic(diag: Diagnostic) -> pb::Diagnostic {
         Severity::Error => pb::diagnostic::Severity::Error,
         Severity::Warning => pb::diagnostic::Severity::Warning,
     };
+    // Terraform points at the set; the message names the element and what inside it.
+    let (path, detail) = match diag.path {
+        Some(path) => {
+            let (path, detail) = path.addressable(&diag.detail);
+            (Some(path), detail)
+        }
+        None => (None, diag.detail),
+    };
     pb::Diagnostic {
         severity: severity as i32,
         summary: diag.summary,
-        detail: diag.detail,
-        attribute: diag.path.filter(|p| !p.is_root()).map(|p| attribute_path(&p)),
+        detail,
+        attribute: path.filter(|p| !p.is_root()).map(|p| attribute_path(&p)),
     }
 }
 
+/// The wire form of `path`, which ends before a set element: the wire cannot address one.
 pub fn attribute_path(path: &AttributePath) -> pb::AttributePath {
     use pb::attribute_path::step::Selector;
     let steps = path
         .steps()
         .iter()
-        .map(|step| pb::attribute_path::Step {
-            selector: Some(match step {
+        .map_while(|step| {
+            let selector = match step {
                 PathStep::Attribute(name) => Selector::AttributeName(name.clone()),
                 PathStep::Index(index) => Selector::ElementKeyInt(*index),
                 PathStep::Key(key) => Selector::ElementKeyString(key.clone()),
-            }),
+                PathStep::Element { .. } => return None,
+            };
+            Some(pb::attribute_path::Step {
+                selector: Some(selector),
+            })
         })
         .collect();
     pb::AttributePath { steps }

@@ -42,6 +42,7 @@
 //!   in one batch (a replacement's: of the regions the new object does not continue); **import** takes the
 //!   deployment name and rebuilds the configuration from the journal's last intent.
 
+mod ownership;
 mod replacement;
 mod rollout;
 mod schema;
@@ -57,6 +58,7 @@ use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_reconciler::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
+use globaldeploy_sdk::framework::resource::unsupported_state_version;
 use globaldeploy_sdk::framework::timeouts::timeout;
 use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resource, Schema};
 
@@ -69,7 +71,9 @@ use rollout::{
 use schema::schema_block;
 pub use schema::{plan_row_type, wave_type};
 use slots::{delete_slots, Observed};
-use validation::{json_error_diag, prefix_path, spec_error_path, validate_targets};
+use validation::{
+    json_error_diag, prefix_path, region_path, spec_error_path, validate_record_names, validate_targets,
+};
 pub use values::{go_duration, spec_of};
 use values::{plan_rows, region_names, rollout_rows, schedule_spec_of, served_of, spec_to_value};
 
@@ -79,6 +83,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 const INSYNC_TIMEOUT: Duration = Duration::from_secs(300);
 /// Lease time-to-live; the driver renews it at half life.
 const LEASE_TTL: Duration = Duration::from_secs(30);
+/// The state's schema version. 1: the `region` blocks are a set keyed by `name` (0 stored them
+/// as a list; both are the same JSON array, so [`Deployment::upgrade_state`] keeps it as is).
+const SCHEMA_VERSION: i64 = 1;
 /// Computed attributes that only a rollout changes.
 const ROLLOUT_COMPUTED: &[&str] = &[
     "active_version",
@@ -99,7 +106,7 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(schema_block())
+        Schema::new(schema_block()).version(SCHEMA_VERSION)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {
@@ -118,6 +125,7 @@ impl Resource<ProviderClient> for Deployment {
             }
         }
         validate_targets(config, diags);
+        validate_record_names(config, diags);
         // The cross-attribute rules of the schedule, once every input they read is known.
         match spec_of(config) {
             None => {}
@@ -130,7 +138,7 @@ impl Resource<ProviderClient> for Deployment {
         }
     }
 
-    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
+    async fn modify_plan(&self, ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
         let PlanRequest { prior, plan, private, .. } = request;
         let planned = &mut plan.planned;
         if planned.is_null() || !planned.is_known() {
@@ -156,6 +164,7 @@ impl Resource<ProviderClient> for Deployment {
                 } else {
                     refuse_new_regions_with_a_new_version(prior, &spec, &served, diags);
                 }
+                refuse_claimed_record_names(ctx, &spec, prior, diags).await;
                 if !errors.is_empty() {
                     Value::Unknown
                 } else if rollout {
@@ -192,6 +201,10 @@ impl Resource<ProviderClient> for Deployment {
         let Some((client, spec)) = prepare(ctx, planned, diags) else {
             return Value::Null;
         };
+        if let Err(message) = ownership::refuse_claimed(client, &spec, &spec.regions.iter().collect::<Vec<_>>()).await {
+            diags.error(format!("Cannot create deployment {:?}", spec.name), message);
+            return Value::Null;
+        }
         let limit = timeout(planned, "create", DEFAULT_TIMEOUT);
         // Replacing a failed first publication: the regions it published keep serving and the
         // publication continues with the others.
@@ -297,6 +310,10 @@ impl Resource<ProviderClient> for Deployment {
                 return prior.clone();
             }
         };
+        if let Err(message) = ownership::refuse_claimed(client, &spec, &ownership::newly_named(&spec, prior)).await {
+            diags.error(format!("Cannot update deployment {:?}", spec.name), message);
+            return prior.clone();
+        }
         // Regions dropped from the configuration: their slots belong to nobody any more.
         if let Some(Ok(before)) = spec_of(prior) {
             let removed: Vec<_> = before
@@ -335,7 +352,7 @@ impl Resource<ProviderClient> for Deployment {
         if let Some(rs) = &rollout {
             if let Some(outcome) = rs.outcome() {
                 let done = rs.spec.version == spec.version
-                    && rs.spec.regions == spec.regions
+                    && rs.spec.same_regions(&spec)
                     && region_names(prior) == region_names(planned)
                     && outcome.serving_version.as_deref() == Some(spec.version.as_str());
                 if done {
@@ -440,6 +457,17 @@ impl Resource<ProviderClient> for Deployment {
         }
     }
 
+    fn upgrade_state(&self, from_version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Option<serde_json::Value> {
+        match from_version {
+            // A list of region objects then, a set of the same objects now: same JSON.
+            0 => Some(state),
+            _ => {
+                diags.push(unsupported_state_version(self.type_name(), from_version));
+                None
+            }
+        }
+    }
+
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         let client = ctx.client_or_report(diags)?;
         match journal_state(client, id, None).await {
@@ -517,12 +545,12 @@ fn refuse_new_regions_with_a_new_version(
     if before == spec.version {
         return;
     }
-    for (index, region) in spec.regions.iter().enumerate() {
+    for region in &spec.regions {
         if served.contains_key(&region.name) {
             continue;
         }
         diags.error_at(
-            AttributePath::attr("region").index(index).join("name"),
+            region_path(&region.name, spec.regions.len()).join("name"),
             "Cannot add a region and change the version in one apply",
             format!(
                 "Region {name:?} is new while the version changes from {before:?} to {after:?}. A new region is \
@@ -533,6 +561,33 @@ fn refuse_new_regions_with_a_new_version(
                 after = spec.version,
             ),
         );
+    }
+}
+
+/// Plan-time refusal of record names whose slot sets another deployment owns
+/// ([`ownership`]); create and update check again before they write.
+async fn refuse_claimed_record_names(
+    ctx: &Context<ProviderClient>,
+    spec: &DeploymentSpec,
+    prior: &Value,
+    diags: &mut Diagnostics,
+) {
+    let Ok(client) = ctx.client() else {
+        return;
+    };
+    match ownership::claimed_by_others(client, spec, &ownership::newly_named(spec, prior)).await {
+        Ok(claimed) => {
+            let journal = journal_url(&client.journal);
+            for claim in claimed {
+                diags.error_at(
+                    region_path(&claim.region, spec.regions.len()).join("record_name"),
+                    "Record name owned by another deployment",
+                    claim.message(&journal),
+                );
+            }
+        }
+        // Create and update refuse to write while this cannot be told.
+        Err(message) => tracing::warn!(deployment = %spec.name, %message, "cannot check record name ownership at plan time"),
     }
 }
 

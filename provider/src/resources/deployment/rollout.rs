@@ -49,7 +49,7 @@ pub(super) fn prepare<'a>(
     }
 }
 
-fn journal_of(location: &JournalLocation) -> Result<FileJournal, String> {
+pub(super) fn journal_of(location: &JournalLocation) -> Result<FileJournal, String> {
     match location {
         JournalLocation::File(dir) => Ok(FileJournal::new(dir)),
         JournalLocation::S3 { bucket, prefix } => Err(format!(
@@ -455,7 +455,9 @@ pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outc
     let Some(regions) = state.get_mut("region") else {
         return state;
     };
-    let Value::List(items) = regions else { return state };
+    let (Value::List(items) | Value::Set(items)) = regions else {
+        return state;
+    };
     for item in items.iter_mut() {
         let Some(name) = item.get("name").and_then(Value::as_str).map(str::to_owned) else {
             continue;

@@ -83,7 +83,10 @@ pub(super) fn schema_block() -> Block {
             Attribute::with_default("evaluate_target_health", Type::Bool, false)
                 .description("Whether Route 53 follows the target's health. Default: `false`."),
         );
-    let region = Block::new("A region of the deployment and where `version` is served there.")
+    let region = Block::new(
+        "A region of the deployment and where `version` is served there. Regions are identified by `name`: the order \
+         of the `region` blocks does not matter.",
+    )
         .attribute(
             Attribute::required("name", Type::String)
                 .description("AWS region name, e.g. `\"us-west-2\"`; must appear in exactly one wave.")
@@ -93,7 +96,8 @@ pub(super) fn schema_block() -> Block {
             Attribute::required("record_name", Type::String)
                 .description(
                     "The per-region DNS name whose two weighted record sets (slots `blue` and `green`) this resource \
-                     owns, e.g. `\"usw2.api.example.com\"`.",
+                     owns, e.g. `\"usw2.api.example.com\"`. Each region needs its own (compared as Route 53 compares \
+                     names), and a name whose slot sets another deployment's journal owns is refused.",
                 )
                 .validate(validators::not_empty()),
         )
@@ -204,7 +208,7 @@ pub(super) fn schema_block() -> Block {
         ),
     )
     .block(NestedBlock::single("strategy", strategy))
-    .block(NestedBlock::list("region", region).items(1, 0))
+    .block(NestedBlock::set("region", "name", region).items(1, 0))
     .block(gate_block())
     .block(timeouts_block(&["create", "update", "delete"], DEFAULT_TIMEOUT))
 }

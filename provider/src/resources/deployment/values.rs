@@ -49,7 +49,7 @@ pub(super) fn schedule_spec_of(value: &Value) -> Option<Result<DeploymentSpec, S
             gate_placeholders(wave);
         }
     }
-    if let Some(Value::List(regions)) = inputs.get_mut("region") {
+    if let Some(Value::List(regions) | Value::Set(regions)) = inputs.get_mut("region") {
         for region in regions.iter_mut().filter(|r| r.is_known() && !r.is_null()) {
             let target_known = ["target", "target_alias"]
                 .iter()
@@ -241,7 +241,7 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
                 ("on_failure", Value::string(on_failure)),
             ]),
         ),
-        ("region", Value::list(regions)),
+        ("region", Value::set_of(regions)),
         ("gate", gates(&spec.gates)),
         ("timeouts", Value::Null),
     ])
