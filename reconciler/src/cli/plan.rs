@@ -33,6 +33,9 @@ const FORMAT_VERSION: &str = "1";
 const DEPLOYMENT: &str = "globaldeploy_deployment";
 /// What Terraform cannot know until apply.
 pub const UNKNOWN: &str = "(known after apply)";
+/// Nested blocks that are sets keyed by an attribute (`name`, `set_identifier`): Terraform's JSON
+/// lists their elements in an order of its own, so they are listed by key.
+const SET_BLOCKS: [&str; 2] = ["region", "endpoint"];
 /// Attributes of a deployment the schedule is computed from.
 const SCHEDULE_INPUTS: [&str; 3] = ["waves", "region", "strategy"];
 
@@ -758,16 +761,27 @@ fn flatten(value: &Value, unknown: &Value, sensitive: Mask<'_>, path: String, ou
             }
         }
         Value::Array(items) if items.iter().any(|i| i.is_object() || i.is_array()) => {
-            for (i, item) in items.iter().enumerate() {
+            let mut keyed: Vec<(usize, String)> = items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let element = sensitive.index(i);
+                    // A sensitive name does not name the element: its index does.
+                    let key = ["set_identifier", "name"]
+                        .iter()
+                        .filter(|k| !element.key(k).all())
+                        .find_map(|k| item.get(k).and_then(Value::as_str))
+                        .map_or_else(|| i.to_string(), |k| format!("{k:?}"));
+                    (i, key)
+                })
+                .collect();
+            if SET_BLOCKS.contains(&path.as_str()) {
+                keyed.sort_by(|a, b| a.1.cmp(&b.1));
+            }
+            for (i, key) in keyed {
                 let element = sensitive.index(i);
-                // A sensitive name does not name the element: its index does.
-                let key = ["set_identifier", "name"]
-                    .iter()
-                    .filter(|k| !element.key(k).all())
-                    .find_map(|k| item.get(k).and_then(Value::as_str))
-                    .map_or_else(|| i.to_string(), |k| format!("{k:?}"));
                 flatten(
-                    item,
+                    &items[i],
                     unknown.get(i).unwrap_or(&Value::Null),
                     element,
                     format!("{path}[{key}]"),

@@ -586,7 +586,7 @@ fn invalid_configurations_point_at_the_attribute() {
     fx.ws
         .plan()
         .assert_failure()
-        .assert_contains("region \"ap-northeast-1\" is in no wave")
+        .assert_says("region \"ap-northeast-1\" is in no wave")
         .assert_contains("on main.tf line");
     // Steps not ascending / not ending at 100.
     fx.ws.write(
@@ -1022,8 +1022,9 @@ fn adding_a_region_and_changing_the_version_together_is_refused_at_the_region() 
         .plan()
         .assert_failure()
         .assert_contains("Cannot add a region and change the version in one apply")
-        .assert_contains("Add the region first")
-        .assert_contains(r#"name          = "sa-east-1""#)
+        .assert_says("Add the region first")
+        // Several region blocks: Terraform points at the resource, the message names the region.
+        .assert_says(r#"In the region block with name = "sa-east-1", name: Region "sa-east-1" is new"#)
         .assert_contains("on main.tf line");
     assert_eq!(server.hits(), 0);
 }
@@ -1164,13 +1165,18 @@ fn ttl_change_reaches_both_slots_without_a_rollout() {
 
     let change = fx.planned_change("ttl.tfplan");
     assert_no_rollout(&change);
-    assert_eq!(change["after"]["region"][0]["name"], "us-west-2");
-    assert_eq!(change["after"]["region"][0]["ttl"], 300);
+    let usw2 = change["after"]["region"]
+        .as_array()
+        .and_then(|regions| regions.iter().find(|r| r["name"] == "us-west-2"))
+        .expect("us-west-2 planned");
+    assert_eq!(usw2["ttl"], 300);
+    // `region` is a set: the changed region shows as its old block going and its new one coming.
     fx.ws
         .plan()
         .assert_success()
         .assert_contains("update in-place")
-        .assert_contains("~ ttl");
+        .assert_contains("- ttl           = 60 -> null")
+        .assert_contains("+ ttl           = 300");
     fx.ws.terraform(&["apply", "ttl.tfplan"]).assert_success();
 
     for slot in ["blue", "green"] {

@@ -509,8 +509,10 @@ fn drift_shows_exactly_the_changes_and_apply_restores() {
         ],
     );
     let plan = ws.plan_out("tfplan");
+    // `endpoint` is a set: a changed endpoint shows as its old block going and its new one coming.
     plan.assert_contains("1 to change")
-        .assert_contains("~ weight")
+        .assert_contains("- weight         = 0 -> null")
+        .assert_contains("+ weight         = 40")
         .assert_contains("+ endpoint");
     let plan = ws.show_json(Some("tfplan"));
     let rc = &plan["resource_changes"][0];
