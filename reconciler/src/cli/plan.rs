@@ -35,7 +35,7 @@ const DEPLOYMENT: &str = "globaldeploy_deployment";
 pub const UNKNOWN: &str = "(known after apply)";
 /// Nested blocks that are sets keyed by an attribute (`name`, `set_identifier`): Terraform's JSON
 /// lists their elements in an order of its own, so they are listed by key.
-const SET_BLOCKS: [&str; 2] = ["region", "endpoint"];
+pub(crate) const SET_BLOCKS: [&str; 2] = ["region", "endpoint"];
 /// Attributes of a deployment the schedule is computed from.
 const SCHEDULE_INPUTS: [&str; 3] = ["waves", "region", "strategy"];
 

@@ -76,12 +76,33 @@ pub fn plan_document(config: &Configuration) -> serde_json::Value {
                     "before": null,
                     "after": r.values.known_json(),
                     "after_unknown": r.values.unknown_mask(),
-                    "after_sensitive": r.values.sensitive_mask(),
+                    "after_sensitive": sets_wholly_sensitive(r.values.sensitive_mask()),
                 },
             })
         })
         .collect();
     json!({"format_version": "1.2", "resource_changes": changes})
+}
+
+/// Terraform cannot mark one element of a set: a sensitive value anywhere in a set block
+/// (`region`, `endpoint`) makes the whole set sensitive, and `plan DIR` hides what it hides.
+fn sets_wholly_sensitive(mut mask: serde_json::Value) -> serde_json::Value {
+    fn any_true(mask: &serde_json::Value) -> bool {
+        match mask {
+            serde_json::Value::Bool(b) => *b,
+            serde_json::Value::Array(items) => items.iter().any(any_true),
+            serde_json::Value::Object(map) => map.values().any(any_true),
+            _ => false,
+        }
+    }
+    if let Some(map) = mask.as_object_mut() {
+        for name in plan::SET_BLOCKS {
+            if map.get(name).is_some_and(any_true) {
+                map.insert(name.to_owned(), serde_json::Value::Bool(true));
+            }
+        }
+    }
+    mask
 }
 
 /// How a nested block is written in Terraform's JSON.
