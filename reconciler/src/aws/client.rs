@@ -9,7 +9,9 @@
 //!
 //! Writes of record sets go through [`Route53::change_batch`]: one atomic
 //! ChangeResourceRecordSets call, settled by reading the zone whenever an attempt's outcome is
-//! unknown, so a batch is never applied twice.
+//! unknown, so a batch is never applied twice. A rollout's writes are fenced
+//! ([`Route53::fenced_change_batch`]): every attempt, retries included, is sent only while the
+//! rollout's lease has more life left than the attempt's deadline, and abandoned after it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -32,6 +34,7 @@ use super::rate::TokenBucket;
 use super::records::{batch_reflected, normalize_name, strip_zone_prefix, Change, RecordSet};
 use super::retry::{retrying, RetryPolicy};
 use super::settings::AwsSettings;
+use crate::journal::lease::{Fence, Unfenced, WRITE_DEADLINE};
 
 /// Route 53 returns at most this many sets per page; asking for the maximum minimises calls.
 const PAGE_SIZE: i32 = 300;
@@ -233,12 +236,25 @@ impl Route53 {
     }
 
     /// Applies `changes` to `zone_id` as one atomic batch and waits until Route 53 reports the
-    /// change INSYNC or `deadline` passes.
+    /// change INSYNC or `deadline` passes. For writes outside any rollout (no lease to fence
+    /// by); a rollout's writes go through [`Route53::fenced_change_batch`].
+    pub async fn change_batch(&self, zone_id: &str, changes: Vec<Change>, deadline: Instant) -> Result<(), AwsError> {
+        self.fenced_change_batch(zone_id, changes, deadline, &Unfenced).await
+    }
+
+    /// [`Route53::change_batch`], sending each attempt only when `fence` permits a write that
+    /// may stay in flight for [`WRITE_DEADLINE`], and abandoning an attempt after that long.
     ///
     /// An attempt whose outcome is unknown (timeout, broken connection, 5xx) is settled by
     /// reading the zone before anything is sent again: if the zone shows the whole batch it
     /// was applied and is not repeated. The zone's cached listing is dropped in every case.
-    pub async fn change_batch(&self, zone_id: &str, changes: Vec<Change>, deadline: Instant) -> Result<(), AwsError> {
+    pub async fn fenced_change_batch(
+        &self,
+        zone_id: &str,
+        changes: Vec<Change>,
+        deadline: Instant,
+        fence: &dyn Fence,
+    ) -> Result<(), AwsError> {
         let zone = strip_zone_prefix(zone_id).to_owned();
         let subject = batch_subject(&zone, &changes);
         let batch = change_batch_to_sdk(&changes).map_err(|message| AwsError::Invalid {
@@ -247,7 +263,7 @@ impl Route53 {
             message,
         })?;
         let client = self.sdk().await?;
-        let outcome = self.send_batch(&client, &zone, &subject, &batch, &changes).await;
+        let outcome = self.send_batch(&client, &zone, &subject, &batch, &changes, fence).await;
         // Even a failed write may have changed the zone (unknown outcomes), so always forget.
         self.invalidate_zone(&zone);
         match outcome? {
@@ -258,8 +274,8 @@ impl Route53 {
         }
     }
 
-    /// The retry loop of [`Route53::change_batch`]: returns the change id, or `None` when a
-    /// read showed that an earlier attempt had been applied.
+    /// The retry loop of [`Route53::fenced_change_batch`]: returns the change id, or `None`
+    /// when a read showed that an earlier attempt had been applied.
     async fn send_batch(
         &self,
         client: &aws_sdk_route53::Client,
@@ -267,6 +283,7 @@ impl Route53 {
         subject: &str,
         batch: &sdk::ChangeBatch,
         changes: &[Change],
+        fence: &dyn Fence,
     ) -> Result<Option<String>, AwsError> {
         let mut backoff = self.inner.policy.start();
         // Once any attempt may have been applied, every later attempt must look first.
@@ -281,19 +298,29 @@ impl Route53 {
                 return Ok(None);
             }
             self.inner.bucket.acquire().await;
-            let sent = client
+            // Asked last, right before sending: the wait for a token may have been long.
+            fence.permit(WRITE_DEADLINE).map_err(|refused| AwsError::Fenced {
+                operation: "ChangeResourceRecordSets",
+                subject: subject.to_owned(),
+                refused,
+            })?;
+            let send = client
                 .change_resource_record_sets()
                 .hosted_zone_id(zone)
                 .change_batch(batch.clone())
-                .send()
-                .await;
-            let err = match sent {
-                Ok(output) => {
+                .send();
+            let err = match tokio::time::timeout(WRITE_DEADLINE, send).await {
+                Ok(Ok(output)) => {
                     return Ok(output
                         .change_info()
                         .map(|info| strip_change_prefix(info.id()).to_owned()))
                 }
-                Err(err) => AwsError::from_sdk("ChangeResourceRecordSets", subject, err),
+                Ok(Err(err)) => AwsError::from_sdk("ChangeResourceRecordSets", subject, err),
+                // Dropping the request abandons it; whether it was applied is settled by reading.
+                Err(_) => AwsError::Timeout {
+                    operation: "ChangeResourceRecordSets",
+                    subject: subject.to_owned(),
+                },
             };
             maybe_applied |= err.outcome_unknown();
             if !backoff.wait(&err).await {

@@ -76,6 +76,17 @@ pub enum AwsError {
         /// The Route 53 change id.
         change_id: String,
     },
+    /// A write was not sent: the rollout's lease does not permit it (lost, or too close to its
+    /// end). Nothing was sent, so nothing is unknown.
+    #[error("{operation} {subject}: not sent: {refused}")]
+    Fenced {
+        /// The API operation.
+        operation: &'static str,
+        /// What the write was about.
+        subject: String,
+        /// Why the lease refused it.
+        refused: crate::journal::lease::FenceError,
+    },
     /// Credentials could not be resolved or were rejected.
     #[error("AWS credentials: {message}")]
     Credentials {
@@ -180,6 +191,7 @@ impl AwsError {
             | AwsError::Timeout { operation, .. }
             | AwsError::Connection { operation, .. }
             | AwsError::NotInSync { operation, .. }
+            | AwsError::Fenced { operation, .. }
             | AwsError::Invalid { operation, .. } => Some(operation),
             AwsError::Credentials { .. } => None,
         }
@@ -206,7 +218,10 @@ impl AwsError {
             AwsError::Service { code, status, .. } => code == "PriorRequestNotComplete" || *status >= 500,
             AwsError::Http { status, .. } => *status >= 500,
             AwsError::Timeout { .. } | AwsError::Connection { .. } => true,
-            AwsError::NotInSync { .. } | AwsError::Credentials { .. } | AwsError::Invalid { .. } => false,
+            AwsError::NotInSync { .. }
+            | AwsError::Fenced { .. }
+            | AwsError::Credentials { .. }
+            | AwsError::Invalid { .. } => false,
         }
     }
 
@@ -226,7 +241,10 @@ impl AwsError {
                     && self.code() != Some("PriorRequestNotComplete")
                     && self.status().is_some_and(|s| s >= 500)
             }
-            AwsError::NotInSync { .. } | AwsError::Credentials { .. } | AwsError::Invalid { .. } => false,
+            AwsError::NotInSync { .. }
+            | AwsError::Fenced { .. }
+            | AwsError::Credentials { .. }
+            | AwsError::Invalid { .. } => false,
         }
     }
 }

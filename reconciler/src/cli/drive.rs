@@ -15,11 +15,9 @@ use crate::clock::WallClock;
 use crate::engine::driver::{Driver, Ports};
 use crate::engine::outcome::{GateFailure, Outcome, RegionStatus};
 use crate::journal::file::FileJournal;
+use crate::journal::lease::Holder;
 use crate::probes::{GateProbe, HttpProbe};
 use crate::traffic::route53::Route53Traffic;
-
-/// How long the CLI's lease lasts between renewals.
-const LEASE_TTL: Duration = Duration::from_secs(60);
 
 /// What to do with a deployment's latest rollout.
 #[derive(Clone, Debug)]
@@ -115,8 +113,10 @@ pub async fn drive(
             approvals: journal,
             progress: &progress,
         },
-        format!("globaldeploy-cli/{}", std::process::id()),
-        LEASE_TTL,
+        Holder::this_process(match drive {
+            Drive::Resume => "globaldeploy resume",
+            Drive::Rollback { .. } => "globaldeploy rollback",
+        }),
     );
     let stop = async {
         // Without a signal handler, Ctrl-C kills the process, which the journal also survives.

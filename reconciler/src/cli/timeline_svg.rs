@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::cli::table::duration;
 use crate::cli::timeline::{EventKind, RegionSeries, Timeline};
+use crate::clock::utc;
 
 const WIDTH: f64 = 960.0;
 const LEFT: f64 = 170.0;
@@ -396,38 +397,6 @@ fn esc(text: &str) -> String {
     out
 }
 
-/// `2025-06-01 12:00:03 UTC` for milliseconds since the Unix epoch.
-fn utc(millis: u64) -> String {
-    let secs = millis / 1000;
-    let (days, of_day) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_date(days);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        of_day / 3600,
-        of_day / 60 % 60,
-        of_day % 60
-    )
-}
-
-/// The proleptic Gregorian date `days` after 1970-01-01, counting in 400-year eras (each
-/// exactly 146 097 days) from 0000-03-01, so leap days fall at the end of a year.
-fn civil_date(days: u64) -> (u64, u64, u64) {
-    let shifted = days + 719_468; // days from 0000-03-01 to 1970-01-01
-    let era = shifted / 146_097;
-    let day_of_era = shifted % 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -463,14 +432,6 @@ mod tests {
             "rollback_all: every touched region"
         );
         assert_eq!(svg.matches(r#"<g class="rollout""#).count(), 3);
-    }
-
-    #[test]
-    fn dates_are_utc_calendar_dates() {
-        assert_eq!(utc(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(utc(951_782_400_000), "2000-02-29 00:00:00 UTC");
-        assert_eq!(utc(1_709_251_199_000), "2024-02-29 23:59:59 UTC");
-        assert_eq!(utc(4_102_444_800_000), "2100-01-01 00:00:00 UTC");
     }
 
     #[test]

@@ -1,26 +1,29 @@
 //! The async driver: performs the [`Rollout`] state machine's actions through the ports.
 //!
-//! It owns the lease (acquired before anything is read, renewed while the rollout runs,
-//! released at the end) and cancellation: `stop` resolving drops the work in flight at
-//! whatever await it is in. That is safe because the journal is ahead of the traffic layer
+//! It owns the lease (acquired before anything is read, renewed by a [`heartbeat`] that runs
+//! beside every action, released at the end), the fencing of every append and traffic write by
+//! the [`LeaseGuard`], and cancellation: `stop` resolving, or the heartbeat finding the lease
+//! taken over, drops the work in flight at whatever await it is in. That is safe because the journal is ahead of the traffic layer
 //! (a step is durable before its single atomic weight change) and every action can be
 //! repeated, so the journal always describes a state `resume` can continue from.
 //! The samples of one tick are taken concurrently and reported in request order, so a slow
-//! region costs the tick its own probe time only and the core stays deterministic.
+//! region costs the tick its own probe time only and the core stays deterministic. The core
+//! runs on the monotonic clock, so a wall-clock jump neither shortens nor stretches a hold.
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::join_all;
 
 use crate::engine::core::{Action, Rollout};
 use crate::engine::error::EngineError;
-use crate::engine::gate::millis;
+use crate::engine::heartbeat::{heartbeat, LeaseGuard};
 use crate::engine::outcome::Outcome;
 use crate::engine::ports::{Approvals, Clock, JournalStore, Probe, Progress, Traffic};
 use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
-use crate::journal::lease::Lease;
+use crate::journal::lease::{Fence, Holder, LEASE_TTL, WRITE_DEADLINE};
 use crate::journal::replay;
 use crate::model::{DeploymentSpec, RegionSpec};
 use crate::schedule::{carried_regions, validate, Served};
@@ -45,18 +48,16 @@ pub struct Ports<'a> {
 /// Runs rollouts as `holder`.
 pub struct Driver<'a> {
     ports: Ports<'a>,
-    holder: String,
-    lease_ttl: Duration,
+    holder: Holder,
 }
 
+/// The guard of the lease a piece of driver work runs under.
+type Guard<'a> = Arc<LeaseGuard<'a>>;
+
 impl<'a> Driver<'a> {
-    /// A driver whose lease, held as `holder`, lasts `lease_ttl` between renewals.
-    pub fn new(ports: Ports<'a>, holder: impl Into<String>, lease_ttl: Duration) -> Self {
-        Self {
-            ports,
-            holder: holder.into(),
-            lease_ttl,
-        }
+    /// A driver whose leases are held as `holder` ([`Holder::this_process`] outside tests).
+    pub fn new(ports: Ports<'a>, holder: Holder) -> Self {
+        Self { ports, holder }
     }
 
     /// Rolls `spec` out. `current` is what each region serves now (absent: never published),
@@ -74,7 +75,7 @@ impl<'a> Driver<'a> {
         if !errors.is_empty() {
             return Err(EngineError::InvalidSpec(errors));
         }
-        self.with_lease(&spec.name, stop, |lease| async move {
+        self.with_lease(&spec.name, stop, |guard| async move {
             let entries = self.ports.journal.load(&spec.name).await?;
             if let Some(state) = replay(&entries).map_err(|source| EngineError::Replay {
                 deployment: spec.name.clone(),
@@ -96,10 +97,11 @@ impl<'a> Driver<'a> {
                 prior,
             };
             let entry = Entry::Intent(intent.clone());
-            self.ports.journal.append(&spec.name, &entry).await?;
+            self.append(&guard, &entry).await?;
             let state = crate::engine::state::RolloutState::from_intent(&intent);
             self.ports.progress.entry(&entry, &state);
-            self.drive(Rollout::new(state, now), lease).await
+            let rollout = Rollout::new(state, self.ports.clock.monotonic_millis());
+            self.drive(rollout, &guard).await
         })
         .await
     }
@@ -107,9 +109,9 @@ impl<'a> Driver<'a> {
     /// Continues the latest rollout of `deployment` from its journal alone (returns its
     /// outcome directly when it has finished).
     pub async fn resume(&self, deployment: &str, stop: impl Future<Output = ()>) -> Result<Outcome, EngineError> {
-        self.with_lease(deployment, stop, |lease| async move {
+        self.with_lease(deployment, stop, |guard| async move {
             let rollout = self.replayed(deployment).await?;
-            self.drive(rollout, lease).await
+            self.drive(rollout, &guard).await
         })
         .await
     }
@@ -122,10 +124,10 @@ impl<'a> Driver<'a> {
         reason: &str,
         stop: impl Future<Output = ()>,
     ) -> Result<Outcome, EngineError> {
-        self.with_lease(deployment, stop, |lease| async move {
+        self.with_lease(deployment, stop, |guard| async move {
             let mut rollout = self.replayed(deployment).await?;
             rollout.request_rollback(reason.to_owned())?;
-            self.drive(rollout, lease).await
+            self.drive(rollout, &guard).await
         })
         .await
     }
@@ -140,7 +142,7 @@ impl<'a> Driver<'a> {
             .ok_or_else(|| EngineError::NoRollout {
                 deployment: deployment.to_owned(),
             })?;
-        Ok(Rollout::new(state, self.ports.clock.now_millis()))
+        Ok(Rollout::new(state, self.ports.clock.monotonic_millis()))
     }
 
     /// What each region serves and its exact weights now. Regions absent from `current` are
@@ -218,7 +220,8 @@ impl<'a> Driver<'a> {
         Ok(prior)
     }
 
-    /// Runs `work` under the lease of `deployment`, until it ends or `stop` resolves.
+    /// Runs `work` under the lease of `deployment`, with the heartbeat renewing it beside
+    /// whatever `work` does, until `work` ends, `stop` resolves or the lease is found taken over.
     async fn with_lease<F, Fut>(
         &self,
         deployment: &str,
@@ -226,21 +229,29 @@ impl<'a> Driver<'a> {
         work: F,
     ) -> Result<Outcome, EngineError>
     where
-        F: FnOnce(Lease) -> Fut,
+        F: FnOnce(Guard<'a>) -> Fut,
         Fut: Future<Output = Result<Outcome, EngineError>>,
     {
-        let now = self.ports.clock.now_millis();
-        let lease = self
-            .ports
-            .journal
-            .acquire_lease(deployment, &self.holder, self.lease_ttl, now)
+        let Ports { clock, journal, .. } = self.ports;
+        let asked_at = clock.monotonic_millis();
+        let lease = journal
+            .acquire_lease(deployment, &self.holder, LEASE_TTL, clock.now_millis())
             .await?;
+        let guard = Arc::new(LeaseGuard::new(clock, lease, asked_at));
         let result = tokio::select! {
-            result = work(lease.clone()) => result,
+            biased;
+            lost = heartbeat(journal, clock, &guard) => Err(EngineError::Journal(lost)),
+            result = work(Arc::clone(&guard)) => result,
             () = stop => Err(self.stopped(deployment).await),
         };
-        // The renewed lease has the same holder, which is all release checks.
-        self.ports.journal.release_lease(&lease).await?;
+        if guard.lost().is_none() {
+            match journal.release_lease(&guard.lease()).await {
+                Err(err) if result.is_ok() => return Err(err.into()),
+                // The rollout's own error says more; an unreleased lease expires.
+                Err(err) => tracing::warn!(deployment, error = %err, "cannot release the lease"),
+                Ok(()) => {}
+            }
+        }
         result
     }
 
@@ -262,33 +273,47 @@ impl<'a> Driver<'a> {
         }
     }
 
-    /// Performs actions until the rollout finishes or is interrupted.
-    async fn drive(&self, mut rollout: Rollout, mut lease: Lease) -> Result<Outcome, EngineError> {
+    /// Appends `entry` under `guard`'s lease, while it lasts (the store checks holder and
+    /// generation).
+    async fn append(&self, guard: &LeaseGuard<'_>, entry: &Entry) -> Result<(), EngineError> {
+        refused(guard, Duration::ZERO)?;
+        let lease = guard.lease();
+        self.ports
+            .journal
+            .append(&lease, entry)
+            .await
+            .map_err(|err| guard.note(err).into())
+    }
+
+    /// Performs actions until the rollout finishes or is interrupted. Nothing is written once
+    /// the lease is found lost: the error names the new holder.
+    async fn drive(&self, mut rollout: Rollout, guard: &LeaseGuard<'_>) -> Result<Outcome, EngineError> {
         let Ports {
             traffic,
             probe,
             clock,
-            journal,
             approvals,
             progress,
+            ..
         } = self.ports;
         let deployment = rollout.state().spec.name.clone();
-        let ttl = millis(self.lease_ttl);
         loop {
-            let now = clock.now_millis();
-            // Renew at half life, so a slow call cannot outlast the lease.
-            if lease.expires_at.saturating_sub(now) < ttl / 2 {
-                lease = journal.renew_lease(&lease, self.lease_ttl, now).await?;
+            if let Some(lost) = guard.lost() {
+                return Err(lost.into());
             }
+            let now = clock.monotonic_millis();
             match rollout.next(now) {
                 Action::Persist(entry) => {
-                    journal.append(&deployment, &entry).await?;
-                    rollout.persisted(clock.now_millis());
+                    self.append(guard, &entry).await?;
+                    rollout.persisted(clock.monotonic_millis());
                     progress.entry(&entry, rollout.state());
                 }
                 Action::Prepare(assignments) => {
-                    let result = traffic.prepare(&assignments).await;
-                    rollout.traffic_done(result, clock.now_millis());
+                    let result = traffic.prepare(guard, &assignments).await;
+                    if result.is_err() {
+                        refused(guard, WRITE_DEADLINE)?;
+                    }
+                    rollout.traffic_done(result, clock.monotonic_millis());
                 }
                 Action::Publish(assignments) => {
                     let result = traffic.publish(&assignments).await;
@@ -299,8 +324,11 @@ impl<'a> Driver<'a> {
                     rollout.traffic_done(result, clock.now_millis());
                 }
                 Action::SetWeights { regions, weights } => {
-                    let result = traffic.set_weights(&regions, &weights).await;
-                    rollout.traffic_done(result, clock.now_millis());
+                    let result = traffic.set_weights(guard, &regions, &weights).await;
+                    if result.is_err() {
+                        refused(guard, WRITE_DEADLINE)?;
+                    }
+                    rollout.traffic_done(result, clock.monotonic_millis());
                 }
                 Action::Sample(requests) => {
                     // Take the tick's samples together, so one slow region (a probe waiting out
@@ -309,7 +337,7 @@ impl<'a> Driver<'a> {
                     // sees the same sequence whichever probe answers first.
                     let taken = join_all(requests.iter().map(|request| async move {
                         let sample = probe.sample(&request.region, &request.gate).await;
-                        (sample, clock.now_millis())
+                        (sample, clock.monotonic_millis())
                     }))
                     .await;
                     for (request, (sample, at)) in requests.iter().zip(taken) {
@@ -320,16 +348,22 @@ impl<'a> Driver<'a> {
                     let by = approvals
                         .approval(&deployment, &rollout.state().rollout_id, &wave)
                         .await?;
-                    rollout.approval(by, clock.now_millis());
+                    rollout.approval(by, clock.monotonic_millis());
                 }
-                Action::Wait { until } => {
-                    // Wake up in time to renew the lease during long holds and bakes.
-                    let wait = until.saturating_sub(now).min((ttl / 3).max(1));
-                    clock.sleep(Duration::from_millis(wait)).await;
-                }
+                Action::Wait { until } => clock.sleep(Duration::from_millis(until.saturating_sub(now))).await,
                 Action::Interrupted(error) => return Err(EngineError::Traffic(error)),
                 Action::Finished(outcome) => return Ok(outcome),
             }
         }
     }
+}
+
+/// Whether `guard` refuses a write that may take `deadline`: the lease taken over (the error
+/// names the new holder) or too close to its end. A failed write is checked this way too, so
+/// a refusal ends the rollout instead of being retried.
+fn refused(guard: &LeaseGuard<'_>, deadline: Duration) -> Result<(), EngineError> {
+    if let Some(lost) = guard.lost() {
+        return Err(lost.into());
+    }
+    guard.permit(deadline).map_err(EngineError::Fenced)
 }

@@ -5,6 +5,7 @@ use crate::engine::core::RollbackError;
 use crate::engine::ports::TrafficError;
 use crate::engine::state::StateError;
 use crate::journal::error::JournalError;
+use crate::journal::lease::FenceError;
 use crate::schedule::SpecError;
 
 /// A rollout failure (a failed gate is not one: it is an [`crate::engine::outcome::Outcome`]).
@@ -77,6 +78,10 @@ pub enum EngineError {
         /// The region.
         region: String,
     },
+    /// The lease could not be renewed in time, so nothing more was written; the journal is
+    /// consistent and the rollout resumable.
+    #[error("{0}; the rollout is journaled and can be resumed with `globaldeploy resume`")]
+    Fenced(FenceError),
     /// A requested rollback is impossible.
     #[error(transparent)]
     Rollback(#[from] RollbackError),

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::engine::state::RolloutState;
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
-use crate::journal::lease::Lease;
+use crate::journal::lease::{Fence, Holder, Lease};
 use crate::model::{GateSpec, RegionSpec, Slot, Target};
 
 /// The weights of one region's two slots. Route 53 weights are relative, so percentages
@@ -59,23 +59,30 @@ pub struct TrafficError {
     pub retryable: bool,
 }
 
-/// Moves weighted traffic. Each call is one atomic change for all regions listed.
+/// Moves weighted traffic. Each call is one atomic change for all regions listed. Writes take
+/// the rollout's [`Fence`] and consult it before every attempt (retries included), sending
+/// nothing once it refuses.
 #[async_trait]
 pub trait Traffic: Send + Sync {
     /// Writes each assignment's target into its slot without changing weights (a new slot
     /// starts at weight 0). Only for regions that serve already: beside a serving slot a
     /// weight-0 set gets no traffic, but as a name's only set it would get all of it.
-    async fn prepare(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
+    async fn prepare(&self, fence: &dyn Fence, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
     /// Publishes each assignment's region for the first time, once its gates passed: its slot
     /// is written pointing at the target with all of the region's weight, and any other slot
     /// set of the name (left by an earlier publication that failed) is removed, in one atomic
     /// change. No set of a never-published name exists before this, so none stands alone at 0.
-    async fn publish(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
+    async fn publish(&self, fence: &dyn Fence, assignments: &[SlotAssignment]) -> Result<(), TrafficError>;
     /// Removes every slot set of `regions`, which were never published (a failed first
     /// publication leaves nothing behind), in one atomic change; nothing to remove is no call.
-    async fn withdraw(&self, regions: &[RegionSpec]) -> Result<(), TrafficError>;
+    async fn withdraw(&self, fence: &dyn Fence, regions: &[RegionSpec]) -> Result<(), TrafficError>;
     /// Sets the weights of every listed region in one atomic change.
-    async fn set_weights(&self, regions: &[RegionSpec], weights: &[RegionWeights]) -> Result<(), TrafficError>;
+    async fn set_weights(
+        &self,
+        fence: &dyn Fence,
+        regions: &[RegionSpec],
+        weights: &[RegionWeights],
+    ) -> Result<(), TrafficError>;
     /// Reads the current weights of `regions` (for resume and status).
     async fn weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, TrafficError>;
 }
@@ -101,34 +108,42 @@ pub trait Probe: Send + Sync {
 /// Time, so the simulation can run on a virtual clock.
 #[async_trait]
 pub trait Clock: Send + Sync {
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch: for timestamps other processes read (journal stamps,
+    /// rollout ids, lease expiry). May jump.
     fn now_millis(&self) -> u64;
-    /// Waits `duration` (virtual in tests).
+    /// Milliseconds on a clock that never jumps, comparable only within this process: holds,
+    /// bakes, gate intervals and what is left of a held lease are measured on it.
+    fn monotonic_millis(&self) -> u64;
+    /// Waits `duration` (virtual in tests), on the monotonic clock.
     async fn sleep(&self, duration: Duration);
 }
 
 /// Stores rollout journals (one per deployment, append-only) and the lease that keeps one
-/// rollout per deployment at a time (SPEC §5).
+/// rollout per deployment at a time (SPEC §5), fencing every append and lease operation by the
+/// lease's holder and generation ([`crate::journal::lease`] has the rules).
 #[async_trait]
 pub trait JournalStore: Send + Sync {
-    /// Appends `entry` to `deployment`'s journal; durable when this returns `Ok`.
-    async fn append(&self, deployment: &str, entry: &Entry) -> Result<(), JournalError>;
+    /// Appends `entry` to `deployment`'s journal; durable when this returns `Ok`. Refused with
+    /// [`JournalError::LeaseLost`] unless `lease` (holder and generation) is the deployment's
+    /// current lease, checked atomically with the append.
+    async fn append(&self, lease: &Lease, entry: &Entry) -> Result<(), JournalError>;
     /// Every entry of `deployment`'s journal, oldest first (empty when there is none). A torn
     /// last entry (a write cut short by a crash, never acknowledged) is left out.
     async fn load(&self, deployment: &str) -> Result<Vec<Entry>, JournalError>;
-    /// Takes the lease of `deployment` for `holder` until `now_millis + ttl`. Fails with
-    /// [`JournalError::LeaseHeld`] naming the holder while another holder's lease is live; an
-    /// expired lease is taken over.
+    /// Takes the lease of `deployment` for `holder` until `now_millis + ttl`, with a generation
+    /// above every earlier one. Fails with [`JournalError::LeaseHeld`] naming the holder unless
+    /// the current lease is [takeable](Lease::takeable) by `holder`.
     async fn acquire_lease(
         &self,
         deployment: &str,
-        holder: &str,
+        holder: &Holder,
         ttl: Duration,
         now_millis: u64,
     ) -> Result<Lease, JournalError>;
-    /// Extends `lease` to `now_millis + ttl`; fails if it was lost to another holder.
+    /// Extends `lease` to `now_millis + ttl`; fails with [`JournalError::LeaseLost`] naming the
+    /// new holder if it was taken over (or released).
     async fn renew_lease(&self, lease: &Lease, ttl: Duration, now_millis: u64) -> Result<Lease, JournalError>;
-    /// Gives `lease` up (nothing happens if it was lost meanwhile).
+    /// Gives `lease` up, keeping its generation (nothing happens if it was lost meanwhile).
     async fn release_lease(&self, lease: &Lease) -> Result<(), JournalError>;
 }
 

@@ -1,7 +1,10 @@
 //! Errors of journal stores: I/O naming the path, corrupt entries naming the line, and lease
-//! contention naming the holder (shown to a user whose second `terraform apply` must wait).
+//! contention naming the holder with when its lease can be taken over (shown to a user whose
+//! second `terraform apply` must wait), or, to a holder that lost its lease, who took it.
 
 use std::path::PathBuf;
+
+use crate::clock::{countdown, utc};
 
 /// A journal store failure.
 #[derive(Debug, thiserror::Error)]
@@ -41,22 +44,34 @@ pub enum JournalError {
         message: String,
     },
     /// Another holder's lease is live.
-    #[error("deployment {deployment:?} is being rolled out by {holder} (lease valid until {expires_at} ms since the epoch); wait for it to finish, or for the lease to expire if that process died, then run `globaldeploy resume`")]
+    #[error(
+        "deployment {deployment:?} is being rolled out by {holder}; its lease can be taken over from {} (in {}) if \
+         that process has died: wait for it to finish, or run `globaldeploy resume` then",
+        utc(*takeable_at),
+        countdown(*takeable_at, *now)
+    )]
     LeaseHeld {
         /// Deployment name.
         deployment: String,
         /// Who holds it.
         holder: String,
-        /// When it expires (milliseconds since the epoch).
-        expires_at: u64,
+        /// When it can be taken over (milliseconds since the epoch).
+        takeable_at: u64,
+        /// When this was found (milliseconds since the epoch), for the countdown.
+        now: u64,
     },
-    /// Our lease was taken over (it expired while we were not renewing it).
-    #[error("the lease of deployment {deployment:?} held by {holder} was lost to another holder")]
+    /// Our lease was taken over (it expired while we could not renew it).
+    #[error(
+        "the lease of deployment {deployment:?} held by {holder} was taken over by {taken_by}; this process writes \
+         nothing more"
+    )]
     LeaseLost {
         /// Deployment name.
         deployment: String,
         /// Our holder id.
         holder: String,
+        /// Who holds it now (or "nobody" when it was released).
+        taken_by: String,
     },
     /// The journal URL names a store this build does not have.
     #[error("unsupported journal {url:?}: expected file://DIRECTORY")]

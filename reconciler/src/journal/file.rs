@@ -9,8 +9,12 @@
 //! character; loading ignores it (it was never acknowledged) and the next append cuts it off
 //! before writing ([`crate::journal::lines`] says which bytes are complete lines). A complete
 //! line that is not an entry is an error naming the file and the line, never "no rollout".
-//! Leases are created atomically (written to a private file, then hard-linked into place,
-//! which fails if a lease exists), so two acquirers can never both succeed.
+//! The lease file holds the current (or last) lease of a deployment with its generation. Every
+//! lease operation and every append first takes an exclusive lock on `NAME.lock` (an OS file
+//! lock, released when the process dies), then checks the lease and acts under the lock: two
+//! acquirers can never both succeed, and an append or renewal from a holder whose lease was
+//! taken over is refused. A lease is replaced atomically (a private, fsynced file renamed over
+//! it) and is kept, marked released, when its holder gives it up, so generations only increase.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
@@ -25,7 +29,7 @@ use crate::engine::gate::millis;
 use crate::engine::ports::{Approvals, Clock, JournalStore};
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
-use crate::journal::lease::Lease;
+use crate::journal::lease::{Holder, Lease};
 use crate::journal::lines;
 use crate::journal::record::{Recorded, Stamped};
 
@@ -141,6 +145,12 @@ impl FileJournal {
         Ok(self.dir.join(format!("{}.lease", checked(deployment)?)))
     }
 
+    /// The lock file of `deployment`'s lease and journal (never removed: it only carries the
+    /// lock).
+    pub fn lock_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
+        Ok(self.dir.join(format!("{}.lock", checked(deployment)?)))
+    }
+
     fn approvals_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
         Ok(self.dir.join(format!("{}.approvals.jsonl", checked(deployment)?)))
     }
@@ -251,18 +261,40 @@ fn read_lease(path: &Path) -> Result<Option<Lease>, JournalError> {
     }
 }
 
-/// A private, fsynced file holding `lease`, named after its holder so contenders never share it.
-fn write_private(path: &Path, lease: &Lease, tag: &str) -> Result<PathBuf, JournalError> {
-    let safe: String = lease
-        .holder
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect();
+/// Holds the exclusive lock of `deployment`'s lease until dropped: every lease operation and
+/// every append runs under it, so checking the lease and acting on it are one atomic step
+/// across processes.
+struct LeaseLock(File);
+
+impl LeaseLock {
+    fn take(path: &Path) -> Result<LeaseLock, JournalError> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(dir).map_err(io(dir))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(path)
+            .map_err(io(path))?;
+        file.lock().map_err(io(path))?;
+        Ok(LeaseLock(file))
+    }
+}
+
+impl Drop for LeaseLock {
+    fn drop(&mut self) {
+        // Closing the file releases the lock too; unlocking first only makes it prompt.
+        let _ = self.0.unlock();
+    }
+}
+
+/// Atomically replaces the lease file with `lease` (a private, fsynced file renamed over it).
+fn write_lease(path: &Path, lease: &Lease) -> Result<(), JournalError> {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let private = path.with_file_name(format!(".{name}.{tag}.{safe}.{}", std::process::id()));
+    let private = path.with_file_name(format!(".{name}.{}.{}", lease.holder.nonce, lease.holder.pid));
     let json = serde_json::to_string(lease)
         .map_err(std::io::Error::other)
         .map_err(io(path))?;
@@ -270,82 +302,30 @@ fn write_private(path: &Path, lease: &Lease, tag: &str) -> Result<PathBuf, Journ
     file.write_all(json.as_bytes())
         .and_then(|()| file.sync_all())
         .map_err(io(&private))?;
-    Ok(private)
-}
-
-fn acquire(path: &Path, lease: &Lease, now: u64) -> Result<Lease, JournalError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io(dir))?;
-    // Two rounds: a stale lease moved aside in the first leaves room in the second.
-    for _ in 0..2 {
-        let private = write_private(path, lease, "new")?;
-        let linked = fs::hard_link(&private, path);
-        fs::remove_file(&private).map_err(io(&private))?;
-        match linked {
-            Ok(()) => {
-                sync_dir(dir)?;
-                return Ok(lease.clone());
-            }
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(io(path)(e)),
-        }
-        let Some(current) = read_lease(path)? else { continue };
-        if current.holder == lease.holder {
-            return replace(path, lease);
-        }
-        if !current.expired(now) {
-            return Err(JournalError::LeaseHeld {
-                deployment: lease.deployment.clone(),
-                holder: current.holder,
-                expires_at: current.expires_at,
-            });
-        }
-        // Only one contender can rename this directory entry away; whoever does checks it
-        // moved the stale lease it judged (and not a fresh one taken meanwhile).
-        let aside = path.with_file_name(format!(".{}.stale", lease.deployment));
-        match fs::rename(path, &aside) {
-            Ok(()) => {
-                let moved = read_lease(&aside)?;
-                if moved.as_ref() != Some(&current) {
-                    // Put the fresh lease back (if a third party has already filled the slot,
-                    // theirs stands) and report the live holder.
-                    let _ = fs::hard_link(&aside, path);
-                    fs::remove_file(&aside).map_err(io(&aside))?;
-                    let holder = moved.unwrap_or(current);
-                    return Err(JournalError::LeaseHeld {
-                        deployment: lease.deployment.clone(),
-                        holder: holder.holder,
-                        expires_at: holder.expires_at,
-                    });
-                }
-                fs::remove_file(&aside).map_err(io(&aside))?;
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(io(path)(e)),
-        }
-    }
-    let current = read_lease(path)?;
-    Err(JournalError::LeaseHeld {
-        deployment: lease.deployment.clone(),
-        holder: current
-            .as_ref()
-            .map_or_else(|| "another process".to_owned(), |l| l.holder.clone()),
-        expires_at: current.map_or(0, |l| l.expires_at),
-    })
-}
-
-/// Atomically replaces the lease file with `lease` (renewal by its holder).
-fn replace(path: &Path, lease: &Lease) -> Result<Lease, JournalError> {
-    let private = write_private(path, lease, "renew")?;
     fs::rename(&private, path).map_err(io(path))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))?;
-    Ok(lease.clone())
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// `lease` unless the stored lease is that very lease (same holder and generation, not
+/// released): then [`JournalError::LeaseLost`] naming who holds it now.
+fn check_held(path: &Path, lease: &Lease) -> Result<(), JournalError> {
+    match read_lease(path)? {
+        Some(current) if current.is_held_as(lease) => Ok(()),
+        current => Err(JournalError::LeaseLost {
+            deployment: lease.deployment.clone(),
+            holder: lease.holder.to_string(),
+            taken_by: current
+                .filter(|c| !c.released)
+                .map_or_else(|| "nobody (it was released)".to_owned(), |c| c.holder.to_string()),
+        }),
+    }
 }
 
 #[async_trait]
 impl JournalStore for FileJournal {
-    async fn append(&self, deployment: &str, entry: &Entry) -> Result<(), JournalError> {
-        let path = self.journal_path(deployment)?;
+    async fn append(&self, lease: &Lease, entry: &Entry) -> Result<(), JournalError> {
+        let path = self.journal_path(&lease.deployment)?;
+        let (lock, lease_path) = (self.lock_path(&lease.deployment)?, self.lease_path(&lease.deployment)?);
         let stamped = Stamped {
             entry,
             at: WallClock.now_millis(),
@@ -353,7 +333,13 @@ impl JournalStore for FileJournal {
         let line = serde_json::to_string(&stamped)
             .map_err(std::io::Error::other)
             .map_err(io(&path))?;
-        blocking(path.clone(), move || append_line(&path, &line)).await
+        let lease = lease.clone();
+        blocking(path.clone(), move || {
+            let _lock = LeaseLock::take(&lock)?;
+            check_held(&lease_path, &lease)?;
+            append_line(&path, &line)
+        })
+        .await
     }
 
     async fn load(&self, deployment: &str) -> Result<Vec<Entry>, JournalError> {
@@ -365,44 +351,65 @@ impl JournalStore for FileJournal {
     async fn acquire_lease(
         &self,
         deployment: &str,
-        holder: &str,
+        holder: &Holder,
         ttl: Duration,
         now_millis: u64,
     ) -> Result<Lease, JournalError> {
-        let path = self.lease_path(deployment)?;
-        let lease = Lease {
-            deployment: deployment.to_owned(),
-            holder: holder.to_owned(),
-            expires_at: now_millis + millis(ttl),
-        };
-        blocking(path.clone(), move || acquire(&path, &lease, now_millis)).await
+        let (path, lock) = (self.lease_path(deployment)?, self.lock_path(deployment)?);
+        let (deployment, holder) = (deployment.to_owned(), holder.clone());
+        blocking(path.clone(), move || {
+            let _lock = LeaseLock::take(&lock)?;
+            let current = read_lease(&path)?;
+            if let Some(current) = current.as_ref().filter(|c| !c.takeable(&holder, now_millis)) {
+                return Err(JournalError::LeaseHeld {
+                    deployment,
+                    holder: current.holder.to_string(),
+                    takeable_at: current.takeable_at(),
+                    now: now_millis,
+                });
+            }
+            let lease = Lease {
+                deployment,
+                holder,
+                generation: current.map_or(0, |c| c.generation) + 1,
+                expires_at: now_millis + millis(ttl),
+                released: false,
+            };
+            write_lease(&path, &lease)?;
+            Ok(lease)
+        })
+        .await
     }
 
     async fn renew_lease(&self, lease: &Lease, ttl: Duration, now_millis: u64) -> Result<Lease, JournalError> {
-        let path = self.lease_path(&lease.deployment)?;
+        let (path, lock) = (self.lease_path(&lease.deployment)?, self.lock_path(&lease.deployment)?);
         let renewed = Lease {
             expires_at: now_millis + millis(ttl),
             ..lease.clone()
         };
-        blocking(path.clone(), move || match read_lease(&path)? {
-            Some(current) if current.holder == renewed.holder => replace(&path, &renewed),
-            _ => Err(JournalError::LeaseLost {
-                deployment: renewed.deployment,
-                holder: renewed.holder,
-            }),
+        blocking(path.clone(), move || {
+            let _lock = LeaseLock::take(&lock)?;
+            check_held(&path, &renewed)?;
+            write_lease(&path, &renewed)?;
+            Ok(renewed)
         })
         .await
     }
 
     async fn release_lease(&self, lease: &Lease) -> Result<(), JournalError> {
-        let path = self.lease_path(&lease.deployment)?;
-        let holder = lease.holder.clone();
-        blocking(path.clone(), move || match read_lease(&path)? {
-            Some(current) if current.holder == holder => {
-                fs::remove_file(&path).map_err(io(&path))?;
-                sync_dir(path.parent().unwrap_or(Path::new(".")))
+        let (path, lock) = (self.lease_path(&lease.deployment)?, self.lock_path(&lease.deployment)?);
+        let released = Lease {
+            released: true,
+            ..lease.clone()
+        };
+        blocking(path.clone(), move || {
+            let _lock = LeaseLock::take(&lock)?;
+            match check_held(&path, &released) {
+                Ok(()) => write_lease(&path, &released),
+                // Lost meanwhile: the new holder's lease stands.
+                Err(JournalError::LeaseLost { .. }) => Ok(()),
+                Err(other) => Err(other),
             }
-            _ => Ok(()),
         })
         .await
     }

@@ -4,8 +4,10 @@
 //! convention of [`slot_record`](super::slot_record). Each call of the port is exactly one
 //! atomic ChangeResourceRecordSets batch for all the regions it lists (or none, when the zone
 //! already shows what was asked), so a rollout step moves every region of a wave together and a
-//! crash can never leave half a step applied. The batch goes through [`Route53::change_batch`],
-//! which retries inside the process's shared rate budget and never applies a batch twice.
+//! crash can never leave half a step applied. The batch goes through
+//! [`Route53::fenced_change_batch`], which retries inside the process's shared rate budget,
+//! never applies a batch twice, and sends each attempt only while the rollout's lease guard
+//! permits it.
 //!
 //! Safety rules enforced here rather than trusted to the caller, because a mistake costs an
 //! outage: a batch never leaves a name with all weights at 0 (a first publication creates its
@@ -20,6 +22,7 @@ use async_trait::async_trait;
 
 use crate::aws::{normalize_name, Change, ChangeAction, RecordSet, Route53};
 use crate::engine::ports::{RegionWeights, SlotAssignment, Traffic, TrafficError};
+use crate::journal::lease::Fence;
 use crate::model::{RegionSpec, Slot};
 
 use super::error::Route53TrafficError;
@@ -45,7 +48,11 @@ impl Route53Traffic {
     }
 
     /// [`Traffic::prepare`] with the typed error.
-    pub async fn try_prepare(&self, assignments: &[SlotAssignment]) -> Result<(), Route53TrafficError> {
+    pub async fn try_prepare(
+        &self,
+        fence: &dyn Fence,
+        assignments: &[SlotAssignment],
+    ) -> Result<(), Route53TrafficError> {
         let mut seen = BTreeSet::new();
         for assignment in assignments {
             if !seen.insert((assignment.region.name.as_str(), assignment.slot)) {
@@ -98,13 +105,17 @@ impl Route53Traffic {
                 set,
             });
         }
-        self.apply(changes).await
+        self.apply(changes, fence).await
     }
 
     /// [`Traffic::publish`] with the typed error: each region's slot at weight 100 pointing at
     /// its target, and any other slot set of the name (a leftover of a failed publication)
     /// deleted, in one batch read against a fresh listing.
-    pub async fn try_publish(&self, assignments: &[SlotAssignment]) -> Result<(), Route53TrafficError> {
+    pub async fn try_publish(
+        &self,
+        fence: &dyn Fence,
+        assignments: &[SlotAssignment],
+    ) -> Result<(), Route53TrafficError> {
         let mut seen = BTreeSet::new();
         let mut sets = Vec::with_capacity(assignments.len());
         for assignment in assignments {
@@ -155,12 +166,12 @@ impl Route53Traffic {
                 set,
             });
         }
-        self.apply(changes).await
+        self.apply(changes, fence).await
     }
 
     /// [`Traffic::withdraw`] with the typed error: every slot set of `regions` deleted in one
     /// batch read against a fresh listing (none there: no call).
-    pub async fn try_withdraw(&self, regions: &[RegionSpec]) -> Result<(), Route53TrafficError> {
+    pub async fn try_withdraw(&self, fence: &dyn Fence, regions: &[RegionSpec]) -> Result<(), Route53TrafficError> {
         self.route53.invalidate_zone(&self.zone_id);
         let listing = self.route53.record_sets(&self.zone_id).await?;
         let changes: Vec<Change> = regions
@@ -174,13 +185,14 @@ impl Route53Traffic {
                 }
             })
             .collect();
-        self.apply(changes).await
+        self.apply(changes, fence).await
     }
 
     /// [`Traffic::set_weights`] with the typed error. Every input check happens before any
     /// AWS call.
     pub async fn try_set_weights(
         &self,
+        fence: &dyn Fence,
         regions: &[RegionSpec],
         weights: &[RegionWeights],
     ) -> Result<(), Route53TrafficError> {
@@ -231,7 +243,7 @@ impl Route53Traffic {
                 }
             }
         }
-        self.apply(changes).await
+        self.apply(changes, fence).await
     }
 
     /// [`Traffic::weights`] with the typed error: a fresh read of the zone, because this is
@@ -258,34 +270,42 @@ impl Route53Traffic {
             .collect())
     }
 
-    /// Sends `changes` as one batch; an empty batch (the zone already shows everything) is not
-    /// sent, since Route 53 rejects it and there is nothing to do.
-    pub(super) async fn apply(&self, changes: Vec<Change>) -> Result<(), Route53TrafficError> {
+    /// Sends `changes` as one batch, each attempt only as `fence` permits; an empty batch (the
+    /// zone already shows everything) is not sent, since Route 53 rejects it and there is
+    /// nothing to do.
+    pub(super) async fn apply(&self, changes: Vec<Change>, fence: &dyn Fence) -> Result<(), Route53TrafficError> {
         if changes.is_empty() {
             return Ok(());
         }
         let deadline = Instant::now() + self.insync_timeout;
-        self.route53.change_batch(&self.zone_id, changes, deadline).await?;
+        self.route53
+            .fenced_change_batch(&self.zone_id, changes, deadline, fence)
+            .await?;
         Ok(())
     }
 }
 
 #[async_trait]
 impl Traffic for Route53Traffic {
-    async fn prepare(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
-        Ok(self.try_prepare(assignments).await?)
+    async fn prepare(&self, fence: &dyn Fence, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
+        Ok(self.try_prepare(fence, assignments).await?)
     }
 
-    async fn publish(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
-        Ok(self.try_publish(assignments).await?)
+    async fn publish(&self, fence: &dyn Fence, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
+        Ok(self.try_publish(fence, assignments).await?)
     }
 
-    async fn withdraw(&self, regions: &[RegionSpec]) -> Result<(), TrafficError> {
-        Ok(self.try_withdraw(regions).await?)
+    async fn withdraw(&self, fence: &dyn Fence, regions: &[RegionSpec]) -> Result<(), TrafficError> {
+        Ok(self.try_withdraw(fence, regions).await?)
     }
 
-    async fn set_weights(&self, regions: &[RegionSpec], weights: &[RegionWeights]) -> Result<(), TrafficError> {
-        Ok(self.try_set_weights(regions, weights).await?)
+    async fn set_weights(
+        &self,
+        fence: &dyn Fence,
+        regions: &[RegionSpec],
+        weights: &[RegionWeights],
+    ) -> Result<(), TrafficError> {
+        Ok(self.try_set_weights(fence, regions, weights).await?)
     }
 
     async fn weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, TrafficError> {

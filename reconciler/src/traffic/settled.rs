@@ -21,6 +21,7 @@ use std::fmt;
 
 use crate::aws::{normalize_name, AliasTarget, Change, ChangeAction, RecordSet};
 use crate::journal::entry::Weights;
+use crate::journal::lease::Unfenced;
 use crate::model::{RegionSpec, Slot, Target};
 
 use super::error::Route53TrafficError;
@@ -238,7 +239,8 @@ impl Route53Traffic {
             }
         }
         let written = changes.iter().filter(|c| c.action == ChangeAction::Upsert).count();
-        self.apply(changes).await?;
+        // Drift repair runs between rollouts, under no lease.
+        self.apply(changes, &Unfenced).await?;
         Ok(written)
     }
 }

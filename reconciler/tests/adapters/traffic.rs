@@ -7,6 +7,7 @@ use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
 use globaldeploy_reconciler::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
 use globaldeploy_reconciler::engine::ports::{RegionWeights, SlotAssignment, Traffic};
 use globaldeploy_reconciler::journal::entry::Weights;
+use globaldeploy_reconciler::journal::lease::Unfenced;
 use globaldeploy_reconciler::model::{RegionSpec, Slot, Target};
 use globaldeploy_reconciler::traffic::{
     slot_set_identifier, Difference, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion, SlotDrift,
@@ -130,12 +131,12 @@ async fn three_regions_move_together_one_batch_per_call() {
         .iter()
         .map(|r| assign(r, Slot::Blue, r.target.clone(), "v1"))
         .collect();
-    port.prepare(&blue).await.expect("prepare blue");
+    port.prepare(&Unfenced, &blue).await.expect("prepare blue");
     assert_eq!(fx.changes(), 1, "one batch for every region's slot");
     let zero: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 0)).collect();
     assert_eq!(port.weights(&regions).await.expect("weights"), zero);
     let all_blue: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 100, 0)).collect();
-    port.set_weights(&regions, &all_blue).await.expect("publish");
+    port.set_weights(&Unfenced, &regions, &all_blue).await.expect("publish");
     assert_eq!(fx.changes(), 2);
     assert_eq!(port.weights(&regions).await.expect("weights"), all_blue);
 
@@ -145,7 +146,7 @@ async fn three_regions_move_together_one_batch_per_call() {
         .zip(&v2)
         .map(|(r, target)| assign(r, Slot::Green, target.clone(), "v2"))
         .collect();
-    port.prepare(&green).await.expect("prepare green");
+    port.prepare(&Unfenced, &green).await.expect("prepare green");
     assert_eq!(fx.changes(), 3);
     assert_eq!(port.weights(&regions).await.expect("weights"), all_blue);
 
@@ -169,7 +170,7 @@ async fn three_regions_move_together_one_batch_per_call() {
     for step in [5u8, 25, 50, 100] {
         let want: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 100 - step, step)).collect();
         fx.proxy.reset_counts();
-        port.set_weights(&regions, &want).await.expect("step");
+        port.set_weights(&Unfenced, &regions, &want).await.expect("step");
         assert_eq!(fx.changes(), 1, "step {step}: one batch");
         assert_eq!(port.weights(&regions).await.expect("weights"), want);
     }
@@ -181,9 +182,9 @@ async fn three_regions_move_together_one_batch_per_call() {
 
     // Asking again for what the zone already shows sends nothing.
     fx.proxy.reset_counts();
-    port.prepare(&green).await.expect("prepare again");
+    port.prepare(&Unfenced, &green).await.expect("prepare again");
     let done: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 100)).collect();
-    port.set_weights(&regions, &done).await.expect("same weights");
+    port.set_weights(&Unfenced, &regions, &done).await.expect("same weights");
     assert_eq!(fx.changes(), 0);
 }
 
@@ -199,7 +200,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     // One region at 0/0 refuses the whole batch, and AWS is never asked.
     let err = fx
         .traffic
-        .try_set_weights(&regions, &[weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)])
+        .try_set_weights(&Unfenced, &regions, &[weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)])
         .await
         .expect_err("all zero");
     assert!(matches!(err, Route53TrafficError::AllZero { .. }), "{err}");
@@ -207,7 +208,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     assert!(err.to_string().contains("usw2.api.example.com"), "{err}");
     let unknown = fx
         .traffic
-        .try_set_weights(&regions[..1], &[weights("eu-west-1", 100, 0)])
+        .try_set_weights(&Unfenced, &regions[..1], &[weights("eu-west-1", 100, 0)])
         .await
         .expect_err("unknown region");
     assert!(matches!(unknown, Route53TrafficError::UnknownRegion { .. }));
@@ -216,7 +217,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     // Through the port the refusal is final, not retryable.
     let port: &dyn Traffic = &fx.traffic;
     let err = port
-        .set_weights(&regions, &[weights("us-east-1", 0, 0)])
+        .set_weights(&Unfenced, &regions, &[weights("us-east-1", 0, 0)])
         .await
         .expect_err("all zero");
     assert!(!err.retryable && err.message.contains("use1.api.example.com"));
@@ -224,7 +225,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     // A slot cannot get weight before it has a target.
     let err = fx
         .traffic
-        .try_set_weights(&regions, &[weights("us-east-1", 0, 100)])
+        .try_set_weights(&Unfenced, &regions, &[weights("us-east-1", 0, 100)])
         .await
         .expect_err("unprepared slot");
     assert!(
@@ -239,7 +240,7 @@ async fn host_name_targets_are_cnames_and_types_never_change() {
     let fx = Fixture::start().await;
     let api = region("us-east-1", "use1.api.example.com", records(&["lb-v1.example.net"]));
     fx.traffic
-        .try_prepare(&[assign(&api, Slot::Blue, api.target.clone(), "v1")])
+        .try_prepare(&Unfenced, &[assign(&api, Slot::Blue, api.target.clone(), "v1")])
         .await
         .expect("prepare");
     let blue = fx.slot_set(&api, Slot::Blue, "CNAME").await;
@@ -248,7 +249,7 @@ async fn host_name_targets_are_cnames_and_types_never_change() {
     fx.proxy.reset_counts();
     let err = fx
         .traffic
-        .try_prepare(&[assign(&api, Slot::Green, records(&["192.0.2.30"]), "v2")])
+        .try_prepare(&Unfenced, &[assign(&api, Slot::Green, records(&["192.0.2.30"]), "v2")])
         .await
         .expect_err("type change");
     assert!(
@@ -258,7 +259,7 @@ async fn host_name_targets_are_cnames_and_types_never_change() {
     );
     let err = fx
         .traffic
-        .try_prepare(&[assign(
+        .try_prepare(&Unfenced, &[assign(
             &api,
             Slot::Green,
             records(&["a.example.net", "b.example.net"]),
@@ -286,7 +287,7 @@ async fn aws_failures_name_the_record_and_code_and_say_retryable() {
     });
     let port: &dyn Traffic = &fx.traffic;
     let err = port
-        .prepare(&[assign(&api, Slot::Blue, api.target.clone(), "v1")])
+        .prepare(&Unfenced, &[assign(&api, Slot::Blue, api.target.clone(), "v1")])
         .await
         .expect_err("throttled");
     assert!(err.retryable, "{err}");
@@ -345,16 +346,16 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
         .iter()
         .map(|r| assign(r, Slot::Blue, r.target.clone(), "v1"))
         .collect();
-    port.prepare(&blue).await.expect("prepare blue");
-    port.set_weights(&v1, &[weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)])
+    port.prepare(&Unfenced, &blue).await.expect("prepare blue");
+    port.set_weights(&Unfenced, &v1, &[weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)])
         .await
         .expect("publish");
     let green: Vec<SlotAssignment> = v2
         .iter()
         .map(|r| assign(r, Slot::Green, r.target.clone(), "v2"))
         .collect();
-    port.prepare(&green).await.expect("prepare green");
-    port.set_weights(&v2, &[weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)])
+    port.prepare(&Unfenced, &green).await.expect("prepare green");
+    port.set_weights(&Unfenced, &v2, &[weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)])
         .await
         .expect("promote");
     let want: Vec<SettledRegion> = v2.iter().map(|r| settled(r, Slot::Green, 0, 100)).collect();
@@ -514,11 +515,11 @@ async fn settling_refuses_unsafe_slots_and_sees_deleted_regions() {
     let fx = Fixture::start().await;
     let api = region("us-east-1", "use1.api.example.com", records(&["192.0.2.10"]));
     fx.traffic
-        .try_prepare(&[assign(&api, Slot::Blue, api.target.clone(), "v1")])
+        .try_prepare(&Unfenced, &[assign(&api, Slot::Blue, api.target.clone(), "v1")])
         .await
         .expect("prepare");
     fx.traffic
-        .try_set_weights(std::slice::from_ref(&api), &[weights("us-east-1", 100, 0)])
+        .try_set_weights(&Unfenced, std::slice::from_ref(&api), &[weights("us-east-1", 100, 0)])
         .await
         .expect("publish");
     // A never-written idle slot at 0 is what is asked: no drift.

@@ -18,7 +18,7 @@ use globaldeploy_reconciler::traffic::Route53Traffic;
 use crate::fakes::{FakeClock, FakeProbe};
 use crate::stdout_of;
 use crate::support::{client, Moto};
-use crate::world::{block_on, three_regions, World, LEASE_TTL};
+use crate::world::{block_on, holder, three_regions, World};
 
 /// `(blue, green)` of every region, as Route 53 has them.
 fn weights(traffic: &Route53Traffic, spec: &DeploymentSpec) -> BTreeMap<String, (u8, u8)> {
@@ -78,8 +78,7 @@ fn rollback_and_resume_drive_route53_from_the_journal() {
             approvals: &journal,
             progress: &(),
         },
-        "terraform-run",
-        LEASE_TTL,
+        holder("terraform-run"),
     );
 
     // v1 is published on blue everywhere.

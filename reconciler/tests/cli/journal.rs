@@ -10,7 +10,7 @@ use globaldeploy_reconciler::engine::outcome::RolloutStatus;
 use globaldeploy_reconciler::journal::file::FileJournal;
 use globaldeploy_reconciler::model::OnFailure;
 
-use crate::world::{block_on, three_regions, World, LEASE_TTL};
+use crate::world::{block_on, holder, three_regions, World};
 use crate::{globaldeploy, stdout_of};
 
 /// Polls `status --output json` until `done` holds for its document.
@@ -51,8 +51,7 @@ fn status_follows_a_rollout_and_approve_releases_its_waiting_wave() {
                     approvals: &journal,
                     progress: &(),
                 },
-                "engine-under-test",
-                LEASE_TTL,
+                holder("engine-under-test"),
             );
             block_on(driver.start(&spec, &World::serving(&spec), std::future::pending()))
         })

@@ -16,7 +16,7 @@ use globaldeploy_reconciler::model::{Check, DeploymentSpec, GateSpec, OnFailure,
 use tokio::time::Instant;
 
 use crate::fakes::{FakeClock, FakeTraffic, MemJournal};
-use crate::world::{region, World, LEASE_TTL};
+use crate::world::{holder, region, World};
 
 const T0: u64 = 1_700_000_000_000;
 
@@ -29,7 +29,10 @@ struct TokioClock {
 #[async_trait]
 impl Clock for TokioClock {
     fn now_millis(&self) -> u64 {
-        T0 + u64::try_from(self.started.elapsed().as_millis()).unwrap()
+        T0 + self.monotonic_millis()
+    }
+    fn monotonic_millis(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap()
     }
     async fn sleep(&self, duration: Duration) {
         tokio::time::sleep(duration).await;
@@ -152,8 +155,7 @@ async fn roll_out(spec: &DeploymentSpec, probe: &SlowProbe, started: Instant) ->
             approvals: &journal,
             progress: &(),
         },
-        "test",
-        LEASE_TTL,
+        holder("test"),
     );
     driver
         .start(spec, &World::serving(spec), std::future::pending())

@@ -1,6 +1,7 @@
-//! Fakes of every port, on one virtual clock: traffic that records every weight write and
-//! can fail, scripted probes, an in-memory journal with a lease, and crash points that stop
-//! the world at an arbitrary port call.
+//! Fakes of every port, on one virtual clock: traffic that records every weight write, can
+//! fail and can brown out (writes throttled for a while, each attempt fenced), scripted probes,
+//! an in-memory journal with a fenced lease whose renewals can fail, and crash points that
+//! stop the world at an arbitrary port call.
 //!
 //! The traffic fake keeps which slots have a record set, as Route 53 does, and checks after
 //! every change that no name answers from an all-zero group (sets that exist but all weigh 0,
@@ -9,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::Waker;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,39 +19,137 @@ use globaldeploy_reconciler::engine::ports::{
 };
 use globaldeploy_reconciler::journal::entry::{Entry, Weights};
 use globaldeploy_reconciler::journal::error::JournalError;
-use globaldeploy_reconciler::journal::lease::Lease;
+use globaldeploy_reconciler::journal::lease::{Fence, Holder, Lease, WRITE_DEADLINE};
 use globaldeploy_reconciler::model::{GateSpec, RegionSpec, Slot};
 use tokio::sync::Notify;
 
-/// Virtual time: sleeping advances it instantly.
-#[derive(Default)]
+/// Virtual time, advanced only by sleepers: a sleep registers when it wants to wake, and the
+/// earliest sleeper, once every other ready branch has had a turn (it yields once), moves the
+/// clock to its wake-up time. So concurrent sleepers (the driver's work and its heartbeat)
+/// interleave as they would in real time, and nothing else makes time pass.
+/// The wall clock (`now_millis`) is the monotonic one plus any jump a test makes.
 pub struct FakeClock {
-    now: AtomicU64,
+    state: Mutex<ClockState>,
+}
+
+struct ClockState {
+    /// Monotonic virtual milliseconds.
+    now: u64,
+    /// What the wall clock reads beyond `now` (jumps).
+    wall_offset: i64,
+    /// Registered sleepers by (wake-up time, id).
+    sleepers: BTreeMap<(u64, u64), Waker>,
+    next_id: u64,
+}
+
+impl ClockState {
+    /// Lets the earliest remaining sleeper take its turn.
+    fn wake_earliest(&self) {
+        if let Some(waker) = self.sleepers.values().next() {
+            waker.wake_by_ref();
+        }
+    }
+}
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        Self::at(0)
+    }
 }
 
 impl FakeClock {
     pub fn at(millis: u64) -> Self {
         Self {
-            now: AtomicU64::new(millis),
+            state: Mutex::new(ClockState {
+                now: millis,
+                wall_offset: 0,
+                sleepers: BTreeMap::new(),
+                next_id: 0,
+            }),
         }
     }
-    pub fn now_millis_for_test(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
+    fn state(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap()
     }
+    pub fn now_millis_for_test(&self) -> u64 {
+        self.now_millis()
+    }
+    /// Time passes outside any sleep (e.g. between two processes' runs).
     pub fn advance(&self, millis: u64) {
-        self.now.fetch_add(millis, Ordering::SeqCst);
+        let mut state = self.state();
+        state.now += millis;
+        state.wake_earliest();
+    }
+    /// The wall clock alone jumps by `millis` (NTP stepping it, an operator setting it).
+    pub fn jump_wall(&self, millis: i64) {
+        self.state().wall_offset += millis;
     }
 }
 
 #[async_trait]
 impl Clock for FakeClock {
     fn now_millis(&self) -> u64 {
-        self.now.load(Ordering::SeqCst)
+        let state = self.state();
+        state.now.saturating_add_signed(state.wall_offset)
+    }
+    fn monotonic_millis(&self) -> u64 {
+        self.state().now
     }
     async fn sleep(&self, duration: Duration) {
-        self.advance(u64::try_from(duration.as_millis()).unwrap());
-        // Let a concurrent stop signal observe the new time, as a real sleep would.
-        tokio::task::yield_now().await;
+        let (wake, id) = {
+            let mut state = self.state();
+            state.next_id += 1;
+            (state.now + u64::try_from(duration.as_millis()).unwrap(), state.next_id)
+        };
+        Sleep {
+            clock: self,
+            key: (wake, id),
+            yielded: false,
+        }
+        .await;
+    }
+}
+
+struct Sleep<'a> {
+    clock: &'a FakeClock,
+    key: (u64, u64),
+    yielded: bool,
+}
+
+impl std::future::Future for Sleep<'_> {
+    type Output = ();
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        let key = self.key;
+        let mut state = self.clock.state();
+        if state.now < key.0 {
+            state.sleepers.insert(key, cx.waker().clone());
+            if state.sleepers.keys().next() != Some(&key) {
+                // A sleeper before us takes its turn first and wakes us when it is done; then
+                // we yield again before moving time, so it can sleep again first.
+                drop(state);
+                self.yielded = false;
+                return std::task::Poll::Pending;
+            }
+            if !self.yielded {
+                drop(state);
+                self.yielded = true;
+                cx.waker().wake_by_ref();
+                return std::task::Poll::Pending;
+            }
+            state.now = key.0;
+        }
+        state.sleepers.remove(&key);
+        state.wake_earliest();
+        std::task::Poll::Ready(())
+    }
+}
+
+impl Drop for Sleep<'_> {
+    fn drop(&mut self) {
+        let mut state = self.clock.state();
+        if state.sleepers.remove(&self.key).is_some() {
+            state.wake_earliest();
+        }
     }
 }
 
@@ -84,6 +184,17 @@ impl Crash {
 /// A check run on every weight write, with the weights after it.
 pub type WriteCheck = Box<dyn Fn(&[RegionWeights], &BTreeMap<String, Weights>) + Send + Sync>;
 
+/// A brown-out of the traffic layer: from `from` until `until` (monotonic), every write attempt
+/// is throttled and retried after `retry_after`, as the Route 53 client's own retry loop does,
+/// consulting the fence before each attempt.
+#[derive(Clone)]
+pub struct Brownout {
+    pub clock: Arc<FakeClock>,
+    pub from: u64,
+    pub until: u64,
+    pub retry_after: Duration,
+}
+
 /// Weighted traffic in memory.
 pub struct FakeTraffic {
     pub weights: Mutex<BTreeMap<String, Weights>>,
@@ -97,6 +208,9 @@ pub struct FakeTraffic {
     pub lose_publish_answers: AtomicU64,
     pub crash: Mutex<Arc<Crash>>,
     pub check: Mutex<Option<WriteCheck>>,
+    pub brownout: Mutex<Option<Brownout>>,
+    /// Write attempts the fence refused.
+    pub fenced: AtomicU64,
 }
 
 impl FakeTraffic {
@@ -122,6 +236,8 @@ impl FakeTraffic {
             lose_publish_answers: AtomicU64::new(0),
             crash: Mutex::new(Crash::never()),
             check: Mutex::new(None),
+            brownout: Mutex::new(None),
+            fenced: AtomicU64::new(0),
         }
     }
     /// `region` serves `weights`, its `slot` set pointing at `version` (others kept).
@@ -165,12 +281,31 @@ impl FakeTraffic {
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
             .is_ok()
     }
+    /// The attempts of one write: each one only as `fence` permits; throttled through a
+    /// brown-out.
+    async fn attempts(&self, fence: &dyn Fence) -> Result<(), TrafficError> {
+        loop {
+            if let Err(refused) = fence.permit(WRITE_DEADLINE) {
+                self.fenced.fetch_add(1, Ordering::SeqCst);
+                return Err(TrafficError {
+                    message: refused.to_string(),
+                    retryable: false,
+                });
+            }
+            let brownout = self.brownout.lock().unwrap().clone();
+            match brownout {
+                Some(b) if (b.from..b.until).contains(&b.clock.monotonic_millis()) => b.clock.sleep(b.retry_after).await,
+                _ => return Ok(()),
+            }
+        }
+    }
 }
 
 #[async_trait]
 impl Traffic for FakeTraffic {
-    async fn prepare(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
+    async fn prepare(&self, fence: &dyn Fence, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
         self.crash().point().await;
+        self.attempts(fence).await?;
         if self.failing() {
             return Err(TrafficError {
                 message: "Throttling".into(),
@@ -190,8 +325,9 @@ impl Traffic for FakeTraffic {
         Ok(())
     }
 
-    async fn publish(&self, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
+    async fn publish(&self, fence: &dyn Fence, assignments: &[SlotAssignment]) -> Result<(), TrafficError> {
         self.crash().point().await;
+        self.attempts(fence).await?;
         if self.failing() {
             return Err(TrafficError {
                 message: "Throttling".into(),
@@ -244,8 +380,9 @@ impl Traffic for FakeTraffic {
         Ok(())
     }
 
-    async fn withdraw(&self, regions: &[RegionSpec]) -> Result<(), TrafficError> {
+    async fn withdraw(&self, fence: &dyn Fence, regions: &[RegionSpec]) -> Result<(), TrafficError> {
         self.crash().point().await;
+        self.attempts(fence).await?;
         if self.failing() {
             return Err(TrafficError {
                 message: "Throttling".into(),
@@ -261,8 +398,14 @@ impl Traffic for FakeTraffic {
         Ok(())
     }
 
-    async fn set_weights(&self, _: &[RegionSpec], weights: &[RegionWeights]) -> Result<(), TrafficError> {
+    async fn set_weights(
+        &self,
+        fence: &dyn Fence,
+        _: &[RegionSpec],
+        weights: &[RegionWeights],
+    ) -> Result<(), TrafficError> {
         self.crash().point().await;
+        self.attempts(fence).await?;
         if self.failing() {
             return Err(TrafficError {
                 message: "PriorRequestNotComplete".into(),
@@ -376,7 +519,9 @@ impl Probe for FakeProbe {
     }
 }
 
-/// An in-memory journal; every entry goes through JSON, as it would on disk.
+/// An in-memory journal; every entry goes through JSON, as it would on disk. Its lease follows
+/// the same rules as the file store's ([`Lease::takeable`], generations, fenced appends), checked
+/// and acted on under one lock.
 pub struct MemJournal {
     pub entries: Arc<Mutex<Vec<Entry>>>,
     pub lease: Mutex<Option<Lease>>,
@@ -386,6 +531,8 @@ pub struct MemJournal {
     pub asked: Mutex<BTreeMap<String, u64>>,
     pub clock: Arc<FakeClock>,
     pub crash: Mutex<Arc<Crash>>,
+    /// Renewals fail (the store unreachable) from and until these monotonic times.
+    pub renewal_outage: Mutex<Option<(u64, u64)>>,
 }
 
 impl MemJournal {
@@ -398,6 +545,7 @@ impl MemJournal {
             asked: Mutex::default(),
             clock,
             crash: Mutex::new(Crash::never()),
+            renewal_outage: Mutex::new(None),
         }
     }
     pub fn snapshot(&self) -> Vec<Entry> {
@@ -406,12 +554,35 @@ impl MemJournal {
     fn crash(&self) -> Arc<Crash> {
         self.crash.lock().unwrap().clone()
     }
+    /// Whether the lease is free (never taken, or released).
+    pub fn lease_free(&self) -> bool {
+        self.lease.lock().unwrap().as_ref().is_none_or(|l| l.released)
+    }
+}
+
+/// `held` unless the stored lease is that very lease: then who holds it now.
+fn check_held(current: Option<&Lease>, held: &Lease) -> Result<(), JournalError> {
+    match current {
+        Some(current) if current.is_held_as(held) => Ok(()),
+        current => Err(JournalError::LeaseLost {
+            deployment: held.deployment.clone(),
+            holder: held.holder.to_string(),
+            taken_by: current
+                .filter(|c| !c.released)
+                .map_or_else(|| "nobody (it was released)".to_owned(), |c| c.holder.to_string()),
+        }),
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap()
 }
 
 #[async_trait]
 impl JournalStore for MemJournal {
-    async fn append(&self, _: &str, entry: &Entry) -> Result<(), JournalError> {
+    async fn append(&self, held: &Lease, entry: &Entry) -> Result<(), JournalError> {
         self.crash().point().await;
+        check_held(self.lease.lock().unwrap().as_ref(), held)?;
         let json = serde_json::to_string(entry).unwrap();
         let back: Entry = serde_json::from_str(&json).unwrap();
         assert_eq!(&back, entry, "journal entry does not survive JSON: {json}");
@@ -428,51 +599,55 @@ impl JournalStore for MemJournal {
     async fn acquire_lease(
         &self,
         deployment: &str,
-        holder: &str,
+        holder: &Holder,
         ttl: Duration,
         now: u64,
     ) -> Result<Lease, JournalError> {
         let mut lease = self.lease.lock().unwrap();
-        if let Some(current) = lease.as_ref() {
-            if current.holder != holder && !current.expired(now) {
-                return Err(JournalError::LeaseHeld {
-                    deployment: deployment.into(),
-                    holder: current.holder.clone(),
-                    expires_at: current.expires_at,
-                });
-            }
+        if let Some(current) = lease.as_ref().filter(|c| !c.takeable(holder, now)) {
+            return Err(JournalError::LeaseHeld {
+                deployment: deployment.into(),
+                holder: current.holder.to_string(),
+                takeable_at: current.takeable_at(),
+                now,
+            });
         }
         let new = Lease {
             deployment: deployment.into(),
-            holder: holder.into(),
-            expires_at: now + u64::try_from(ttl.as_millis()).unwrap(),
+            holder: holder.clone(),
+            generation: lease.as_ref().map_or(0, |l| l.generation) + 1,
+            expires_at: now + ms(ttl),
+            released: false,
         };
         *lease = Some(new.clone());
         Ok(new)
     }
 
     async fn renew_lease(&self, held: &Lease, ttl: Duration, now: u64) -> Result<Lease, JournalError> {
-        let mut lease = self.lease.lock().unwrap();
-        match lease.as_ref() {
-            Some(current) if current.holder == held.holder => {
-                let new = Lease {
-                    expires_at: now + u64::try_from(ttl.as_millis()).unwrap(),
-                    ..held.clone()
-                };
-                *lease = Some(new.clone());
-                Ok(new)
-            }
-            _ => Err(JournalError::LeaseLost {
-                deployment: held.deployment.clone(),
-                holder: held.holder.clone(),
-            }),
+        let outage = *self.renewal_outage.lock().unwrap();
+        if outage.is_some_and(|(from, until)| (from..until).contains(&self.clock.monotonic_millis())) {
+            return Err(JournalError::Io {
+                path: "memory".into(),
+                source: std::io::Error::other("the store is unreachable"),
+            });
         }
+        let mut lease = self.lease.lock().unwrap();
+        check_held(lease.as_ref(), held)?;
+        let new = Lease {
+            expires_at: now + ms(ttl),
+            ..held.clone()
+        };
+        *lease = Some(new.clone());
+        Ok(new)
     }
 
     async fn release_lease(&self, held: &Lease) -> Result<(), JournalError> {
         let mut lease = self.lease.lock().unwrap();
-        if lease.as_ref().is_some_and(|l| l.holder == held.holder) {
-            *lease = None;
+        if check_held(lease.as_ref(), held).is_ok() {
+            *lease = Some(Lease {
+                released: true,
+                ..held.clone()
+            });
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
-//! The `file://DIR` store: durable appends, torn last lines, leases and approvals.
+//! The `file://DIR` store: durable appends, torn last lines and approvals (its lease is held to
+//! the contract every store meets: `journal_contract`).
 
 use std::fs;
-use std::time::Duration;
 
 use globaldeploy_reconciler::engine::outcome::RolloutStatus;
 use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
@@ -11,7 +11,7 @@ use globaldeploy_reconciler::journal::file::FileJournal;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{OnFailure, Slot};
 
-use crate::world::{block_on, three_regions};
+use crate::world::{block_on, holder, three_regions, LEASE_TTL};
 
 fn intent() -> Entry {
     let spec = three_regions(OnFailure::RollbackAll);
@@ -48,10 +48,11 @@ fn appends_are_durable_and_replay_after_a_torn_last_line() {
         FileJournal::from_url(&format!("file://{}", tmp.path().join("nested/.globaldeploy").display())).unwrap();
     block_on(async {
         assert!(store.load("api").await.unwrap().is_empty());
-        store.append("api", &intent()).await.unwrap();
+        let lease = store.acquire_lease("api", &holder("a"), LEASE_TTL, 1).await.unwrap();
+        store.append(&lease, &intent()).await.unwrap();
         store
             .append(
-                "api",
+                &lease,
                 &Entry::GroupStarted {
                     group: 0,
                     wave: "canary".into(),
@@ -74,7 +75,7 @@ fn appends_are_durable_and_replay_after_a_torn_last_line() {
         // The next append cuts the torn tail off first.
         store
             .append(
-                "api",
+                &lease,
                 &Entry::Outcome {
                     status: RolloutStatus::RolledBack,
                 },
@@ -106,7 +107,8 @@ fn a_tear_inside_a_multi_byte_character_is_tolerated_by_load_and_cut_by_the_next
         reason: "gate failed in café région".into(),
     };
     block_on(async {
-        store.append("api", &intent()).await.unwrap();
+        let lease = store.acquire_lease("api", &holder("a"), LEASE_TTL, 1).await.unwrap();
+        store.append(&lease, &intent()).await.unwrap();
         let path = store.journal_path("api").unwrap();
         let complete = fs::read(&path).unwrap();
         // The crash kept the line up to the first byte of the two-byte "é".
@@ -118,7 +120,7 @@ fn a_tear_inside_a_multi_byte_character_is_tolerated_by_load_and_cut_by_the_next
 
         assert_eq!(store.load("api").await.unwrap(), vec![intent()]);
         assert_eq!(store.load_recorded("api").await.unwrap().len(), 1);
-        store.append("api", &rollback).await.unwrap();
+        store.append(&lease, &rollback).await.unwrap();
         let bytes = fs::read(&path).unwrap();
         assert!(
             bytes.starts_with(&complete) && bytes.ends_with(b"\n"),
@@ -133,7 +135,8 @@ fn a_corrupt_line_is_named_by_the_line_an_editor_shows() {
     let tmp = tempfile::tempdir().unwrap();
     let store = FileJournal::new(tmp.path());
     block_on(async {
-        store.append("api", &intent()).await.unwrap();
+        let lease = store.acquire_lease("api", &holder("a"), LEASE_TTL, 1).await.unwrap();
+        store.append(&lease, &intent()).await.unwrap();
         let path = store.journal_path("api").unwrap();
         let mut bytes = fs::read(&path).unwrap();
         // A blank line, then a complete line that is not text.
@@ -161,51 +164,6 @@ fn a_relative_store_names_absolute_files() {
         store.journal_path("api").unwrap(),
         std::env::current_dir().unwrap().join(".globaldeploy/api.journal.jsonl")
     );
-}
-
-#[test]
-fn lease_contention_names_the_holder_and_stale_leases_are_taken_over() {
-    let tmp = tempfile::tempdir().unwrap();
-    let store = FileJournal::new(tmp.path());
-    let ttl = Duration::from_secs(60);
-    block_on(async {
-        let first = store.acquire_lease("api", "terraform@a:1", ttl, 1_000).await.unwrap();
-        let err = store
-            .acquire_lease("api", "globaldeploy@b:2", ttl, 2_000)
-            .await
-            .unwrap_err();
-        assert!(err.to_string().contains("being rolled out by terraform@a:1"), "{err}");
-        // Renewal by the holder moves the expiry.
-        let renewed = store.renew_lease(&first, ttl, 50_000).await.unwrap();
-        assert_eq!(renewed.expires_at, 110_000);
-        assert!(store
-            .acquire_lease("api", "globaldeploy@b:2", ttl, 100_000)
-            .await
-            .is_err());
-        // After expiry, the lease is taken over; the old holder has lost it.
-        let second = store
-            .acquire_lease("api", "globaldeploy@b:2", ttl, 110_000)
-            .await
-            .unwrap();
-        assert_eq!(second.holder, "globaldeploy@b:2");
-        assert!(matches!(
-            store.renew_lease(&first, ttl, 111_000).await,
-            Err(JournalError::LeaseLost { .. })
-        ));
-        store.release_lease(&first).await.unwrap();
-        assert!(
-            store.lease_path("api").unwrap().exists(),
-            "releasing a lost lease leaves the new holder's"
-        );
-        store.release_lease(&second).await.unwrap();
-        assert!(!store.lease_path("api").unwrap().exists());
-        store.acquire_lease("api", "third", ttl, 120_000).await.unwrap();
-        let leftovers: Vec<_> = fs::read_dir(tmp.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(leftovers.len(), 1, "no private files left behind: {leftovers:?}");
-    });
 }
 
 #[test]

@@ -11,7 +11,7 @@ use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot};
 
 use crate::fakes::Health;
-use crate::world::{block_on, three_regions, World};
+use crate::world::{block_on, holder, three_regions, World};
 
 const T0: u64 = 1_700_000_000_000;
 const OLD: Weights = Weights { blue: 100, green: 0 };
@@ -229,10 +229,7 @@ fn stop_leaves_a_resumable_journal_and_rollback_after_success_restores_everythin
         world.driver("tf").start(&spec, &World::serving(&spec), stop).await
     });
     assert!(matches!(stopped, Err(EngineError::Stopped { .. })), "{stopped:?}");
-    assert!(
-        world.journal.lease.lock().unwrap().is_none(),
-        "a stop releases the lease"
-    );
+    assert!(world.journal.lease_free(), "a stop releases the lease");
     let state = replay(&world.journal.snapshot()).unwrap().unwrap();
     assert!(state.status.is_none());
     let outcome = block_on(world.driver("cli").resume("api", std::future::pending())).unwrap();
@@ -258,13 +255,16 @@ fn a_second_rollout_fails_fast_on_the_lease() {
         use globaldeploy_reconciler::engine::ports::JournalStore;
         world
             .journal
-            .acquire_lease("api", "terraform@ci:42", Duration::from_secs(60), T0)
+            .acquire_lease("api", &holder("terraform@ci"), Duration::from_secs(60), T0)
             .await
             .unwrap()
     });
     let err = world.start(&spec, &World::serving(&spec)).unwrap_err();
-    assert!(err.to_string().contains("being rolled out by terraform@ci:42"), "{err}");
-    assert_eq!(lease.holder, "terraform@ci:42");
+    assert!(
+        err.to_string().contains("being rolled out by terraform@ci on terraform@ci-host (pid 7, terraform@ci)"),
+        "{err}"
+    );
+    assert_eq!(lease.holder, holder("terraform@ci"));
     assert!(world.journal.snapshot().is_empty());
 }
 

@@ -10,6 +10,10 @@
 //! (continue: they are carried, written only when `rollback_all` returns them to v1 on their
 //! idle slot) and v2 everywhere with regions added (add: only the new regions are published).
 //!
+//! Lease faults on top: traffic brown-outs longer than the lease, renewal outages that fence
+//! the holder, and a second driver contending for the lease; on every entry, the fake Route 53
+//! must show what the journal says and no name may have all weights 0.
+//!
 //! `SIM_SEED=n` replays one seed; `SIM_ROLLOUTS=n` changes how many are run.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,9 +23,11 @@ use std::time::{Duration, Instant};
 use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
-use globaldeploy_reconciler::engine::ports::Progress;
+use globaldeploy_reconciler::engine::ports::{Clock, Progress};
 use globaldeploy_reconciler::engine::state::{Position, RolloutState};
 use globaldeploy_reconciler::journal::entry::{Entry, Idle, Serving, Weights};
+use globaldeploy_reconciler::journal::error::JournalError;
+use globaldeploy_reconciler::journal::lease::LEASE_TTL;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Slot, Strategy};
 use globaldeploy_reconciler::schedule::{estimated_duration, groups, rollout_kind, rollout_plan, RolloutKind};
@@ -29,8 +35,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::fakes::{Crash, Health};
-use crate::world::{gate, region, wave, World, LEASE_TTL};
+use crate::fakes::{Brownout, Crash, Health};
+use crate::world::{gate, holder, region, wave, World};
 
 /// The virtual time every simulated world starts at.
 const START: u64 = 1_700_000_000_000;
@@ -112,6 +118,7 @@ impl Progress for Checker<'_> {
             &replayed, state,
             "seed {seed}: replaying the journal after {entry:?} does not reproduce the engine state"
         );
+        assert_traffic_follows_the_journal(self.world, seed, entry, state);
         if state.failure.is_none() && !matches!(state.position, Position::RollingBack { .. } | Position::Done) {
             let current = state.current_group();
             for (g, group) in state.groups.iter().enumerate() {
@@ -131,6 +138,23 @@ impl Progress for Checker<'_> {
                 }
             }
         }
+    }
+}
+
+/// On every entry, Route 53 (the fake) shows what the journal says: each region at the weights
+/// of the state before the entry (an announced step or rollback not yet written) or after it,
+/// and no name answers with all weights 0.
+fn assert_traffic_follows_the_journal(world: &World, seed: u64, entry: &Entry, state: &RolloutState) {
+    let journal = world.journal.snapshot();
+    let before = replay(&journal[..journal.len() - 1]).unwrap();
+    for (region, weights) in world.traffic.weights.lock().unwrap().iter() {
+        let Some(after) = state.region_weights(region) else { continue };
+        let before = before.as_ref().map_or(after, |b| b.region_weights(region).unwrap_or(after));
+        assert!(
+            *weights == after || *weights == before,
+            "seed {seed}: after {entry:?}, {region} is at {weights:?} while the journal says {before:?} or {after:?}"
+        );
+        assert!(weights.blue + weights.green > 0, "seed {seed}: {region} has all weights 0");
     }
 }
 
@@ -210,10 +234,77 @@ enum Start {
     Carried,
 }
 
+/// Faults of the lease (chosen from their own random stream, so they leave every other choice
+/// of a seed as it was): a brown-out that throttles every traffic write for longer than the
+/// lease lives, an outage of the store for the holder's renewals, and a second driver that
+/// tries to take the deployment over while the first runs.
+struct LeaseFaults {
+    brownout: Option<(u64, u64)>,
+    renewal_outage: Option<(u64, u64)>,
+    contend_at: Option<u64>,
+}
+
+fn lease_faults(seed: u64, horizon: u64, world: &World) -> LeaseFaults {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x1ea5_e000_0000_0000);
+    let ttl = u64::try_from(LEASE_TTL.as_millis()).unwrap();
+    let mut window = |p: f64, longest: u64| {
+        rng.random_bool(p).then(|| {
+            let from = START + rng.random_range(0..horizon);
+            (from, from + rng.random_range(ttl..=longest))
+        })
+    };
+    let brownout = window(0.15, 3 * ttl);
+    let renewal_outage = window(0.05, 2 * ttl);
+    let contend_at = (renewal_outage.is_none() && rng.random_bool(0.15)).then(|| rng.random_range(0..horizon));
+    if let Some((from, until)) = brownout {
+        *world.traffic.brownout.lock().unwrap() = Some(Brownout {
+            clock: world.clock.clone(),
+            from,
+            until,
+            retry_after: Duration::from_millis(rng.random_range(500..5_000)),
+        });
+    }
+    *world.journal.renewal_outage.lock().unwrap() = renewal_outage;
+    LeaseFaults {
+        brownout,
+        renewal_outage,
+        contend_at,
+    }
+}
+
+impl LeaseFaults {
+    fn quiet(&self) -> bool {
+        self.brownout.is_none() && self.renewal_outage.is_none() && self.contend_at.is_none()
+    }
+
+    /// The second driver: `resume` at its moment must find the lease held while the first runs,
+    /// or the rollout finished; either way it writes nothing.
+    async fn contend(&self, ports: Ports<'_>, world: &World, seed: u64) {
+        let Some(at) = self.contend_at else { return };
+        world.clock.sleep(Duration::from_millis(at)).await;
+        let writes = world.traffic.writes.lock().unwrap().len();
+        match Driver::new(ports, holder("contender")).resume("sim", std::future::pending()).await {
+            Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
+                assert!(holder.starts_with("first on "), "seed {seed}: held by {holder}")
+            }
+            Ok(outcome) => assert!(world.journal.lease_free(), "seed {seed}: resumed {outcome:?} under a live lease"),
+            // The first was refused before it wrote anything.
+            Err(EngineError::NoRollout { .. }) => assert!(world.journal.snapshot().is_empty(), "seed {seed}"),
+            Err(other) => panic!("seed {seed}: the contender failed otherwise: {other}"),
+        }
+        assert_eq!(
+            world.traffic.writes.lock().unwrap().len(),
+            writes,
+            "seed {seed}: the contender wrote"
+        );
+    }
+}
+
 struct Stats {
     rollouts: u64,
     timed: u64,
     crashes: u64,
+    fenced: u64,
     outcomes: BTreeMap<&'static str, u64>,
     writes: u64,
     samples: u64,
@@ -297,9 +388,13 @@ fn simulate(seed: u64, stats: &mut Stats) {
     world.traffic.fail_next.store(traffic_failures, Ordering::SeqCst);
     let lost_answers = u64::from(start.values().any(|k| *k == Start::Fresh) && rng.random_bool(0.2));
     world.traffic.lose_publish_answers.store(lost_answers, Ordering::SeqCst);
+    let faults = lease_faults(seed, horizon, &world);
     // Nothing but the gates holds this rollout: no health trouble, no retries, no approvals.
-    let undisturbed =
-        script_is_empty && traffic_failures == 0 && lost_answers == 0 && !spec.waves.iter().any(|w| w.require_approval);
+    let undisturbed = script_is_empty
+        && traffic_failures == 0
+        && lost_answers == 0
+        && !spec.waves.iter().any(|w| w.require_approval)
+        && faults.quiet();
     let crash = if rng.random_bool(0.4) {
         Crash::after(rng.random_range(1..=80))
     } else {
@@ -403,21 +498,31 @@ fn simulate(seed: u64, stats: &mut Stats) {
     };
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let result = rt.block_on(async {
-        let driver = Driver::new(ports, "first", LEASE_TTL);
+        let driver = Driver::new(ports, holder("first"));
+        let contender = faults.contend(ports, &world, seed);
+        // Biased, crash first: the world stops at the crash point, not a poll later.
         tokio::select! {
-            r = driver.start(&spec, &current, std::future::pending()) => Some(r),
+            biased;
             () = crash.notify.notified() => None,
+            (r, ()) = async { futures::join!(driver.start(&spec, &current, std::future::pending()), contender) } => Some(r),
         }
     });
     // A publication whose answer was lost interrupts the rollout; resume takes it from the journal.
+    // A holder that could not renew its lease stopped writing; like a dead one, it is resumed.
     let result = match result {
         Some(Err(EngineError::Traffic(error))) if lost_answers > 0 && !error.retryable => rt.block_on(async {
-            let driver = Driver::new(ports, "resumer", LEASE_TTL);
+            let driver = Driver::new(ports, holder("resumer"));
             tokio::select! {
-                r = driver.resume("sim", std::future::pending()) => Some(r),
+                biased;
                 () = crash.notify.notified() => None,
+                r = driver.resume("sim", std::future::pending()) => Some(r),
             }
         }),
+        Some(Err(EngineError::Fenced(_))) => {
+            assert!(faults.renewal_outage.is_some(), "seed {seed}: fenced without an outage");
+            stats.fenced += 1;
+            None
+        }
         other => other,
     };
     let outcome = match result {
@@ -445,15 +550,17 @@ fn simulate(seed: u64, stats: &mut Stats) {
         None => {
             stats.crashes += 1;
             crash.disarm();
+            *world.journal.renewal_outage.lock().unwrap() = None;
             // The dead process's lease runs out; then `globaldeploy resume` takes over.
-            world.clock.advance(u64::try_from(LEASE_TTL.as_millis()).unwrap());
+            let takeable = world.journal.lease.lock().unwrap().as_ref().map_or(0, |l| l.takeable_at());
+            world.clock.advance(takeable.saturating_sub(world.clock.now_millis_for_test()));
             let Some(_) = replay(&world.journal.snapshot()).unwrap() else {
                 // Crashed before the intent was durable: nothing happened.
                 assert_eq!(*world.traffic.weights.lock().unwrap(), prior, "seed {seed}");
                 stats.rollouts += 1;
                 return;
             };
-            let resume = || rt.block_on(Driver::new(ports, "resumer", LEASE_TTL).resume("sim", std::future::pending()));
+            let resume = || rt.block_on(Driver::new(ports, holder("resumer")).resume("sim", std::future::pending()));
             // The resumed publication's answer may be the one lost: resume once more.
             match resume() {
                 Err(EngineError::Traffic(error)) if lost_answers > 0 && !error.retryable => resume(),
@@ -550,10 +657,7 @@ fn simulate(seed: u64, stats: &mut Stats) {
     } else {
         assert!(outcome.failure.is_some(), "seed {seed}: {outcome:?}");
     }
-    assert!(
-        world.journal.lease.lock().unwrap().is_none(),
-        "seed {seed}: lease not released"
-    );
+    assert!(world.journal.lease_free(), "seed {seed}: lease not released");
     stats.rollouts += 1;
     *stats.outcomes.entry(outcome.status.as_str()).or_default() += 1;
     stats.writes += world.traffic.writes.lock().unwrap().len() as u64;
@@ -577,6 +681,7 @@ fn randomized_rollouts_keep_every_invariant() {
         rollouts: 0,
         timed: 0,
         crashes: 0,
+        fenced: 0,
         outcomes: BTreeMap::new(),
         writes: 0,
         samples: 0,
@@ -589,10 +694,11 @@ fn randomized_rollouts_keep_every_invariant() {
         }
     }
     eprintln!(
-        "simulated {} rollouts ({} crashed and resumed, {} timed against their estimate) in {:.1?}: \
-         {:?}, {} weight writes, {} samples",
+        "simulated {} rollouts ({} crashed and resumed, {} of them fenced by a renewal outage, {} timed against \
+         their estimate) in {:.1?}: {:?}, {} weight writes, {} samples",
         stats.rollouts,
         stats.crashes,
+        stats.fenced,
         stats.timed,
         started.elapsed(),
         stats.outcomes,

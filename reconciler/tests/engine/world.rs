@@ -8,6 +8,7 @@ use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::Outcome;
 use globaldeploy_reconciler::journal::entry::{Serving, Weights};
+use globaldeploy_reconciler::journal::lease::Holder;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{
     Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Slot, Strategy, Target, WaveSpec,
@@ -15,7 +16,18 @@ use globaldeploy_reconciler::model::{
 
 use crate::fakes::{FakeClock, FakeProbe, FakeTraffic, Health, MemJournal};
 
-pub const LEASE_TTL: Duration = Duration::from_secs(60);
+pub use globaldeploy_reconciler::journal::lease::LEASE_TTL;
+
+/// A made-up lease holder called `name` on a host of its own (never judged dead by process).
+pub fn holder(name: &str) -> Holder {
+    Holder {
+        name: name.into(),
+        host: format!("{name}-host"),
+        pid: 7,
+        nonce: name.into(),
+        process: None,
+    }
+}
 
 pub fn gate(interval_s: u64, min_samples: u32, ratio: f64, threshold: u32) -> GateSpec {
     GateSpec {
@@ -150,7 +162,7 @@ impl World {
             .collect()
     }
 
-    pub fn driver(&self, holder: &str) -> Driver<'_> {
+    pub fn driver(&self, name: &str) -> Driver<'_> {
         Driver::new(
             Ports {
                 traffic: &self.traffic,
@@ -160,8 +172,7 @@ impl World {
                 approvals: &self.journal,
                 progress: &(),
             },
-            holder,
-            LEASE_TTL,
+            holder(name),
         )
     }
 

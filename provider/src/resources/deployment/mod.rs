@@ -81,8 +81,6 @@ use values::{plan_rows, region_names, rollout_rows, schedule_spec_of, served_of,
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 /// How long one traffic change may take to become INSYNC.
 const INSYNC_TIMEOUT: Duration = Duration::from_secs(300);
-/// Lease time-to-live; the driver renews it at half life.
-const LEASE_TTL: Duration = Duration::from_secs(30);
 /// The state's schema version. 1: the `region` blocks are a set keyed by `name` (0 stored them
 /// as a list; both are the same JSON array, so [`Deployment::upgrade_state`] keeps it as is).
 const SCHEMA_VERSION: i64 = 1;

@@ -14,6 +14,7 @@ use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::{Entry, Serving};
 use globaldeploy_reconciler::journal::error::JournalError;
 use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::lease::Holder;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{DeploymentSpec, Slot, Target};
 use globaldeploy_reconciler::probes::{GateProbe, HttpProbe};
@@ -23,7 +24,7 @@ use globaldeploy_sdk::{Context, Diagnostic, Diagnostics};
 
 use super::validation::json_error_diag;
 use super::values::{go_duration, region_names, spec_of, target_values};
-use super::{INSYNC_TIMEOUT, LEASE_TTL};
+use super::INSYNC_TIMEOUT;
 use crate::config::JournalLocation;
 use crate::ProviderClient;
 
@@ -281,8 +282,7 @@ pub(super) async fn run(
         approvals: &journal,
         progress: &progress,
     };
-    let holder = format!("terraform-provider-globaldeploy (pid {})", std::process::id());
-    let driver = Driver::new(ports, holder, LEASE_TTL);
+    let driver = Driver::new(ports, Holder::this_process("terraform-provider-globaldeploy"));
     let cancel = ctx.cancel.clone();
     let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = std::sync::Arc::clone(&timed_out);

@@ -1,0 +1,182 @@
+//! The lease while actions run: a traffic write slower than the lease keeps it (the heartbeat
+//! renews it meanwhile), a second driver cannot take it from a live holder, a holder that cannot
+//! renew stops writing before its lease ends and the one that takes it over afterwards is never
+//! interleaved with, and a wall-clock jump neither shortens nor stretches a hold.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use globaldeploy_reconciler::engine::error::EngineError;
+use globaldeploy_reconciler::engine::outcome::RolloutStatus;
+use globaldeploy_reconciler::engine::ports::Clock;
+use globaldeploy_reconciler::journal::entry::{Entry, Weights};
+use globaldeploy_reconciler::journal::error::JournalError;
+use globaldeploy_reconciler::journal::lease::LEASE_TTL;
+use globaldeploy_reconciler::journal::replay;
+use globaldeploy_reconciler::model::OnFailure;
+
+use crate::fakes::Brownout;
+use crate::world::{block_on, three_regions, World};
+
+const T0: u64 = 1_700_000_000_000;
+const OLD: Weights = Weights { blue: 100, green: 0 };
+const NEW: Weights = Weights { blue: 0, green: 100 };
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap()
+}
+
+/// Every write is throttled from `from_s` seconds on, for three lease lifetimes.
+fn brownout(world: &World, from_s: u64) {
+    *world.traffic.brownout.lock().unwrap() = Some(Brownout {
+        clock: world.clock.clone(),
+        from: T0 + from_s * 1000,
+        until: T0 + from_s * 1000 + 3 * ms(LEASE_TTL),
+        retry_after: Duration::from_secs(2),
+    });
+}
+
+/// The weights the journal says each region carries, beside the fake Route 53's.
+fn assert_traffic_agrees_with_the_journal(world: &World, spec: &globaldeploy_reconciler::model::DeploymentSpec) {
+    let state = replay(&world.journal.snapshot()).unwrap().unwrap();
+    for r in &spec.regions {
+        assert_eq!(
+            state.region_weights(&r.name),
+            Some(world.traffic.get(&r.name)),
+            "{}: the journal and Route 53 disagree",
+            r.name
+        );
+    }
+}
+
+#[test]
+fn a_write_slower_than_the_lease_keeps_it_and_a_second_driver_is_refused() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    // From 30 s on (inside the canary's first step) every write is throttled for 90 s.
+    brownout(&world, 30);
+    let (first, second) = block_on(async {
+        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
+        let rollout = driver.start(&spec, &serving, std::future::pending());
+        let rollback = async {
+            // Well into the brown-out, the canary's next step is stuck in its retries.
+            world.clock.sleep(Duration::from_secs(100)).await;
+            world
+                .driver("cli")
+                .rollback("api", "requested during the brown-out", std::future::pending())
+                .await
+        };
+        futures::join!(rollout, rollback)
+    });
+    match second {
+        Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
+            assert!(holder.starts_with("terraform on "), "{holder}")
+        }
+        other => panic!("the rollback must find the lease held: {other:?}"),
+    }
+    let first = first.unwrap();
+    assert_eq!(first.status, RolloutStatus::Succeeded);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), NEW);
+    }
+    assert_traffic_agrees_with_the_journal(&world, &spec);
+    assert_eq!(world.traffic.fenced.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_holder_that_cannot_renew_stops_writing_and_the_take_over_is_never_interleaved() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    // The canary's first step is throttled from the start, and the store is unreachable for
+    // renewals from 5 s to 35 s: the holder's lease (taken at 0) is not renewed.
+    brownout(&world, 0);
+    *world.journal.renewal_outage.lock().unwrap() = Some((T0 + 5_000, T0 + 35_000));
+    let (first, second) = block_on(async {
+        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
+        let rollout = driver.start(&spec, &serving, std::future::pending());
+        let rollback = async {
+            // Try until the lease can be taken over, as an operator re-running the command would.
+            loop {
+                world.clock.sleep(Duration::from_secs(5)).await;
+                let weights_before = world.traffic.writes.lock().unwrap().len();
+                match world
+                    .driver("cli")
+                    .rollback("api", "requested during the brown-out", std::future::pending())
+                    .await
+                {
+                    Err(EngineError::Journal(JournalError::LeaseHeld { .. })) => {
+                        assert_eq!(world.traffic.writes.lock().unwrap().len(), weights_before);
+                    }
+                    other => return other,
+                }
+            }
+        };
+        futures::join!(rollout, rollback)
+    });
+    // The holder's writes were refused before its lease ran out; it failed and sent nothing more.
+    assert!(world.traffic.fenced.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let err = first.unwrap_err();
+    assert!(err.to_string().contains("could not be renewed"), "{err}");
+    assert_eq!(second.unwrap().status, RolloutStatus::RolledBack);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), OLD, "{}", r.name);
+    }
+    assert_traffic_agrees_with_the_journal(&world, &spec);
+    // The journal is the rollback's from its take-over on: one writer at a time.
+    let entries = world.journal.snapshot();
+    assert!(matches!(entries.last(), Some(Entry::Outcome { status: RolloutStatus::RolledBack })));
+}
+
+#[test]
+fn a_holder_whose_lease_was_taken_over_names_the_new_holder_and_writes_nothing_more() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    let result = block_on(async {
+        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
+        let rollout = driver.start(&spec, &serving, std::future::pending());
+        let usurper = async {
+            world.clock.sleep(Duration::from_secs(70)).await;
+            // Someone (a store operator, a bug) hands the lease to another holder.
+            let mut lease = world.journal.lease.lock().unwrap();
+            let current = lease.clone().unwrap();
+            *lease = Some(globaldeploy_reconciler::journal::lease::Lease {
+                holder: crate::world::holder("cli"),
+                generation: current.generation + 1,
+                ..current
+            });
+        };
+        futures::join!(rollout, usurper).0
+    });
+    let writes = world.traffic.writes.lock().unwrap().len();
+    match result {
+        Err(EngineError::Journal(JournalError::LeaseLost { taken_by, .. })) => {
+            assert!(taken_by.starts_with("cli on cli-host"), "{taken_by}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(writes < 9, "the rollout stopped where it lost the lease");
+}
+
+#[test]
+fn a_wall_clock_jump_neither_shortens_nor_stretches_holds() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    for jump in [3_600_000, -3_600_000] {
+        let world = World::new(&spec, true, BTreeMap::new(), None);
+        let outcome = block_on(async {
+            let clock = world.clock.clone();
+            // 30 s in, mid-hold, the wall clock is stepped by an hour.
+            let jumps = async move {
+                clock.sleep(Duration::from_secs(30)).await;
+                clock.jump_wall(jump);
+                std::future::pending::<()>().await;
+            };
+            world.driver("terraform").start(&spec, &World::serving(&spec), jumps).await
+        })
+        .unwrap();
+        assert_eq!(outcome.status, RolloutStatus::Succeeded);
+        // 3 groups × 3 steps × 60 s on the monotonic clock, whatever the wall clock said.
+        assert_eq!(world.clock.monotonic_millis() - T0, 9 * 60_000, "jump {jump}");
+        let wall = i64::try_from(world.clock.now_millis()).unwrap() - i64::try_from(T0).unwrap();
+        assert_eq!(wall, 9 * 60_000 + jump);
+    }
+}
