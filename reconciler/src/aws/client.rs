@@ -302,7 +302,7 @@ impl Route53 {
             fence.permit(WRITE_DEADLINE).map_err(|refused| AwsError::Fenced {
                 operation: "ChangeResourceRecordSets",
                 subject: subject.to_owned(),
-                refused,
+                refused: Box::new(refused),
             })?;
             let send = client
                 .change_resource_record_sets()

@@ -84,8 +84,8 @@ pub enum AwsError {
         operation: &'static str,
         /// What the write was about.
         subject: String,
-        /// Why the lease refused it.
-        refused: crate::journal::lease::FenceError,
+        /// Why the lease refused it (boxed: the error stays small on every other path).
+        refused: Box<crate::journal::lease::FenceError>,
     },
     /// Credentials could not be resolved or were rejected.
     #[error("AWS credentials: {message}")]

@@ -316,12 +316,18 @@ impl<'a> Driver<'a> {
                     rollout.traffic_done(result, clock.monotonic_millis());
                 }
                 Action::Publish(assignments) => {
-                    let result = traffic.publish(&assignments).await;
-                    rollout.traffic_done(result, clock.now_millis());
+                    let result = traffic.publish(guard, &assignments).await;
+                    if result.is_err() {
+                        refused(guard, WRITE_DEADLINE)?;
+                    }
+                    rollout.traffic_done(result, clock.monotonic_millis());
                 }
                 Action::Withdraw(regions) => {
-                    let result = traffic.withdraw(&regions).await;
-                    rollout.traffic_done(result, clock.now_millis());
+                    let result = traffic.withdraw(guard, &regions).await;
+                    if result.is_err() {
+                        refused(guard, WRITE_DEADLINE)?;
+                    }
+                    rollout.traffic_done(result, clock.monotonic_millis());
                 }
                 Action::SetWeights { regions, weights } => {
                     let result = traffic.set_weights(guard, &regions, &weights).await;

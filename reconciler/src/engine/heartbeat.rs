@@ -116,7 +116,9 @@ pub async fn heartbeat(journal: &dyn JournalStore, clock: &dyn Clock, guard: &Le
         match journal.renew_lease(&guard.lease(), LEASE_TTL, clock.now_millis()).await {
             Ok(lease) => guard.renewed(lease, asked_at),
             Err(err @ JournalError::LeaseLost { .. }) => return guard.note(err),
-            Err(err) => tracing::warn!(error = %err, "cannot renew the rollout's lease; retrying at the next heartbeat"),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot renew the rollout's lease; retrying at the next heartbeat")
+            }
         }
     }
 }

@@ -303,6 +303,10 @@ mod tests {
         assert!(!lease.takeable(&other, 114_999));
         assert!(lease.takeable(&other, 115_000));
         assert!(lease.takeable(&holder, 0), "its holder may always take it again");
-        assert!(Lease { released: true, ..lease }.takeable(&other, 0));
+        assert!(Lease {
+            released: true,
+            ..lease
+        }
+        .takeable(&other, 0));
     }
 }

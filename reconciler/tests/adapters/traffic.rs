@@ -184,7 +184,9 @@ async fn three_regions_move_together_one_batch_per_call() {
     fx.proxy.reset_counts();
     port.prepare(&Unfenced, &green).await.expect("prepare again");
     let done: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 100)).collect();
-    port.set_weights(&Unfenced, &regions, &done).await.expect("same weights");
+    port.set_weights(&Unfenced, &regions, &done)
+        .await
+        .expect("same weights");
     assert_eq!(fx.changes(), 0);
 }
 
@@ -200,7 +202,11 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     // One region at 0/0 refuses the whole batch, and AWS is never asked.
     let err = fx
         .traffic
-        .try_set_weights(&Unfenced, &regions, &[weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)])
+        .try_set_weights(
+            &Unfenced,
+            &regions,
+            &[weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)],
+        )
         .await
         .expect_err("all zero");
     assert!(matches!(err, Route53TrafficError::AllZero { .. }), "{err}");
@@ -259,12 +265,15 @@ async fn host_name_targets_are_cnames_and_types_never_change() {
     );
     let err = fx
         .traffic
-        .try_prepare(&Unfenced, &[assign(
-            &api,
-            Slot::Green,
-            records(&["a.example.net", "b.example.net"]),
-            "v2",
-        )])
+        .try_prepare(
+            &Unfenced,
+            &[assign(
+                &api,
+                Slot::Green,
+                records(&["a.example.net", "b.example.net"]),
+                "v2",
+            )],
+        )
         .await
         .expect_err("two host names");
     assert!(matches!(err, Route53TrafficError::Target { .. }), "{err}");
@@ -347,17 +356,25 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
         .map(|r| assign(r, Slot::Blue, r.target.clone(), "v1"))
         .collect();
     port.prepare(&Unfenced, &blue).await.expect("prepare blue");
-    port.set_weights(&Unfenced, &v1, &[weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)])
-        .await
-        .expect("publish");
+    port.set_weights(
+        &Unfenced,
+        &v1,
+        &[weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)],
+    )
+    .await
+    .expect("publish");
     let green: Vec<SlotAssignment> = v2
         .iter()
         .map(|r| assign(r, Slot::Green, r.target.clone(), "v2"))
         .collect();
     port.prepare(&Unfenced, &green).await.expect("prepare green");
-    port.set_weights(&Unfenced, &v2, &[weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)])
-        .await
-        .expect("promote");
+    port.set_weights(
+        &Unfenced,
+        &v2,
+        &[weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)],
+    )
+    .await
+    .expect("promote");
     let want: Vec<SettledRegion> = v2.iter().map(|r| settled(r, Slot::Green, 0, 100)).collect();
     assert_eq!(
         fx.traffic.drift(&want).await.expect("drift"),

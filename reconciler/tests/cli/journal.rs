@@ -10,6 +10,7 @@ use globaldeploy_reconciler::engine::outcome::RolloutStatus;
 use globaldeploy_reconciler::journal::file::FileJournal;
 use globaldeploy_reconciler::model::OnFailure;
 
+use crate::fakes::Held;
 use crate::world::{block_on, holder, three_regions, World};
 use crate::{globaldeploy, stdout_of};
 
@@ -41,7 +42,10 @@ fn status_follows_a_rollout_and_approve_releases_its_waiting_wave() {
         let (url, spec) = (url.clone(), spec.clone());
         std::thread::spawn(move || {
             let world = World::new(&spec, true, BTreeMap::new(), None);
-            let journal = FileJournal::from_url(&url).unwrap();
+            let journal = Held {
+                inner: FileJournal::from_url(&url).unwrap(),
+                clock: world.clock.clone(),
+            };
             let driver = Driver::new(
                 Ports {
                     traffic: &world.traffic,

@@ -10,7 +10,6 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::Waker;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -24,8 +23,8 @@ use globaldeploy_reconciler::model::{GateSpec, RegionSpec, Slot};
 use tokio::sync::Notify;
 
 /// Virtual time, advanced only by sleepers: a sleep registers when it wants to wake, and the
-/// earliest sleeper, once every other ready branch has had a turn (it yields once), moves the
-/// clock to its wake-up time. So concurrent sleepers (the driver's work and its heartbeat)
+/// earliest sleeper, once every other ready task and branch has had a turn (it yields to the
+/// runtime once), moves the clock to its wake-up time. So concurrent sleepers (the driver's work and its heartbeat)
 /// interleave as they would in real time, and nothing else makes time pass.
 /// The wall clock (`now_millis`) is the monotonic one plus any jump a test makes.
 pub struct FakeClock {
@@ -38,15 +37,17 @@ struct ClockState {
     /// What the wall clock reads beyond `now` (jumps).
     wall_offset: i64,
     /// Registered sleepers by (wake-up time, id).
-    sleepers: BTreeMap<(u64, u64), Waker>,
+    sleepers: BTreeMap<(u64, u64), Arc<Notify>>,
     next_id: u64,
+    /// Real I/O in flight ([`FakeClock::hold`]): time stands still meanwhile.
+    busy: usize,
 }
 
 impl ClockState {
     /// Lets the earliest remaining sleeper take its turn.
     fn wake_earliest(&self) {
-        if let Some(waker) = self.sleepers.values().next() {
-            waker.wake_by_ref();
+        if let Some(turn) = self.sleepers.values().next() {
+            turn.notify_one();
         }
     }
 }
@@ -65,6 +66,7 @@ impl FakeClock {
                 wall_offset: 0,
                 sleepers: BTreeMap::new(),
                 next_id: 0,
+                busy: 0,
             }),
         }
     }
@@ -84,6 +86,42 @@ impl FakeClock {
     pub fn jump_wall(&self, millis: i64) {
         self.state().wall_offset += millis;
     }
+    // Used by the cli tests, which share this file (a real journal beside fakes).
+    #[allow(dead_code)]
+    /// Holds virtual time while real I/O runs (a real journal beside fakes): no sleeper moves the
+    /// clock until the returned guard is dropped, as no real time would pass meanwhile.
+    pub fn hold(&self) -> Hold<'_> {
+        self.state().busy += 1;
+        Hold(self)
+    }
+}
+
+/// See [`FakeClock::hold`].
+#[allow(dead_code)]
+pub struct Hold<'a>(&'a FakeClock);
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state();
+        state.busy -= 1;
+        if state.busy == 0 {
+            state.wake_earliest();
+        }
+    }
+}
+
+/// A registered sleeper; leaving (woken or dropped) hands the turn to the next one.
+struct Registration<'a> {
+    clock: &'a FakeClock,
+    key: (u64, u64),
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        let mut state = self.clock.state();
+        state.sleepers.remove(&self.key);
+        state.wake_earliest();
+    }
 }
 
 #[async_trait]
@@ -96,59 +134,38 @@ impl Clock for FakeClock {
         self.state().now
     }
     async fn sleep(&self, duration: Duration) {
-        let (wake, id) = {
+        let turn = Arc::new(Notify::new());
+        let key = {
             let mut state = self.state();
             state.next_id += 1;
-            (state.now + u64::try_from(duration.as_millis()).unwrap(), state.next_id)
+            let key = (state.now + u64::try_from(duration.as_millis()).unwrap(), state.next_id);
+            state.sleepers.insert(key, turn.clone());
+            key
         };
-        Sleep {
-            clock: self,
-            key: (wake, id),
-            yielded: false,
-        }
-        .await;
-    }
-}
-
-struct Sleep<'a> {
-    clock: &'a FakeClock,
-    key: (u64, u64),
-    yielded: bool,
-}
-
-impl std::future::Future for Sleep<'_> {
-    type Output = ();
-    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
-        let key = self.key;
-        let mut state = self.clock.state();
-        if state.now < key.0 {
-            state.sleepers.insert(key, cx.waker().clone());
-            if state.sleepers.keys().next() != Some(&key) {
-                // A sleeper before us takes its turn first and wakes us when it is done; then
-                // we yield again before moving time, so it can sleep again first.
-                drop(state);
-                self.yielded = false;
-                return std::task::Poll::Pending;
+        let _registration = Registration { clock: self, key };
+        let mut yielded = false;
+        loop {
+            let earliest = {
+                let mut state = self.state();
+                if state.now >= key.0 {
+                    return;
+                }
+                let earliest = state.sleepers.keys().next() == Some(&key) && state.busy == 0;
+                if earliest && yielded {
+                    state.now = key.0;
+                    return;
+                }
+                earliest
+            };
+            if earliest {
+                // Every other ready task and branch gets a turn before time moves.
+                yielded = true;
+                tokio::task::yield_now().await;
+            } else {
+                // A sleeper before us (or real I/O) takes its turn first and hands it on.
+                yielded = false;
+                turn.notified().await;
             }
-            if !self.yielded {
-                drop(state);
-                self.yielded = true;
-                cx.waker().wake_by_ref();
-                return std::task::Poll::Pending;
-            }
-            state.now = key.0;
-        }
-        state.sleepers.remove(&key);
-        state.wake_earliest();
-        std::task::Poll::Ready(())
-    }
-}
-
-impl Drop for Sleep<'_> {
-    fn drop(&mut self) {
-        let mut state = self.clock.state();
-        if state.sleepers.remove(&self.key).is_some() {
-            state.wake_earliest();
         }
     }
 }
@@ -294,7 +311,9 @@ impl FakeTraffic {
             }
             let brownout = self.brownout.lock().unwrap().clone();
             match brownout {
-                Some(b) if (b.from..b.until).contains(&b.clock.monotonic_millis()) => b.clock.sleep(b.retry_after).await,
+                Some(b) if (b.from..b.until).contains(&b.clock.monotonic_millis()) => {
+                    b.clock.sleep(b.retry_after).await
+                }
                 _ => return Ok(()),
             }
         }
@@ -681,5 +700,56 @@ impl Approvals for MemJournal {
             .iter()
             .find(|(r, w, _)| r == rollout_id && w == wave)
             .map(|(_, _, by)| by.clone()))
+    }
+}
+
+/// A real journal store beside fakes: each call holds the virtual clock ([`FakeClock::hold`]),
+/// so a concurrent sleeper (the heartbeat, or the rollout's own waits) cannot move time while
+/// the real file I/O of another is in flight. (Used by the cli tests, which share this file.)
+#[allow(dead_code)]
+pub struct Held<J> {
+    pub inner: J,
+    pub clock: Arc<FakeClock>,
+}
+
+#[async_trait]
+impl<J: JournalStore> JournalStore for Held<J> {
+    async fn append(&self, lease: &Lease, entry: &Entry) -> Result<(), JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.append(lease, entry).await
+    }
+    async fn load(&self, deployment: &str) -> Result<Vec<Entry>, JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.load(deployment).await
+    }
+    async fn acquire_lease(
+        &self,
+        deployment: &str,
+        holder: &Holder,
+        ttl: Duration,
+        now: u64,
+    ) -> Result<Lease, JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.acquire_lease(deployment, holder, ttl, now).await
+    }
+    async fn renew_lease(&self, lease: &Lease, ttl: Duration, now: u64) -> Result<Lease, JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.renew_lease(lease, ttl, now).await
+    }
+    async fn release_lease(&self, lease: &Lease) -> Result<(), JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.release_lease(lease).await
+    }
+}
+
+#[async_trait]
+impl<J: Approvals> Approvals for Held<J> {
+    async fn approve(&self, deployment: &str, rollout_id: &str, wave: &str, by: &str) -> Result<(), JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.approve(deployment, rollout_id, wave, by).await
+    }
+    async fn approval(&self, deployment: &str, rollout_id: &str, wave: &str) -> Result<Option<String>, JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.approval(deployment, rollout_id, wave).await
     }
 }

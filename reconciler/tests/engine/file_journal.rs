@@ -8,10 +8,11 @@ use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
 use globaldeploy_reconciler::journal::entry::{Entry, Intent, Prior, Serving, Weights};
 use globaldeploy_reconciler::journal::error::JournalError;
 use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::lease::LEASE_TTL;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_reconciler::model::{OnFailure, Slot};
 
-use crate::world::{block_on, holder, three_regions, LEASE_TTL};
+use crate::world::{block_on, holder, three_regions};
 
 fn intent() -> Entry {
     let spec = three_regions(OnFailure::RollbackAll);

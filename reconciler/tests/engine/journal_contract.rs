@@ -181,7 +181,10 @@ async fn leases_are_fenced_by_holder_and_generation(s: &dyn Subject) {
 
     // A released lease is free at once, and generations keep increasing past it.
     store.release_lease(&second).await.unwrap();
-    assert!(store.append(&second, &promoted(2)).await.is_err(), "released: no appends");
+    assert!(
+        store.append(&second, &promoted(2)).await.is_err(),
+        "released: no appends"
+    );
     let third = store.acquire_lease("api", &c, LEASE_TTL, now + 2).await.unwrap();
     assert!(third.generation > second.generation);
     assert_eq!(store.load("api").await.unwrap(), vec![promoted(0), promoted(1)]);
@@ -265,7 +268,12 @@ fn file_acquirers_in_two_processes_never_both_win() {
     for round in 0..20 {
         let dir = tempfile::tempdir().unwrap();
         let child = std::process::Command::new(&exe)
-            .args(["journal_contract::second_process", "--exact", "--nocapture", "--test-threads=1"])
+            .args([
+                "journal_contract::second_process",
+                "--exact",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(SECOND_PROCESS, dir.path())
             .spawn()
             .unwrap();

@@ -124,7 +124,12 @@ fn a_holder_that_cannot_renew_stops_writing_and_the_take_over_is_never_interleav
     assert_traffic_agrees_with_the_journal(&world, &spec);
     // The journal is the rollback's from its take-over on: one writer at a time.
     let entries = world.journal.snapshot();
-    assert!(matches!(entries.last(), Some(Entry::Outcome { status: RolloutStatus::RolledBack })));
+    assert!(matches!(
+        entries.last(),
+        Some(Entry::Outcome {
+            status: RolloutStatus::RolledBack
+        })
+    ));
 }
 
 #[test]
@@ -170,7 +175,10 @@ fn a_wall_clock_jump_neither_shortens_nor_stretches_holds() {
                 clock.jump_wall(jump);
                 std::future::pending::<()>().await;
             };
-            world.driver("terraform").start(&spec, &World::serving(&spec), jumps).await
+            world
+                .driver("terraform")
+                .start(&spec, &World::serving(&spec), jumps)
+                .await
         })
         .unwrap();
         assert_eq!(outcome.status, RolloutStatus::Succeeded);

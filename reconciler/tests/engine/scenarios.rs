@@ -261,7 +261,8 @@ fn a_second_rollout_fails_fast_on_the_lease() {
     });
     let err = world.start(&spec, &World::serving(&spec)).unwrap_err();
     assert!(
-        err.to_string().contains("being rolled out by terraform@ci on terraform@ci-host (pid 7, terraform@ci)"),
+        err.to_string()
+            .contains("being rolled out by terraform@ci on terraform@ci-host (pid 7, terraform@ci)"),
         "{err}"
     );
     assert_eq!(lease.holder, holder("terraform@ci"));

@@ -148,13 +148,20 @@ fn assert_traffic_follows_the_journal(world: &World, seed: u64, entry: &Entry, s
     let journal = world.journal.snapshot();
     let before = replay(&journal[..journal.len() - 1]).unwrap();
     for (region, weights) in world.traffic.weights.lock().unwrap().iter() {
-        let Some(after) = state.region_weights(region) else { continue };
-        let before = before.as_ref().map_or(after, |b| b.region_weights(region).unwrap_or(after));
+        let Some(after) = state.region_weights(region) else {
+            continue;
+        };
+        let before = before
+            .as_ref()
+            .map_or(after, |b| b.region_weights(region).unwrap_or(after));
         assert!(
             *weights == after || *weights == before,
             "seed {seed}: after {entry:?}, {region} is at {weights:?} while the journal says {before:?} or {after:?}"
         );
-        assert!(weights.blue + weights.green > 0, "seed {seed}: {region} has all weights 0");
+        assert!(
+            weights.blue + weights.green > 0,
+            "seed {seed}: {region} has all weights 0"
+        );
     }
 }
 
@@ -283,11 +290,17 @@ impl LeaseFaults {
         let Some(at) = self.contend_at else { return };
         world.clock.sleep(Duration::from_millis(at)).await;
         let writes = world.traffic.writes.lock().unwrap().len();
-        match Driver::new(ports, holder("contender")).resume("sim", std::future::pending()).await {
+        match Driver::new(ports, holder("contender"))
+            .resume("sim", std::future::pending())
+            .await
+        {
             Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
                 assert!(holder.starts_with("first on "), "seed {seed}: held by {holder}")
             }
-            Ok(outcome) => assert!(world.journal.lease_free(), "seed {seed}: resumed {outcome:?} under a live lease"),
+            Ok(outcome) => assert!(
+                world.journal.lease_free(),
+                "seed {seed}: resumed {outcome:?} under a live lease"
+            ),
             // The first was refused before it wrote anything.
             Err(EngineError::NoRollout { .. }) => assert!(world.journal.snapshot().is_empty(), "seed {seed}"),
             Err(other) => panic!("seed {seed}: the contender failed otherwise: {other}"),
@@ -552,8 +565,16 @@ fn simulate(seed: u64, stats: &mut Stats) {
             crash.disarm();
             *world.journal.renewal_outage.lock().unwrap() = None;
             // The dead process's lease runs out; then `globaldeploy resume` takes over.
-            let takeable = world.journal.lease.lock().unwrap().as_ref().map_or(0, |l| l.takeable_at());
-            world.clock.advance(takeable.saturating_sub(world.clock.now_millis_for_test()));
+            let takeable = world
+                .journal
+                .lease
+                .lock()
+                .unwrap()
+                .as_ref()
+                .map_or(0, |l| l.takeable_at());
+            world
+                .clock
+                .advance(takeable.saturating_sub(world.clock.now_millis_for_test()));
             let Some(_) = replay(&world.journal.snapshot()).unwrap() else {
                 // Crashed before the intent was durable: nothing happened.
                 assert_eq!(*world.traffic.weights.lock().unwrap(), prior, "seed {seed}");

@@ -16,8 +16,6 @@ use globaldeploy_reconciler::model::{
 
 use crate::fakes::{FakeClock, FakeProbe, FakeTraffic, Health, MemJournal};
 
-pub use globaldeploy_reconciler::journal::lease::LEASE_TTL;
-
 /// A made-up lease holder called `name` on a host of its own (never judged dead by process).
 pub fn holder(name: &str) -> Holder {
     Holder {

@@ -13,6 +13,7 @@ use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
 use globaldeploy_reconciler::journal::entry::Entry;
 use globaldeploy_reconciler::journal::file::FileJournal;
+use globaldeploy_reconciler::journal::lease::Holder;
 use globaldeploy_reconciler::journal::replay;
 use globaldeploy_region_server::{Mode, RegionServer};
 use serde_json::Value as Json;
@@ -547,18 +548,20 @@ fn concurrent_rollout_fails_fast_on_the_lease() {
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_millis() as u64;
-    let lease = block_on(fx.journal().acquire_lease(
-        "api",
-        "other-apply (pid 4242)",
-        std::time::Duration::from_secs(300),
-        now,
-    ))
-    .expect("lease");
+    let other = Holder {
+        name: "other-apply".into(),
+        host: "ci-runner-2".into(),
+        pid: 4242,
+        nonce: "0123456789abcdef".into(),
+        process: None,
+    };
+    let lease = block_on(fx.journal().acquire_lease("api", &other, std::time::Duration::from_secs(300), now))
+        .expect("lease");
     fx.write("v2", "rollback_region");
     let started = std::time::Instant::now();
     let out = fx.ws.apply();
     out.assert_failure()
-        .assert_contains("being rolled out by other-apply (pid 4242)");
+        .assert_contains("being rolled out by other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)");
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "must fail fast");
     let state = fx.state();
     assert_eq!(state["version"], "v1", "nothing moved");
