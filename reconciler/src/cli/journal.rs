@@ -3,7 +3,6 @@
 //! rollout appends meanwhile) with a backup of the old file beside the journal.
 
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use serde::Serialize;
 
@@ -12,11 +11,9 @@ use crate::cli::status::no_rollout;
 use crate::clock::WallClock;
 use crate::engine::ports::{Clock, JournalStore};
 use crate::journal::file::FileJournal;
+use crate::journal::lease::{Holder, LEASE_TTL};
 use crate::journal::lines::BadLine;
 use crate::journal::repair::{self, Repair};
-
-/// How long repair may hold the lease (it rewrites one file).
-const REPAIR_LEASE_TTL: Duration = Duration::from_secs(60);
 
 /// What `journal verify` found.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -88,9 +85,9 @@ pub async fn verify(journal: &FileJournal, deployment: &str) -> Result<VerifyRep
 
 /// `globaldeploy journal repair DEPLOYMENT`: refused repairs are errors.
 pub async fn repair(journal: &FileJournal, deployment: &str) -> Result<RepairReport, CliError> {
-    let holder = format!("globaldeploy journal repair/{}", std::process::id());
+    let holder = Holder::this_process("globaldeploy journal repair");
     let lease = journal
-        .acquire_lease(deployment, &holder, REPAIR_LEASE_TTL, WallClock.now_millis())
+        .acquire_lease(deployment, &holder, LEASE_TTL, WallClock.now_millis())
         .await?;
     let result = repair_held(journal, deployment).await;
     journal.release_lease(&lease).await?;

@@ -201,9 +201,14 @@ fn repair_refuses_a_corrupt_line_of_the_latest_rollout_and_writes_nothing() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("repair_refused", stderr(&out, dir.path()));
     assert_eq!(std::fs::read(dir.path().join("api.journal.jsonl")).unwrap(), content);
-    let files: Vec<_> = std::fs::read_dir(dir.path())
+    let mut files: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(files, ["api.journal.jsonl"], "no backup, no lease left behind");
+    files.sort();
+    // The lease stays on file, released (its generation must keep increasing).
+    assert_eq!(files, ["api.journal.jsonl", "api.lease", "api.lock"], "no backup");
+    let lease: globaldeploy_reconciler::journal::lease::Lease =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("api.lease")).unwrap()).unwrap();
+    assert!(lease.released, "no lease left held");
 }

@@ -555,8 +555,11 @@ fn concurrent_rollout_fails_fast_on_the_lease() {
         nonce: "0123456789abcdef".into(),
         process: None,
     };
-    let lease = block_on(fx.journal().acquire_lease("api", &other, std::time::Duration::from_secs(300), now))
-        .expect("lease");
+    let lease = block_on(
+        fx.journal()
+            .acquire_lease("api", &other, std::time::Duration::from_secs(300), now),
+    )
+    .expect("lease");
     fx.write("v2", "rollback_region");
     let started = std::time::Instant::now();
     let out = fx.ws.apply();
