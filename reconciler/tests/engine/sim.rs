@@ -284,32 +284,31 @@ impl LeaseFaults {
         self.brownout.is_none() && self.renewal_outage.is_none() && self.contend_at.is_none()
     }
 
-    /// The second driver: `resume` at its moment must find the lease held while the first runs,
-    /// or the rollout finished; either way it writes nothing.
+    /// The second driver: `resume` at its moment must find the lease held, and write nothing,
+    /// while the first runs; once the first has let the lease go (finished, or interrupted), it
+    /// may take over.
     async fn contend(&self, ports: Ports<'_>, world: &World, seed: u64) {
         let Some(at) = self.contend_at else { return };
         world.clock.sleep(Duration::from_millis(at)).await;
         let writes = world.traffic.writes.lock().unwrap().len();
+        let free = world.journal.lease_free();
         match Driver::new(ports, holder("contender"))
             .resume("sim", std::future::pending())
             .await
         {
             Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
-                assert!(holder.starts_with("first on "), "seed {seed}: held by {holder}")
+                assert!(holder.starts_with("first on "), "seed {seed}: held by {holder}");
+                assert_eq!(
+                    world.traffic.writes.lock().unwrap().len(),
+                    writes,
+                    "seed {seed}: the contender wrote"
+                );
             }
-            Ok(outcome) => assert!(
-                world.journal.lease_free(),
-                "seed {seed}: resumed {outcome:?} under a live lease"
-            ),
+            Ok(outcome) => assert!(free, "seed {seed}: resumed {outcome:?} under a live lease"),
             // The first was refused before it wrote anything.
             Err(EngineError::NoRollout { .. }) => assert!(world.journal.snapshot().is_empty(), "seed {seed}"),
             Err(other) => panic!("seed {seed}: the contender failed otherwise: {other}"),
         }
-        assert_eq!(
-            world.traffic.writes.lock().unwrap().len(),
-            writes,
-            "seed {seed}: the contender wrote"
-        );
     }
 }
 
@@ -521,7 +520,6 @@ fn simulate(seed: u64, stats: &mut Stats) {
         }
     });
     // A publication whose answer was lost interrupts the rollout; resume takes it from the journal.
-    // A holder that could not renew its lease stopped writing; like a dead one, it is resumed.
     let result = match result {
         Some(Err(EngineError::Traffic(error))) if lost_answers > 0 && !error.retryable => rt.block_on(async {
             let driver = Driver::new(ports, holder("resumer"));
@@ -531,6 +529,10 @@ fn simulate(seed: u64, stats: &mut Stats) {
                 r = driver.resume("sim", std::future::pending()) => Some(r),
             }
         }),
+        other => other,
+    };
+    // A holder that could not renew its lease stopped writing; like a dead one, it is resumed.
+    let result = match result {
         Some(Err(EngineError::Fenced(_))) => {
             assert!(faults.renewal_outage.is_some(), "seed {seed}: fenced without an outage");
             stats.fenced += 1;

@@ -25,6 +25,7 @@ use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction};
 use globaldeploy_reconciler::engine::outcome::RegionStatus;
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::Weights;
+use globaldeploy_reconciler::journal::lease::Unfenced;
 use globaldeploy_reconciler::model::{RegionSpec, Slot};
 use globaldeploy_reconciler::traffic::{slot_of, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion};
 use globaldeploy_sdk::cty::Value;
@@ -189,8 +190,9 @@ pub(super) async fn restore(
 ) -> Result<(), String> {
     let settled = settled_regions(regions, state, rollout);
     let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
+    // Drift repair runs between rollouts, under no lease (like `settle`).
     traffic
-        .try_withdraw(&unpublished(regions, state, rollout))
+        .try_withdraw(&Unfenced, &unpublished(regions, state, rollout))
         .await
         .map_err(|err| format!("Removing the record sets of unpublished regions in zone {zone_id} failed: {err}"))?;
     match traffic.settle(&settled).await {
