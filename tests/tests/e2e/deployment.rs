@@ -564,7 +564,7 @@ fn concurrent_rollout_fails_fast_on_the_lease() {
     let started = std::time::Instant::now();
     let out = fx.ws.apply();
     out.assert_failure()
-        .assert_contains("being rolled out by other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)");
+        .assert_says("being rolled out by other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)");
     assert!(started.elapsed() < std::time::Duration::from_secs(60), "must fail fast");
     let state = fx.state();
     assert_eq!(state["version"], "v1", "nothing moved");
