@@ -834,8 +834,8 @@ mod tests {
             rows,
             vec![
                 ("id", Some(json!("Z/api/A")), None, true),
-                ("endpoint[\"use1\"].weight", Some(json!(50)), Some(json!(70)), false),
                 ("endpoint[\"euw1\"].weight", Some(json!(50)), Some(json!(30)), false),
+                ("endpoint[\"use1\"].weight", Some(json!(50)), Some(json!(70)), false),
             ]
         );
     }
