@@ -48,6 +48,8 @@ pub struct OutcomeReport {
     pub regions: BTreeMap<String, RegionResult>,
     /// The gate that failed, if one did.
     pub failure: Option<GateFailure>,
+    /// Why regions were rolled back, if any were.
+    pub rollback_reason: Option<String>,
 }
 
 /// One region after the rollout.
@@ -84,6 +86,7 @@ impl From<Outcome> for OutcomeReport {
                 })
                 .collect(),
             failure: o.failure,
+            rollback_reason: o.rollback_reason,
         }
     }
 }

@@ -39,25 +39,33 @@ impl CliProgress {
             bar.finish();
         }
     }
+
+    /// Shows `line` as the bar's message, or as a line on stderr.
+    fn say(&self, deployment: &str, line: String) {
+        match self {
+            CliProgress::Bar(bar) => bar.set_message(line),
+            CliProgress::Lines(stderr) => {
+                if let Ok(mut stderr) = stderr.lock() {
+                    // Progress is best effort: a closed stderr must not stop a rollout.
+                    let _ = writeln!(stderr, "{deployment}: {line}");
+                }
+            }
+        }
+    }
 }
 
 impl Progress for CliProgress {
     fn entry(&self, entry: &Entry, state: &RolloutState) {
-        let line = describe(entry, state);
-        match self {
-            CliProgress::Bar(bar) => {
-                let (done, total) = steps(state);
-                bar.set_length(total);
-                bar.set_position(done);
-                bar.set_message(line);
-            }
-            CliProgress::Lines(stderr) => {
-                if let Ok(mut stderr) = stderr.lock() {
-                    // Progress is best effort: a closed stderr must not stop a rollout.
-                    let _ = writeln!(stderr, "{}: {line}", state.spec.name);
-                }
-            }
+        if let CliProgress::Bar(bar) = self {
+            let (done, total) = steps(state);
+            bar.set_length(total);
+            bar.set_position(done);
         }
+        self.say(&state.spec.name, describe(entry, state));
+    }
+
+    fn waiting(&self, deployment: &str, why: &str) {
+        self.say(deployment, why.to_owned());
     }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! [`Rollout::next`] says what to do next ([`Action`]); the driver does it through the ports
 //! and reports back ([`Rollout::persisted`], [`Rollout::traffic_done`], [`Rollout::sampled`],
-//! [`Rollout::approval`]). Time is an input (`now`, virtual milliseconds), so the simulation
+//! [`Rollout::approval`], [`Rollout::rollback_request`]). Time is an input (`now`, virtual milliseconds), so the simulation
 //! can run thousands of rollouts deterministically. Effects are queued in order and each one
 //! is retired only when reported done: an entry is durable before the weights it announces
 //! are written, and nothing is applied twice by the engine itself.
@@ -12,12 +12,18 @@
 //! with all of the region's weight ([`Action::Publish`]), so a never-published name is never
 //! left with a lone weight-0 set that Route 53 would answer. A publication that fails removes
 //! whatever set its regions may have ([`Action::Withdraw`]).
+//!
+//! A shift looks for a rollback request ([`Action::CheckRollbackRequest`], every
+//! [`REQUEST_POLL_MS`]) whenever it is between effects — during holds, bakes and approval waits,
+//! and as soon as a write that was in flight when the request came has been reported — so a
+//! `globaldeploy rollback` from another process is carried out by the lease holder itself and
+//! never races its writes.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use crate::engine::gate::{label, millis, GateTracker, Verdict};
 use crate::engine::outcome::{FailedDuring, GateFailure, Outcome, RolloutStatus};
-use crate::engine::ports::{RegionWeights, Sample, SlotAssignment, TrafficError};
+use crate::engine::ports::{RegionWeights, RollbackRequest, Sample, SlotAssignment, TrafficError};
 use crate::engine::state::{Mode, Position, RolloutState};
 use crate::journal::entry::{Entry, GateVerdict, Weights};
 use crate::model::{GateSpec, OnFailure, RegionSpec};
@@ -28,6 +34,8 @@ const TRAFFIC_ATTEMPTS: u32 = 5;
 const TRAFFIC_BACKOFF_MS: u64 = 200;
 /// How often a pending approval is looked up.
 pub const APPROVAL_POLL_MS: u64 = 5_000;
+/// How often a running shift looks for a rollback request.
+pub const REQUEST_POLL_MS: u64 = 1_000;
 
 /// What the driver must do next.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,6 +63,8 @@ pub enum Action {
         /// Wave name.
         wave: String,
     },
+    /// Look up a rollback request for this rollout, then call [`Rollout::rollback_request`].
+    CheckRollbackRequest,
     /// Nothing to do before `until` (virtual milliseconds).
     Wait {
         /// When to call [`Rollout::next`] again.
@@ -108,6 +118,7 @@ pub struct Rollout {
     attempts: u32,
     retry_at: u64,
     approval_check_at: u64,
+    request_check_at: u64,
     interrupted: Option<TrafficError>,
 }
 
@@ -124,6 +135,7 @@ impl Rollout {
             attempts: 0,
             retry_at: 0,
             approval_check_at: now,
+            request_check_at: now,
             interrupted: None,
         };
         if let (Some(failure), None) = (rollout.state.failure.clone(), rollout.state.status) {
@@ -147,10 +159,16 @@ impl Rollout {
                 let publish = rollout.assignments(group);
                 rollout.queue.push_back(Effect::Publish(publish));
             }
-            (Position::RollingBack { weights }, _) => rollout.queue.push_back(Effect::SetWeights(weights)),
+            (Position::RollingBack { weights }, _) if !weights.is_empty() => {
+                rollout.queue.push_back(Effect::SetWeights(weights))
+            }
             (Position::Passed { group, .. }, _) if rollout.baking() => rollout.start_stage(group, now),
             (
-                Position::Before { .. } | Position::AwaitingApproval { .. } | Position::Passed { .. } | Position::Done,
+                Position::Before { .. }
+                | Position::AwaitingApproval { .. }
+                | Position::Passed { .. }
+                | Position::RollingBack { .. }
+                | Position::Done,
                 _,
             ) => {}
         }
@@ -177,10 +195,28 @@ impl Rollout {
             if let Some(outcome) = self.state.outcome() {
                 return Action::Finished(outcome);
             }
-            if let Some(action) = self.advance(now) {
-                return action;
+            let takes_requests = self.takes_requests();
+            if takes_requests && now >= self.request_check_at {
+                return Action::CheckRollbackRequest;
+            }
+            match self.advance(now) {
+                Some(Action::Wait { until }) if takes_requests => {
+                    return Action::Wait {
+                        until: until.min(self.request_check_at),
+                    }
+                }
+                Some(action) => return action,
+                None => {}
             }
         }
+    }
+
+    /// Whether a rollback request is looked for now: while a shift runs and is not already
+    /// going back (a first publication has no earlier version to return to).
+    fn takes_requests(&self) -> bool {
+        self.state.mode == Mode::Update
+            && self.state.status.is_none()
+            && !matches!(self.state.position, Position::RollingBack { .. } | Position::Done)
     }
 
     /// The entry of the last [`Action::Persist`] is durable.
@@ -247,17 +283,34 @@ impl Rollout {
         }
     }
 
+    /// The rollback request lookup returned `request` (`None`: there is none yet).
+    pub fn rollback_request(&mut self, request: Option<RollbackRequest>, now: u64) {
+        match request {
+            Some(request) if self.takes_requests() => {
+                // A shift always has an earlier version to return to.
+                let _ = self.request_rollback(request.journaled_reason());
+            }
+            Some(_) => {}
+            None => self.request_check_at = now + REQUEST_POLL_MS,
+        }
+    }
+
     /// Returns every touched region to its exact prior weights (`globaldeploy rollback`);
-    /// also after success, since the old slots are kept at weight 0 for exactly this.
+    /// also after success, since the old slots are kept at weight 0 for exactly this. A
+    /// finished rollout none of whose regions serves its version any more is left as it is,
+    /// so asking twice journals one rollback.
     pub fn request_rollback(&mut self, reason: String) -> Result<(), RollbackError> {
         if self.state.mode == Mode::Create {
             return Err(RollbackError::FirstPublication {
                 rollout_id: self.state.rollout_id.clone(),
             });
         }
+        let regions: Vec<String> = self.state.touched_regions().into_iter().collect();
+        if regions.is_empty() && self.state.status.is_some() {
+            return Ok(());
+        }
         self.queue.clear();
         self.trackers.clear();
-        let regions: Vec<String> = self.state.touched_regions().into_iter().collect();
         self.roll_back(&regions, reason);
         Ok(())
     }
@@ -560,17 +613,14 @@ impl Rollout {
             .iter()
             .filter_map(|r| Some((r.clone(), self.state.rollback_weights(r)?)))
             .collect();
-        if weights.is_empty() {
-            self.persist(Entry::Outcome {
-                status: RolloutStatus::RolledBack,
-            });
-            return;
-        }
+        // Journaled even when no region has moved yet, so the outcome says why it ended.
         self.persist(Entry::Rollback {
             weights: weights.clone(),
             reason,
         });
-        self.queue.push_back(Effect::SetWeights(weights));
+        if !weights.is_empty() {
+            self.queue.push_back(Effect::SetWeights(weights));
+        }
     }
 
     fn persist(&mut self, entry: Entry) {

@@ -17,12 +17,14 @@ use std::time::Duration;
 
 use futures::future::join_all;
 
-use crate::engine::core::{Action, Rollout};
+use crate::engine::core::{Action, RollbackError, Rollout, REQUEST_POLL_MS};
 use crate::engine::error::EngineError;
 use crate::engine::heartbeat::{heartbeat, LeaseGuard};
 use crate::engine::outcome::Outcome;
-use crate::engine::ports::{Approvals, Clock, JournalStore, Probe, Progress, Traffic};
+use crate::engine::ports::{Approvals, Clock, JournalStore, Probe, Progress, RollbackRequest, Traffic};
+use crate::engine::state::Mode;
 use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
+use crate::journal::error::JournalError;
 use crate::journal::lease::{Fence, Holder, LEASE_TTL, WRITE_DEADLINE};
 use crate::journal::replay;
 use crate::model::{DeploymentSpec, RegionSpec};
@@ -117,19 +119,61 @@ impl<'a> Driver<'a> {
     }
 
     /// Returns every region the latest rollout of `deployment` touched to its exact prior
-    /// weights, whether that rollout is running (elsewhere, it holds the lease), finished or died.
+    /// weights, whether that rollout is running, finished or died. A rollout that another
+    /// process drives (it holds the lease) is asked to roll back through [`Approvals`] and
+    /// carries it out itself, between its writes; this waits until that holder lets the lease
+    /// go, then finishes whatever is left (nothing, when the holder saw the request).
     pub async fn rollback(
         &self,
         deployment: &str,
         reason: &str,
         stop: impl Future<Output = ()>,
     ) -> Result<Outcome, EngineError> {
-        self.with_lease(deployment, stop, |guard| async move {
-            let mut rollout = self.replayed(deployment).await?;
-            rollout.request_rollback(reason.to_owned())?;
-            self.drive(rollout, &guard).await
-        })
-        .await
+        let mut stop = std::pin::pin!(stop);
+        let mut asked = false;
+        loop {
+            let attempt = self
+                .with_lease(deployment, stop.as_mut(), |guard| async move {
+                    let mut rollout = self.replayed(deployment).await?;
+                    rollout.request_rollback(reason.to_owned())?;
+                    self.drive(rollout, &guard).await
+                })
+                .await;
+            let holder = match attempt {
+                Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => holder,
+                other => return other,
+            };
+            if !asked {
+                self.ask_to_roll_back(deployment, reason).await?;
+                self.ports.progress.waiting(
+                    deployment,
+                    &format!("{holder} is rolling it out: asked it to roll back; waiting for it to let go"),
+                );
+                asked = true;
+            }
+            tokio::select! {
+                () = self.ports.clock.sleep(Duration::from_millis(REQUEST_POLL_MS)) => {}
+                () = stop.as_mut() => return Err(self.stopped(deployment).await),
+            }
+        }
+    }
+
+    /// Records a rollback request for the latest rollout of `deployment`, for its holder.
+    async fn ask_to_roll_back(&self, deployment: &str, reason: &str) -> Result<(), EngineError> {
+        let rollout = self.replayed(deployment).await?;
+        let state = rollout.state();
+        if state.mode == Mode::Create {
+            return Err(RollbackError::FirstPublication {
+                rollout_id: state.rollout_id.clone(),
+            }
+            .into());
+        }
+        let request = RollbackRequest {
+            rollout_id: state.rollout_id.clone(),
+            by: self.holder.to_string(),
+            reason: reason.to_owned(),
+        };
+        Ok(self.ports.approvals.request_rollback(deployment, &request).await?)
     }
 
     async fn replayed(&self, deployment: &str) -> Result<Rollout, EngineError> {
@@ -355,6 +399,12 @@ impl<'a> Driver<'a> {
                         .approval(&deployment, &rollout.state().rollout_id, &wave)
                         .await?;
                     rollout.approval(by, clock.monotonic_millis());
+                }
+                Action::CheckRollbackRequest => {
+                    let request = approvals
+                        .rollback_request(&deployment, &rollout.state().rollout_id)
+                        .await?;
+                    rollout.rollback_request(request, clock.monotonic_millis());
                 }
                 Action::Wait { until } => clock.sleep(Duration::from_millis(until.saturating_sub(now))).await,
                 Action::Interrupted(error) => return Err(EngineError::Traffic(error)),

@@ -192,4 +192,6 @@ pub struct Outcome {
     pub regions: BTreeMap<String, RegionOutcome>,
     /// The gate that failed, if one did.
     pub failure: Option<GateFailure>,
+    /// Why regions were rolled back (the failed gate, or who requested it and why), if any were.
+    pub rollback_reason: Option<String>,
 }

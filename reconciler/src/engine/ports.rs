@@ -147,13 +147,42 @@ pub trait JournalStore: Send + Sync {
     async fn release_lease(&self, lease: &Lease) -> Result<(), JournalError>;
 }
 
-/// Where `globaldeploy approve` records approvals and the engine looks them up.
+/// A human's request that a running rollout roll back, recorded beside the journal because
+/// the process that asks does not hold the lease: the holder looks it up and acts on it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RollbackRequest {
+    /// The rollout it is meant for (a request never carries over to the next rollout).
+    pub rollout_id: String,
+    /// Who asks (the requesting process's holder identity).
+    pub by: String,
+    /// Why, as given.
+    pub reason: String,
+}
+
+impl RollbackRequest {
+    /// The reason journaled with the rollback the request leads to.
+    pub fn journaled_reason(&self) -> String {
+        format!("requested by {}: {}", self.by, self.reason)
+    }
+}
+
+/// Where people's decisions about running rollouts are recorded (`globaldeploy approve`, a
+/// `globaldeploy rollback` of a rollout another process drives) and the engine looks them up.
+/// Writing one needs no lease: the decisions are read by the lease holder, never replayed.
 #[async_trait]
 pub trait Approvals: Send + Sync {
     /// Records that `by` approved `wave` of rollout `rollout_id` of `deployment`.
     async fn approve(&self, deployment: &str, rollout_id: &str, wave: &str, by: &str) -> Result<(), JournalError>;
     /// Who approved `wave` of rollout `rollout_id`, if anyone has.
     async fn approval(&self, deployment: &str, rollout_id: &str, wave: &str) -> Result<Option<String>, JournalError>;
+    /// Records `request` for its rollout of `deployment`.
+    async fn request_rollback(&self, deployment: &str, request: &RollbackRequest) -> Result<(), JournalError>;
+    /// The first rollback request recorded for rollout `rollout_id` of `deployment`, if any.
+    async fn rollback_request(
+        &self,
+        deployment: &str,
+        rollout_id: &str,
+    ) -> Result<Option<RollbackRequest>, JournalError>;
 }
 
 /// Receives each journaled entry with the state it leads to: the provider logs progress,
@@ -161,6 +190,9 @@ pub trait Approvals: Send + Sync {
 pub trait Progress: Send + Sync {
     /// `entry` is durable and `state` reflects it.
     fn entry(&self, entry: &Entry, state: &RolloutState);
+    /// Nothing is journaled while `deployment` waits on something outside this process
+    /// (another holder of its lease); `why` says what.
+    fn waiting(&self, _deployment: &str, _why: &str) {}
 }
 
 /// No progress reporting.

@@ -134,6 +134,8 @@ pub struct RolloutState {
     pub approvals: BTreeMap<String, String>,
     /// The gate that failed, if one did.
     pub failure: Option<GateFailure>,
+    /// Why the latest rollback of regions was started (a gate failure, or a request).
+    pub rollback_reason: Option<String>,
     /// How it ended, once it has.
     pub status: Option<RolloutStatus>,
 }
@@ -185,6 +187,7 @@ impl RolloutState {
             position: Position::Before { group: 0 },
             approvals: BTreeMap::new(),
             failure: None,
+            rollback_reason: None,
             status: None,
         }
     }
@@ -245,7 +248,8 @@ impl RolloutState {
                 self.group(self.current_group())?;
                 self.failure = Some(failure.clone());
             }
-            Entry::Rollback { weights, .. } => {
+            Entry::Rollback { weights, reason } => {
+                self.rollback_reason = Some(reason.clone());
                 for region in weights.keys() {
                     self.regions.insert(region.clone(), RegionStatus::RolledBack);
                 }
@@ -468,6 +472,7 @@ impl RolloutState {
             serving_version: self.serving_version(),
             regions: self.region_outcomes(),
             failure: self.failure.clone(),
+            rollback_reason: self.rollback_reason.clone(),
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The `file://DIR` journal store: one JSON-lines file per deployment, a lease file beside it,
-//! and an approvals file that `globaldeploy approve` appends to.
+//! an approvals file that `globaldeploy approve` appends to, and a rollback-requests file that
+//! `globaldeploy rollback` appends to while another process drives the rollout.
 //!
 //! Each line is an entry stamped with when it was appended ([`crate::journal::record`]).
 //!
@@ -26,7 +27,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::WallClock;
 use crate::engine::gate::millis;
-use crate::engine::ports::{Approvals, Clock, JournalStore};
+use crate::engine::ports::{Approvals, Clock, JournalStore, RollbackRequest};
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
 use crate::journal::lease::{Holder, Lease};
@@ -154,6 +155,12 @@ impl FileJournal {
     fn approvals_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
         Ok(self.dir.join(format!("{}.approvals.jsonl", checked(deployment)?)))
     }
+
+    fn rollback_requests_path(&self, deployment: &str) -> Result<PathBuf, JournalError> {
+        Ok(self
+            .dir
+            .join(format!("{}.rollback-requests.jsonl", checked(deployment)?)))
+    }
 }
 
 /// Deployment names become file names: refuse anything that could leave the directory.
@@ -228,7 +235,7 @@ fn read_bytes(path: &Path) -> Result<Option<Vec<u8>>, JournalError> {
     }
 }
 
-/// The complete lines of the approvals file `path` (a torn last line is left out).
+/// The complete lines of the approvals or requests file `path` (a torn last line is left out).
 fn parse_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<Vec<T>, JournalError> {
     lines::parse_all(&read_bytes(path)?.unwrap_or_default()).map_err(|bad| JournalError::Corrupt {
         path: path.to_owned(),
@@ -418,16 +425,12 @@ impl JournalStore for FileJournal {
 #[async_trait]
 impl Approvals for FileJournal {
     async fn approve(&self, deployment: &str, rollout_id: &str, wave: &str, by: &str) -> Result<(), JournalError> {
-        let path = self.approvals_path(deployment)?;
         let record = ApprovalRecord {
             rollout_id: rollout_id.to_owned(),
             wave: wave.to_owned(),
             by: by.to_owned(),
         };
-        let line = serde_json::to_string(&record)
-            .map_err(std::io::Error::other)
-            .map_err(io(&path))?;
-        blocking(path.clone(), move || append_line(&path, &line)).await
+        append_record(self.approvals_path(deployment)?, &record).await
     }
 
     async fn approval(&self, deployment: &str, rollout_id: &str, wave: &str) -> Result<Option<String>, JournalError> {
@@ -442,4 +445,30 @@ impl Approvals for FileJournal {
         })
         .await
     }
+
+    async fn request_rollback(&self, deployment: &str, request: &RollbackRequest) -> Result<(), JournalError> {
+        append_record(self.rollback_requests_path(deployment)?, request).await
+    }
+
+    async fn rollback_request(
+        &self,
+        deployment: &str,
+        rollout_id: &str,
+    ) -> Result<Option<RollbackRequest>, JournalError> {
+        let path = self.rollback_requests_path(deployment)?;
+        let rollout_id = rollout_id.to_owned();
+        blocking(path.clone(), move || {
+            let requests: Vec<RollbackRequest> = parse_lines(&path)?;
+            Ok(requests.into_iter().find(|r| r.rollout_id == rollout_id))
+        })
+        .await
+    }
+}
+
+/// Appends `record` as one JSON line to the approvals or requests file `path`.
+async fn append_record(path: PathBuf, record: &impl Serialize) -> Result<(), JournalError> {
+    let line = serde_json::to_string(record)
+        .map_err(std::io::Error::other)
+        .map_err(io(&path))?;
+    blocking(path.clone(), move || append_line(&path, &line)).await
 }

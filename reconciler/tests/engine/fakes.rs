@@ -14,7 +14,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use globaldeploy_reconciler::engine::ports::{
-    Approvals, Clock, JournalStore, Probe, RegionWeights, Sample, SlotAssignment, Traffic, TrafficError,
+    Approvals, Clock, JournalStore, Probe, RegionWeights, RollbackRequest, Sample, SlotAssignment, Traffic,
+    TrafficError,
 };
 use globaldeploy_reconciler::journal::entry::{Entry, Weights};
 use globaldeploy_reconciler::journal::error::JournalError;
@@ -545,6 +546,7 @@ pub struct MemJournal {
     pub entries: Arc<Mutex<Vec<Entry>>>,
     pub lease: Mutex<Option<Lease>>,
     pub approvals: Mutex<Vec<(String, String, String)>>,
+    pub rollback_requests: Mutex<Vec<RollbackRequest>>,
     /// Approvals granted automatically this long after they are first looked up.
     pub approve_after: Option<u64>,
     pub asked: Mutex<BTreeMap<String, u64>>,
@@ -560,6 +562,7 @@ impl MemJournal {
             entries: Arc::default(),
             lease: Mutex::default(),
             approvals: Mutex::default(),
+            rollback_requests: Mutex::default(),
             approve_after,
             asked: Mutex::default(),
             clock,
@@ -701,6 +704,16 @@ impl Approvals for MemJournal {
             .find(|(r, w, _)| r == rollout_id && w == wave)
             .map(|(_, _, by)| by.clone()))
     }
+
+    async fn request_rollback(&self, _: &str, request: &RollbackRequest) -> Result<(), JournalError> {
+        self.rollback_requests.lock().unwrap().push(request.clone());
+        Ok(())
+    }
+
+    async fn rollback_request(&self, _: &str, rollout_id: &str) -> Result<Option<RollbackRequest>, JournalError> {
+        let requests = self.rollback_requests.lock().unwrap();
+        Ok(requests.iter().find(|r| r.rollout_id == rollout_id).cloned())
+    }
 }
 
 /// A real journal store beside fakes: each call holds the virtual clock ([`FakeClock::hold`]),
@@ -751,5 +764,17 @@ impl<J: Approvals> Approvals for Held<J> {
     async fn approval(&self, deployment: &str, rollout_id: &str, wave: &str) -> Result<Option<String>, JournalError> {
         let _hold = self.clock.hold();
         self.inner.approval(deployment, rollout_id, wave).await
+    }
+    async fn request_rollback(&self, deployment: &str, request: &RollbackRequest) -> Result<(), JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.request_rollback(deployment, request).await
+    }
+    async fn rollback_request(
+        &self,
+        deployment: &str,
+        rollout_id: &str,
+    ) -> Result<Option<RollbackRequest>, JournalError> {
+        let _hold = self.clock.hold();
+        self.inner.rollback_request(deployment, rollout_id).await
     }
 }

@@ -1,14 +1,15 @@
 //! The `JournalStore` contract: one suite of tests, run against every store (the in-memory fake
 //! the simulation uses and the `file://DIR` store; a later store runs it too). Append and load
 //! order, torn tails and corrupt lines where the store can have them, the lease's acquire,
-//! renew, release and take-over with fencing by generation, a dead holder on this host, and
-//! (file store) acquirers racing from two OS processes.
+//! renew, release and take-over with fencing by generation, a dead holder on this host,
+//! approvals and rollback requests found per rollout, and (file store) acquirers racing from
+//! two OS processes.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use globaldeploy_reconciler::engine::outcome::RolloutStatus;
-use globaldeploy_reconciler::engine::ports::JournalStore;
+use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore, RollbackRequest};
 use globaldeploy_reconciler::journal::entry::Entry;
 use globaldeploy_reconciler::journal::error::JournalError;
 use globaldeploy_reconciler::journal::file::FileJournal;
@@ -22,6 +23,7 @@ const T0: u64 = 1_700_000_000_000;
 /// A store under test, with what only some stores can do.
 trait Subject {
     fn store(&self) -> &dyn JournalStore;
+    fn approvals(&self) -> &dyn Approvals;
     /// Leaves half a line after the last one, as a crash mid-append does; `false` when the
     /// store cannot have torn lines.
     fn tear(&self, deployment: &str) -> bool;
@@ -33,6 +35,9 @@ struct Mem(MemJournal);
 
 impl Subject for Mem {
     fn store(&self) -> &dyn JournalStore {
+        &self.0
+    }
+    fn approvals(&self) -> &dyn Approvals {
         &self.0
     }
     fn tear(&self, _: &str) -> bool {
@@ -56,6 +61,9 @@ impl File {
 
 impl Subject for File {
     fn store(&self) -> &dyn JournalStore {
+        &self.1
+    }
+    fn approvals(&self) -> &dyn Approvals {
         &self.1
     }
     fn tear(&self, deployment: &str) -> bool {
@@ -216,6 +224,40 @@ async fn a_holder_whose_process_is_gone_is_taken_over_at_once(s: &dyn Subject) {
     ));
 }
 
+async fn approvals_and_rollback_requests_are_found_per_rollout(s: &dyn Subject) {
+    let approvals = s.approvals();
+    assert_eq!(approvals.approval("api", "v2@1", "canary").await.unwrap(), None);
+    assert_eq!(approvals.rollback_request("api", "v2@1").await.unwrap(), None);
+    approvals.approve("api", "v2@1", "canary", "alice").await.unwrap();
+    let request = |rollout_id: &str, by: &str| RollbackRequest {
+        rollout_id: rollout_id.into(),
+        by: by.into(),
+        reason: "error budget spent".into(),
+    };
+    approvals
+        .request_rollback("api", &request("v2@1", "bob"))
+        .await
+        .unwrap();
+    approvals
+        .request_rollback("api", &request("v2@1", "carol"))
+        .await
+        .unwrap();
+    assert_eq!(
+        approvals.approval("api", "v2@1", "canary").await.unwrap().as_deref(),
+        Some("alice")
+    );
+    assert_eq!(approvals.approval("api", "v2@1", "rest").await.unwrap(), None);
+    assert_eq!(approvals.approval("api", "v3@2", "canary").await.unwrap(), None);
+    // The first request counts; one meant for another rollout never carries over.
+    assert_eq!(
+        approvals.rollback_request("api", "v2@1").await.unwrap(),
+        Some(request("v2@1", "bob"))
+    );
+    assert_eq!(approvals.rollback_request("api", "v3@2").await.unwrap(), None);
+    // Neither is a journal entry.
+    assert_eq!(s.store().load("api").await.unwrap(), vec![]);
+}
+
 macro_rules! contract {
     ($($test:ident),* $(,)?) => {
         mod mem {
@@ -242,6 +284,7 @@ contract!(
     a_corrupt_complete_line_is_an_error,
     leases_are_fenced_by_holder_and_generation,
     a_holder_whose_process_is_gone_is_taken_over_at_once,
+    approvals_and_rollback_requests_are_found_per_rollout,
 );
 
 /// The environment variable that makes [`second_process`] act (its value: the journal directory).

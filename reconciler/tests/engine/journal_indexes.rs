@@ -70,6 +70,7 @@ fn run(mut rollout: Rollout, mut now: u64) {
                 }
             }
             Action::CheckApproval { .. } => rollout.approval(Some("fuzz".into()), now),
+            Action::CheckRollbackRequest => rollout.rollback_request(None, now),
             Action::Wait { until } => now = until.max(now + 1),
             Action::Interrupted(_) | Action::Finished(_) => return,
         }

@@ -1,5 +1,6 @@
 //! The lease while actions run: a traffic write slower than the lease keeps it (the heartbeat
-//! renews it meanwhile), a second driver cannot take it from a live holder, a holder that cannot
+//! renews it meanwhile), a second driver cannot take it from a live holder, a rollback asked
+//! meanwhile is carried out by the holder once the write is done, a holder that cannot
 //! renew stops writing before its lease ends and the one that takes it over afterwards is never
 //! interleaved with, and a wall-clock jump neither shortens nor stretches a hold.
 
@@ -58,8 +59,43 @@ fn a_write_slower_than_the_lease_keeps_it_and_a_second_driver_is_refused() {
     let (first, second) = block_on(async {
         let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
         let rollout = driver.start(&spec, &serving, std::future::pending());
-        let rollback = async {
+        let second_apply = async {
             // Well into the brown-out, the canary's next step is stuck in its retries.
+            world.clock.sleep(Duration::from_secs(100)).await;
+            world
+                .driver("second apply")
+                .start(&spec, &serving, std::future::pending())
+                .await
+        };
+        futures::join!(rollout, second_apply)
+    });
+    match second {
+        Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
+            assert!(holder.starts_with("terraform on "), "{holder}")
+        }
+        other => panic!("the second apply must find the lease held: {other:?}"),
+    }
+    let first = first.unwrap();
+    assert_eq!(first.status, RolloutStatus::Succeeded);
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), NEW);
+    }
+    assert_traffic_agrees_with_the_journal(&world, &spec);
+    assert_eq!(world.traffic.fenced.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+/// `globaldeploy rollback` while the holder is stuck in a throttled write: the request is
+/// recorded, the holder finishes (or abandons) that write and then rolls back itself; the CLI
+/// only reports. Journal and traffic agree throughout, and one rollback is journaled.
+#[test]
+fn a_rollback_asked_during_a_slow_write_is_carried_out_by_the_holder() {
+    let spec = three_regions(OnFailure::RollbackRegion);
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    brownout(&world, 30);
+    let (first, second) = block_on(async {
+        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
+        let rollout = driver.start(&spec, &serving, std::future::pending());
+        let rollback = async {
             world.clock.sleep(Duration::from_secs(100)).await;
             world
                 .driver("cli")
@@ -68,18 +104,25 @@ fn a_write_slower_than_the_lease_keeps_it_and_a_second_driver_is_refused() {
         };
         futures::join!(rollout, rollback)
     });
-    match second {
-        Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
-            assert!(holder.starts_with("terraform on "), "{holder}")
-        }
-        other => panic!("the rollback must find the lease held: {other:?}"),
-    }
     let first = first.unwrap();
-    assert_eq!(first.status, RolloutStatus::Succeeded);
+    assert_eq!(first.status, RolloutStatus::RolledBack);
+    let reason = first.rollback_reason.clone().unwrap();
+    assert!(
+        reason.starts_with("requested by cli on ") && reason.ends_with(": requested during the brown-out"),
+        "{reason}"
+    );
+    assert_eq!(second.unwrap(), first, "the CLI reports the holder's rollback");
     for r in &spec.regions {
-        assert_eq!(world.traffic.get(&r.name), NEW);
+        assert_eq!(world.traffic.get(&r.name), OLD, "{}", r.name);
     }
     assert_traffic_agrees_with_the_journal(&world, &spec);
+    let rollbacks = world
+        .journal
+        .snapshot()
+        .iter()
+        .filter(|e| matches!(e, Entry::Rollback { .. }))
+        .count();
+    assert_eq!(rollbacks, 1);
     assert_eq!(world.traffic.fenced.load(std::sync::atomic::Ordering::SeqCst), 0);
 }
 
@@ -187,4 +230,35 @@ fn a_wall_clock_jump_neither_shortens_nor_stretches_holds() {
         let wall = i64::try_from(world.clock.now_millis()).unwrap() - i64::try_from(T0).unwrap();
         assert_eq!(wall, 9 * 60_000 + jump);
     }
+}
+
+/// `globaldeploy rollback` of a rollout waiting for an approval (the holder keeps the lease
+/// while it waits): the holder rolls back the regions it promoted and ends rolled back.
+#[test]
+fn a_rollback_asked_while_waiting_for_an_approval_ends_the_wait() {
+    let mut spec = three_regions(OnFailure::RollbackRegion);
+    spec.waves[1].require_approval = true;
+    let world = World::new(&spec, true, BTreeMap::new(), None);
+    let (first, second) = block_on(async {
+        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
+        let rollout = driver.start(&spec, &serving, std::future::pending());
+        let rollback = async {
+            world.clock.sleep(Duration::from_secs(3600)).await;
+            world
+                .driver("cli")
+                .rollback("api", "not today", std::future::pending())
+                .await
+        };
+        futures::join!(rollout, rollback)
+    });
+    let first = first.unwrap();
+    assert_eq!(first.status, RolloutStatus::RolledBack);
+    assert_eq!(second.unwrap(), first);
+    let entries = world.journal.snapshot();
+    assert!(entries.iter().any(|e| matches!(e, Entry::AwaitingApproval { .. })));
+    assert!(!entries.iter().any(|e| matches!(e, Entry::Approved { .. })));
+    for r in &spec.regions {
+        assert_eq!(world.traffic.get(&r.name), OLD, "{}", r.name);
+    }
+    assert_traffic_agrees_with_the_journal(&world, &spec);
 }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
-use globaldeploy_reconciler::engine::ports::{Clock, Progress};
+use globaldeploy_reconciler::engine::ports::{Clock, Progress, RollbackRequest};
 use globaldeploy_reconciler::engine::state::{Position, RolloutState};
 use globaldeploy_reconciler::journal::entry::{Entry, Idle, Serving, Weights};
 use globaldeploy_reconciler::journal::error::JournalError;
@@ -243,12 +243,14 @@ enum Start {
 
 /// Faults of the lease (chosen from their own random stream, so they leave every other choice
 /// of a seed as it was): a brown-out that throttles every traffic write for longer than the
-/// lease lives, an outage of the store for the holder's renewals, and a second driver that
-/// tries to take the deployment over while the first runs.
+/// lease lives, an outage of the store for the holder's renewals, a second driver that
+/// tries to take the deployment over while the first runs, and a `globaldeploy rollback` from
+/// another process, which records a request for the holder to carry out.
 struct LeaseFaults {
     brownout: Option<(u64, u64)>,
     renewal_outage: Option<(u64, u64)>,
     contend_at: Option<u64>,
+    request_rollback_at: Option<u64>,
 }
 
 fn lease_faults(seed: u64, horizon: u64, world: &World) -> LeaseFaults {
@@ -272,16 +274,37 @@ fn lease_faults(seed: u64, horizon: u64, world: &World) -> LeaseFaults {
         });
     }
     *world.journal.renewal_outage.lock().unwrap() = renewal_outage;
+    let request_rollback_at = rng.random_bool(0.1).then(|| rng.random_range(0..horizon));
     LeaseFaults {
         brownout,
         renewal_outage,
         contend_at,
+        request_rollback_at,
     }
 }
 
 impl LeaseFaults {
     fn quiet(&self) -> bool {
-        self.brownout.is_none() && self.renewal_outage.is_none() && self.contend_at.is_none()
+        self.brownout.is_none()
+            && self.renewal_outage.is_none()
+            && self.contend_at.is_none()
+            && self.request_rollback_at.is_none()
+    }
+
+    /// At its moment, records a rollback request for the rollout journaled then (if any), as
+    /// `globaldeploy rollback` does when another process holds the lease.
+    async fn request_rollback(&self, world: &World) {
+        let Some(at) = self.request_rollback_at else { return };
+        world.clock.sleep(Duration::from_millis(at)).await;
+        let Ok(Some(state)) = replay(&world.journal.snapshot()) else {
+            return;
+        };
+        let request = RollbackRequest {
+            rollout_id: state.rollout_id,
+            by: "requester".into(),
+            reason: "simulated".into(),
+        };
+        world.journal.rollback_requests.lock().unwrap().push(request);
     }
 
     /// The second driver: `resume` at its moment must find the lease held, and write nothing,
@@ -317,6 +340,7 @@ struct Stats {
     timed: u64,
     crashes: u64,
     fenced: u64,
+    requested: u64,
     outcomes: BTreeMap<&'static str, u64>,
     writes: u64,
     samples: u64,
@@ -512,11 +536,14 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let result = rt.block_on(async {
         let driver = Driver::new(ports, holder("first"));
         let contender = faults.contend(ports, &world, seed);
+        let requester = faults.request_rollback(&world);
         // Biased, crash first: the world stops at the crash point, not a poll later.
         tokio::select! {
             biased;
             () = crash.notify.notified() => None,
-            (r, ()) = async { futures::join!(driver.start(&spec, &current, std::future::pending()), contender) } => Some(r),
+            (r, (), ()) = async {
+                futures::join!(driver.start(&spec, &current, std::future::pending()), contender, requester)
+            } => Some(r),
         }
     });
     // A publication whose answer was lost interrupts the rollout; resume takes it from the journal.
@@ -597,9 +624,15 @@ fn simulate(seed: u64, stats: &mut Stats) {
     let weights = world.traffic.weights.lock().unwrap().clone();
     let state = replay(&world.journal.snapshot()).unwrap().unwrap();
     assert_eq!(state.carried, carried, "seed {seed}");
+    // A requested rollback returns the regions the rollout touched, whatever the policy.
+    let requested = outcome
+        .rollback_reason
+        .as_deref()
+        .is_some_and(|r| r.starts_with("requested by requester"));
     let rolled_back_all = outcome.status == RolloutStatus::RolledBack
         && spec.strategy.on_failure == OnFailure::RollbackAll
-        && kind == RolloutKind::Shift;
+        && kind == RolloutKind::Shift
+        && !requested;
     for r in &spec.regions {
         let w = weights.get(&r.name).copied().unwrap_or(Weights { blue: 0, green: 0 });
         let create = fresh(&r.name);
@@ -677,8 +710,11 @@ fn simulate(seed: u64, stats: &mut Stats) {
             Some("v1"),
             "seed {seed}: {outcome:?}"
         );
-    } else {
-        assert!(outcome.failure.is_some(), "seed {seed}: {outcome:?}");
+    } else if outcome.failure.is_none() {
+        // Only a request rolls back without a failed gate, and only a shift.
+        assert!(requested && kind == RolloutKind::Shift, "seed {seed}: {outcome:?}");
+        assert_eq!(outcome.status, RolloutStatus::RolledBack, "seed {seed}");
+        stats.requested += 1;
     }
     assert!(world.journal.lease_free(), "seed {seed}: lease not released");
     stats.rollouts += 1;
@@ -705,6 +741,7 @@ fn randomized_rollouts_keep_every_invariant() {
         timed: 0,
         crashes: 0,
         fenced: 0,
+        requested: 0,
         outcomes: BTreeMap::new(),
         writes: 0,
         samples: 0,
@@ -717,11 +754,12 @@ fn randomized_rollouts_keep_every_invariant() {
         }
     }
     eprintln!(
-        "simulated {} rollouts ({} crashed and resumed, {} of them fenced by a renewal outage, {} timed against \
-         their estimate) in {:.1?}: {:?}, {} weight writes, {} samples",
+        "simulated {} rollouts ({} crashed and resumed, {} of them fenced by a renewal outage, {} rolled back on \
+         request, {} timed against their estimate) in {:.1?}: {:?}, {} weight writes, {} samples",
         stats.rollouts,
         stats.crashes,
         stats.fenced,
+        stats.requested,
         stats.timed,
         started.elapsed(),
         stats.outcomes,

@@ -54,6 +54,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use globaldeploy_reconciler::engine::outcome::RolloutStatus;
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_reconciler::schedule::{self, RolloutKind};
@@ -383,7 +384,8 @@ impl Resource<ProviderClient> for Deployment {
         match run(ctx, client, &spec, &current, limit).await {
             Ok(outcome) => {
                 let state = state_from_outcome(planned, &outcome, prior_version.as_ref());
-                let state = if outcome.failure.is_some() {
+                // Regions that went back serve their prior targets, whatever sent them back.
+                let state = if outcome.status != RolloutStatus::Succeeded {
                     keep_prior_targets(state, prior, &outcome)
                 } else {
                     state

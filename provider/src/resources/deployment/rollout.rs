@@ -8,7 +8,7 @@ use std::time::Duration;
 use globaldeploy_reconciler::clock::WallClock;
 use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
-use globaldeploy_reconciler::engine::outcome::{Outcome, RegionOutcome};
+use globaldeploy_reconciler::engine::outcome::{Outcome, RegionOutcome, RolloutStatus};
 use globaldeploy_reconciler::engine::ports::{Clock, Progress};
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::{Entry, Serving};
@@ -338,14 +338,13 @@ pub(super) fn engine_diag(operation: &str, deployment: &str, err: &RunError) -> 
 }
 
 pub(super) fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
-    let Some(failure) = &outcome.failure else {
-        if outcome.status != globaldeploy_reconciler::engine::outcome::RolloutStatus::Succeeded {
-            diags.error(
-                format!("Rollout of {:?} did not succeed", outcome.deployment),
-                format!("The rollout ended {}.", outcome.status.as_str()),
-            );
-        }
+    if outcome.status == RolloutStatus::Succeeded {
         return;
+    }
+    let (why, cause) = match (&outcome.failure, &outcome.rollback_reason) {
+        (Some(failure), _) => ("health gate failed", failure.to_string()),
+        (None, Some(reason)) => ("rollback requested", format!("Rolled back as {reason}")),
+        (None, None) => ("did not succeed", "The rollout stopped".to_owned()),
     };
     let serving = match outcome.serving_version.as_deref() {
         Some(version) => format!(
@@ -356,13 +355,13 @@ pub(super) fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
     };
     diags.error(
         format!(
-            "Rollout of {:?} to {} {}: health gate failed",
+            "Rollout of {:?} to {} {}: {why}",
             outcome.deployment,
             outcome.target_version,
             outcome.status.as_str()
         ),
         format!(
-            "{failure}.\n\nThe rollout ended {} (rollout {}); {serving}, so the next plan proposes version {} again. \
+            "{cause}.\n\nThe rollout ended {} (rollout {}); {serving}, so the next plan proposes version {} again. \
              Region status: {}.",
             outcome.status.as_str(),
             outcome.rollout_id,
