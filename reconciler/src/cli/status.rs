@@ -48,6 +48,8 @@ pub struct StatusReport {
     pub regions: Vec<RegionReport>,
     /// The gate that failed, if one did.
     pub failure: Option<GateFailure>,
+    /// Why regions were rolled back (the failed gate, or who requested it and why), if any were.
+    pub rollback_reason: Option<String>,
 }
 
 /// One region of a rollout.
@@ -210,6 +212,7 @@ pub fn report(state: &RolloutState) -> StatusReport {
         global_exposure_percent: (exposure * 1000.0).round() / 1000.0,
         regions,
         failure: state.failure.clone(),
+        rollback_reason: state.rollback_reason.clone(),
     }
 }
 
@@ -234,8 +237,14 @@ pub fn text(reports: &[StatusReport]) -> String {
             percent(r.global_exposure_percent)
         );
         let _ = writeln!(out, "  {}", r.position);
-        if let Some(f) = &r.failure {
-            let _ = writeln!(out, "  gate failed: {f}");
+        match (&r.failure, &r.rollback_reason) {
+            (Some(f), _) => {
+                let _ = writeln!(out, "  gate failed: {f}");
+            }
+            (None, Some(reason)) => {
+                let _ = writeln!(out, "  rolled back as {reason}");
+            }
+            (None, None) => {}
         }
         let mut table = Table::new(&["Region", "Wave", "Status", "Slot", "Version", ">Blue", ">Green"]);
         for region in &r.regions {

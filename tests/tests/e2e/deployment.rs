@@ -18,6 +18,7 @@ use globaldeploy_reconciler::journal::replay;
 use globaldeploy_region_server::{Mode, RegionServer};
 use serde_json::Value as Json;
 
+mod brownout;
 mod journal;
 
 /// The five seed regions, their wave and global weight.
@@ -35,6 +36,8 @@ struct Fixture {
     ws: Workspace,
     servers: BTreeMap<&'static str, RegionServer>,
     wave2_extra: std::sync::Mutex<String>,
+    /// The Route 53 endpoint the provider is configured with: moto, or a fault proxy before it.
+    route53_endpoint: std::sync::Mutex<String>,
 }
 
 fn record_name(region: &str) -> String {
@@ -133,12 +136,14 @@ impl Fixture {
             .map(|(name, _, _)| (*name, RegionServer::start().expect("region server")))
             .collect();
         let ws = Workspace::new();
+        let endpoint = moto.endpoint();
         let fixture = Fixture {
             moto,
             zone,
             ws,
             servers,
             wave2_extra: std::sync::Mutex::new(wave2_extra.to_owned()),
+            route53_endpoint: std::sync::Mutex::new(endpoint),
         };
         fixture.write("v1", on_failure);
         fixture.ws.init().assert_success();
@@ -150,7 +155,7 @@ impl Fixture {
         self.ws.write(
             "main.tf",
             &config(
-                &self.moto.endpoint(),
+                &self.route53_endpoint.lock().unwrap(),
                 &journal,
                 &self.zone,
                 version,
@@ -616,14 +621,8 @@ fn invalid_configurations_point_at_the_attribute() {
 fn resume_with_the_cli(fx: &Fixture) -> Json {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
-        let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
-            .args(["resume", "api", "--output", "json"])
-            .arg("--journal")
-            .arg(format!("file://{}", fx.ws.path().join("journal").display()))
+        let out = globaldeploy(fx, &["resume", "api", "--output", "json"])
             .args(["--route53-endpoint", &fx.moto.endpoint()])
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test")
-            .env("AWS_REGION", "us-east-1")
             .output()
             .expect("globaldeploy resume");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -641,14 +640,11 @@ fn resume_with_the_cli(fx: &Fixture) -> Json {
     }
 }
 
-#[test]
-fn killed_apply_is_resumed_from_the_journal() {
-    use std::os::unix::process::CommandExt;
-
-    let fx = Fixture::new("rollback_region");
-    fx.create_v1();
-    fx.write("v2", "rollback_region");
-    let mut child = std::process::Command::new(globaldeploy_e2e::terraform_binary())
+/// `terraform apply` of the fixture, to be spawned in the background (output discarded unless
+/// the caller redirects it).
+fn spawn_apply(fx: &Fixture) -> std::process::Command {
+    let mut command = std::process::Command::new(globaldeploy_e2e::terraform_binary());
+    command
         .args(["apply", "-no-color", "-auto-approve"])
         .current_dir(fx.ws.path())
         .env("TF_CLI_CONFIG_FILE", fx.ws.cli_config())
@@ -656,11 +652,12 @@ fn killed_apply_is_resumed_from_the_journal() {
         .env("TF_INPUT", "0")
         .env("CHECKPOINT_DISABLE", "1")
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("terraform apply");
-    // Wait until wave2 is mid-shift, then kill -9 terraform and its provider.
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Waits (up to 2 min) until the journal shows the v2 rollout's wave2 at its first step.
+fn wait_until_wave2_shifts(fx: &Fixture, apply: &mut std::process::Child) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
         let entries = block_on(fx.journal().load("api")).unwrap_or_default();
@@ -675,9 +672,24 @@ fn killed_apply_is_resumed_from_the_journal() {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "wave2 never started");
-        assert!(child.try_wait().expect("wait").is_none(), "apply ended before the kill");
+        assert!(
+            apply.try_wait().expect("wait").is_none(),
+            "apply ended before wave2 shifted"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn killed_apply_is_resumed_from_the_journal() {
+    use std::os::unix::process::CommandExt;
+
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    fx.write("v2", "rollback_region");
+    let mut child = spawn_apply(&fx).process_group(0).spawn().expect("terraform apply");
+    // Wait until wave2 is mid-shift, then kill -9 terraform and its provider.
+    wait_until_wave2_shifts(&fx, &mut child);
     // The provider runs in its own process group: kill it by pid, with terraform.
     let children = std::process::Command::new("pgrep")
         .args(["-P", &child.id().to_string()])
@@ -1305,26 +1317,26 @@ resource "globaldeploy_deployment" "api" {{
 }
 
 /// Lists the zone every few milliseconds from another thread while a Terraform command runs,
-/// keeping the slot sets of `region` each listing showed.
+/// keeping the slot sets of `regions` each listing showed.
 struct SetWatch {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
     listings: std::thread::JoinHandle<Vec<Vec<RecordSet>>>,
 }
 
 impl SetWatch {
-    fn start(fx: &Fixture, region: &str) -> SetWatch {
+    fn start(fx: &Fixture, regions: &[&str]) -> SetWatch {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = stop.clone();
         let endpoint = fx.moto.endpoint();
         let zone = fx.zone.clone();
-        let name = format!("{}.", record_name(region));
+        let names: Vec<String> = regions.iter().map(|r| format!("{}.", record_name(r))).collect();
         let listings = std::thread::spawn(move || {
             let mut listings = Vec::new();
             while !flag.load(std::sync::atomic::Ordering::SeqCst) {
                 // A fresh client per listing: no cached zone.
                 let sets = block_on(globaldeploy_e2e::route53_at(&endpoint).record_sets(&zone))
                     .expect("ListResourceRecordSets");
-                listings.push(sets.iter().filter(|s| s.name == name).cloned().collect());
+                listings.push(sets.iter().filter(|s| names.contains(&s.name)).cloned().collect());
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             listings
@@ -1350,7 +1362,7 @@ fn an_added_region_whose_gates_fail_never_has_a_record_set() {
 
     // Route 53 answers a name whose only sets all weigh 0: the unverified target must never
     // have a set while its gates are evaluated, nor after they failed.
-    let watch = SetWatch::start(&fx, "sa-east-1");
+    let watch = SetWatch::start(&fx, &["sa-east-1"]);
     let out = fx.ws.apply();
     let listings = watch.finish();
     out.assert_failure().assert_contains("region \"sa-east-1\"");
@@ -1406,7 +1418,7 @@ fn replacing_a_failed_first_publication_keeps_the_regions_that_serve() {
     let change = fx.planned_change("replace.tfplan");
     assert_eq!(change["actions"], serde_json::json!(["delete", "create"]));
     let entries_before = block_on(fx.journal().load("api")).expect("journal").len();
-    let watch = SetWatch::start(&fx, "us-west-2");
+    let watch = SetWatch::start(&fx, &["us-west-2"]);
     let out = fx.ws.terraform(&["apply", "replace.tfplan"]);
     let listings = watch.finish();
     out.assert_success();
@@ -1443,10 +1455,21 @@ fn replacing_a_failed_first_publication_keeps_the_regions_that_serve() {
 }
 
 /// `globaldeploy status api --output json`: the journal's view of the latest rollout.
-fn cli_status(fx: &Fixture) -> Json {
-    let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
-        .args(["status", "api", "--output", "json", "--journal"])
+/// `globaldeploy ARGS --journal JOURNAL` for the fixture's journal, with test credentials.
+fn globaldeploy(fx: &Fixture, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(globaldeploy_e2e::cli_binary());
+    command
+        .args(args)
+        .arg("--journal")
         .arg(format!("file://{}", fx.ws.path().join("journal").display()))
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1");
+    command
+}
+
+fn cli_status(fx: &Fixture) -> Json {
+    let out = globaldeploy(fx, &["status", "api", "--output", "json"])
         .output()
         .expect("globaldeploy status");
     let stdout = String::from_utf8_lossy(&out.stdout);

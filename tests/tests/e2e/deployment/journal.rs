@@ -6,17 +6,8 @@
 
 use super::*;
 
-/// `globaldeploy ARGS --journal JOURNAL` for the fixture's journal (and its moto).
 fn cli(fx: &Fixture, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(globaldeploy_e2e::cli_binary())
-        .args(args)
-        .arg("--journal")
-        .arg(format!("file://{}", fx.ws.path().join("journal").display()))
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .expect("globaldeploy runs")
+    globaldeploy(fx, args).output().expect("globaldeploy runs")
 }
 
 /// The journal file, and its line `number` (1-based) replaced by `line`.
