@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use globaldeploy_fault_proxy::{FaultConfig, FaultProxy};
 use globaldeploy_reconciler::aws::{AwsSettings, Route53};
 use tempfile::TempDir;
 
@@ -719,6 +720,40 @@ pub fn route53_at(endpoint: &str) -> Route53 {
         api_requests_per_second: 1000.0,
         ..AwsSettings::default()
     })
+}
+
+/// A [`FaultProxy`] in front of moto, served by a runtime of its own so that it keeps answering
+/// while the test blocks on a Terraform command.
+pub struct ProxyBeforeMoto {
+    proxy: FaultProxy,
+    // Dropped after the proxy, whose server task it runs.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl ProxyBeforeMoto {
+    /// Starts a proxy to `moto` with `config`.
+    pub fn start(moto: &Moto, config: FaultConfig) -> ProxyBeforeMoto {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let proxy = runtime
+            .block_on(FaultProxy::start(&moto.endpoint(), config))
+            .expect("fault proxy");
+        ProxyBeforeMoto {
+            proxy,
+            _runtime: runtime,
+        }
+    }
+}
+
+impl std::ops::Deref for ProxyBeforeMoto {
+    type Target = FaultProxy;
+
+    fn deref(&self) -> &FaultProxy {
+        &self.proxy
+    }
 }
 
 /// Runs a future to completion on a new current-thread runtime (the tests are synchronous).

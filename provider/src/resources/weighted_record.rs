@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use async_trait::async_trait;
 use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
-use globaldeploy_sdk::framework::resource::unsupported_state_version;
+use globaldeploy_sdk::framework::resource::upgrade_list_nesting_to_set;
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{
@@ -107,14 +107,8 @@ impl Resource<ProviderClient> for WeightedRecord {
     }
 
     fn upgrade_state(&self, from_version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Option<serde_json::Value> {
-        match from_version {
-            // A list of endpoint objects then, a set of the same objects now: same JSON.
-            0 => Some(state),
-            _ => {
-                diags.push(unsupported_state_version(self.type_name(), from_version));
-                None
-            }
-        }
+        // Version 0 nested `endpoint` as a list.
+        upgrade_list_nesting_to_set(self.type_name(), from_version, state, diags)
     }
 
     fn validate(&self, config: &Value, diags: &mut Diagnostics) {

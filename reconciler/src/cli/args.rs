@@ -183,8 +183,8 @@ pub struct RollbackArgs {
     pub write: WriteArgs,
     /// Deployment name.
     pub deployment: String,
-    /// Why (recorded in the journal).
-    #[arg(long, default_value = "requested with globaldeploy rollback")]
+    /// Why (recorded in the journal, after who asked).
+    #[arg(long, default_value = "no reason given")]
     pub reason: String,
 }
 

@@ -21,7 +21,9 @@ use crate::engine::core::{Action, RollbackError, Rollout, REQUEST_POLL_MS};
 use crate::engine::error::EngineError;
 use crate::engine::heartbeat::{heartbeat, LeaseGuard};
 use crate::engine::outcome::Outcome;
-use crate::engine::ports::{Approvals, Clock, JournalStore, Probe, Progress, RollbackRequest, Traffic};
+use crate::engine::ports::{
+    requested_rollback_reason, Approvals, Clock, JournalStore, Probe, Progress, RollbackRequest, Traffic,
+};
 use crate::engine::state::Mode;
 use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
 use crate::journal::error::JournalError;
@@ -135,7 +137,7 @@ impl<'a> Driver<'a> {
             let attempt = self
                 .with_lease(deployment, stop.as_mut(), |guard| async move {
                     let mut rollout = self.replayed(deployment).await?;
-                    rollout.request_rollback(reason.to_owned())?;
+                    rollout.request_rollback(requested_rollback_reason(&self.holder.to_string(), reason))?;
                     self.drive(rollout, &guard).await
                 })
                 .await;

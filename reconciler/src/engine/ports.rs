@@ -162,8 +162,13 @@ pub struct RollbackRequest {
 impl RollbackRequest {
     /// The reason journaled with the rollback the request leads to.
     pub fn journaled_reason(&self) -> String {
-        format!("requested by {}: {}", self.by, self.reason)
+        requested_rollback_reason(&self.by, &self.reason)
     }
+}
+
+/// The reason journaled with a rollback `by` asked for, `reason` being theirs.
+pub fn requested_rollback_reason(by: &str, reason: &str) -> String {
+    format!("requested by {by}: {reason}")
 }
 
 /// Where people's decisions about running rollouts are recorded (`globaldeploy approve`, a

@@ -84,26 +84,8 @@ impl Route53Traffic {
                 .find(|(slot, _)| *slot == assignment.slot)
                 .map(|(_, set)| set);
             let weight = current.map_or(0, weight_of);
-            let set = slot_record_set(region, assignment.slot, &assignment.target, weight).map_err(|source| {
-                Route53TrafficError::Target {
-                    record: region.record_name.clone(),
-                    source,
-                }
-            })?;
-            if current.is_some_and(|current| current.same_as(&set)) {
-                continue;
-            }
-            tracing::info!(
-                record = %set.name,
-                slot = assignment.slot.as_str(),
-                version = %assignment.version,
-                weight,
-                "writing slot target"
-            );
-            changes.push(Change {
-                action: ChangeAction::Upsert,
-                set,
-            });
+            let set = assigned_set(assignment, weight)?;
+            upsert_unless_same(&mut changes, current, set, assignment, "writing slot target");
         }
         self.apply(changes, fence).await
     }
@@ -125,13 +107,7 @@ impl Route53Traffic {
                     region: region.name.clone(),
                 });
             }
-            let set = slot_record_set(region, assignment.slot, &assignment.target, 100).map_err(|source| {
-                Route53TrafficError::Target {
-                    record: region.record_name.clone(),
-                    source,
-                }
-            })?;
-            sets.push((assignment, set));
+            sets.push((assignment, assigned_set(assignment, 100)?));
         }
         self.route53.invalidate_zone(&self.zone_id);
         let listing = self.route53.record_sets(&self.zone_id).await?;
@@ -152,19 +128,7 @@ impl Route53Traffic {
                 .iter()
                 .find(|(slot, _)| *slot == assignment.slot)
                 .map(|(_, s)| s);
-            if current.is_some_and(|current| current.same_as(&set)) {
-                continue;
-            }
-            tracing::info!(
-                record = %set.name,
-                slot = assignment.slot.as_str(),
-                version = %assignment.version,
-                "publishing slot at weight 100"
-            );
-            changes.push(Change {
-                action: ChangeAction::Upsert,
-                set,
-            });
+            upsert_unless_same(&mut changes, current, set, assignment, "publishing slot");
         }
         self.apply(changes, fence).await
     }
@@ -330,4 +294,38 @@ pub(super) fn slot_sets(listing: &[RecordSet], region: &RegionSpec) -> Vec<(Slot
 /// keeps weights within 0–255, so the saturation never changes a real answer.
 pub(super) fn weight_of(set: &RecordSet) -> u8 {
     set.weight.map_or(0, |weight| u8::try_from(weight).unwrap_or(u8::MAX))
+}
+
+/// `assignment`'s slot set at `weight`, or why its target cannot be one.
+fn assigned_set(assignment: &SlotAssignment, weight: u8) -> Result<RecordSet, Route53TrafficError> {
+    let region = &assignment.region;
+    slot_record_set(region, assignment.slot, &assignment.target, weight).map_err(|source| Route53TrafficError::Target {
+        record: region.record_name.clone(),
+        source,
+    })
+}
+
+/// Adds an upsert of `set` to `changes` unless the zone already has it as `current`; `what`
+/// names the write in the log.
+fn upsert_unless_same(
+    changes: &mut Vec<Change>,
+    current: Option<&RecordSet>,
+    set: RecordSet,
+    assignment: &SlotAssignment,
+    what: &str,
+) {
+    if current.is_some_and(|current| current.same_as(&set)) {
+        return;
+    }
+    tracing::info!(
+        record = %set.name,
+        slot = assignment.slot.as_str(),
+        version = %assignment.version,
+        weight = set.weight,
+        "{what}"
+    );
+    changes.push(Change {
+        action: ChangeAction::Upsert,
+        set,
+    });
 }

@@ -110,6 +110,13 @@ fn rollback_and_resume_drive_route53_from_the_journal() {
     // Progress went to stderr as plain lines (stderr is not a terminal here).
     assert!(String::from_utf8_lossy(&out.stderr).contains("api: rolling back us-west-2"));
     assert!(weights(&traffic, &spec).values().all(|&w| w == (100, 0)));
+    // `status` says who rolled it back, and why.
+    let status = stdout_of(&["status", "api", "--journal", &url]);
+    assert!(
+        status.contains("\n  rolled back as requested by globaldeploy rollback on ")
+            && status.contains("): no reason given\n"),
+        "{status}"
+    );
 
     // `resume` of a finished rollout reports it; rolled back is not success.
     let out = with_aws(

@@ -272,6 +272,29 @@ impl FakeTraffic {
     pub fn sets_of(&self, region: &str) -> BTreeMap<Slot, String> {
         self.sets.lock().unwrap().get(region).cloned().unwrap_or_default()
     }
+    /// Records one atomic write of `written`, as Route 53 applies it: the weights land, the
+    /// per-write check sees the zone after it, and no name is left with all weights at 0.
+    fn written(&self, written: &[RegionWeights]) {
+        let after = {
+            let mut all = self.weights.lock().unwrap();
+            for w in written {
+                all.insert(
+                    w.region.clone(),
+                    Weights {
+                        blue: w.blue,
+                        green: w.green,
+                    },
+                );
+            }
+            all.clone()
+        };
+        self.writes.lock().unwrap().push(written.to_vec());
+        if let Some(check) = self.check.lock().unwrap().as_ref() {
+            check(written, &after);
+        }
+        self.assert_no_all_zero_name();
+    }
+
     /// Panics when a name has record sets that all weigh 0: Route 53 would answer them.
     fn assert_no_all_zero_name(&self) {
         let sets = self.sets.lock().unwrap();
@@ -366,26 +389,13 @@ impl Traffic for FakeTraffic {
                 }
             })
             .collect();
-        let after = {
+        {
             let mut sets = self.sets.lock().unwrap();
-            let mut all = self.weights.lock().unwrap();
-            for (a, w) in assignments.iter().zip(&written) {
+            for a in assignments {
                 sets.insert(a.region.name.clone(), BTreeMap::from([(a.slot, a.version.clone())]));
-                all.insert(
-                    w.region.clone(),
-                    Weights {
-                        blue: w.blue,
-                        green: w.green,
-                    },
-                );
             }
-            all.clone()
-        };
-        self.writes.lock().unwrap().push(written.clone());
-        if let Some(check) = self.check.lock().unwrap().as_ref() {
-            check(&written, &after);
         }
-        self.assert_no_all_zero_name();
+        self.written(&written);
         self.crash().point().await;
         let lost = self
             .lose_publish_answers
@@ -445,24 +455,7 @@ impl Traffic for FakeTraffic {
                 }
             }
         }
-        let after = {
-            let mut all = self.weights.lock().unwrap();
-            for w in weights {
-                all.insert(
-                    w.region.clone(),
-                    Weights {
-                        blue: w.blue,
-                        green: w.green,
-                    },
-                );
-            }
-            all.clone()
-        };
-        self.writes.lock().unwrap().push(weights.to_vec());
-        if let Some(check) = self.check.lock().unwrap().as_ref() {
-            check(weights, &after);
-        }
-        self.assert_no_all_zero_name();
+        self.written(weights);
         // A crash after the atomic change landed but before the caller heard of it.
         self.crash().point().await;
         Ok(())

@@ -5,16 +5,18 @@
 //! interleaved with, and a wall-clock jump neither shortens nor stretches a hold.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::time::Duration;
 
+use globaldeploy_reconciler::engine::driver::Driver;
 use globaldeploy_reconciler::engine::error::EngineError;
-use globaldeploy_reconciler::engine::outcome::RolloutStatus;
+use globaldeploy_reconciler::engine::outcome::{Outcome, RolloutStatus};
 use globaldeploy_reconciler::engine::ports::Clock;
 use globaldeploy_reconciler::journal::entry::{Entry, Weights};
 use globaldeploy_reconciler::journal::error::JournalError;
 use globaldeploy_reconciler::journal::lease::LEASE_TTL;
 use globaldeploy_reconciler::journal::replay;
-use globaldeploy_reconciler::model::OnFailure;
+use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure};
 
 use crate::fakes::Brownout;
 use crate::world::{block_on, three_regions, World};
@@ -38,7 +40,7 @@ fn brownout(world: &World, from_s: u64) {
 }
 
 /// The weights the journal says each region carries, beside the fake Route 53's.
-fn assert_traffic_agrees_with_the_journal(world: &World, spec: &globaldeploy_reconciler::model::DeploymentSpec) {
+fn assert_traffic_agrees_with_the_journal(world: &World, spec: &DeploymentSpec) {
     let state = replay(&world.journal.snapshot()).unwrap().unwrap();
     for r in &spec.regions {
         assert_eq!(
@@ -50,24 +52,42 @@ fn assert_traffic_agrees_with_the_journal(world: &World, spec: &globaldeploy_rec
     }
 }
 
+/// Runs `spec`'s rollout as "terraform" and, `after` into it, `second` with a driver of its
+/// own (another process on the same journal); returns both results.
+fn beside_a_rollout<'w, T, Second>(
+    world: &'w World,
+    spec: &DeploymentSpec,
+    after: Duration,
+    name: &str,
+    second: impl FnOnce(Driver<'w>) -> Second,
+) -> (Result<Outcome, EngineError>, T)
+where
+    Second: Future<Output = T>,
+{
+    let driver = world.driver("terraform");
+    let other = world.driver(name);
+    block_on(async {
+        let serving = World::serving(spec);
+        let rollout = driver.start(spec, &serving, std::future::pending());
+        let second = async {
+            world.clock.sleep(after).await;
+            second(other).await
+        };
+        futures::join!(rollout, second)
+    })
+}
+
 #[test]
 fn a_write_slower_than_the_lease_keeps_it_and_a_second_driver_is_refused() {
     let spec = three_regions(OnFailure::RollbackRegion);
     let world = World::new(&spec, true, BTreeMap::new(), None);
     // From 30 s on (inside the canary's first step) every write is throttled for 90 s.
     brownout(&world, 30);
-    let (first, second) = block_on(async {
-        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
-        let rollout = driver.start(&spec, &serving, std::future::pending());
-        let second_apply = async {
-            // Well into the brown-out, the canary's next step is stuck in its retries.
-            world.clock.sleep(Duration::from_secs(100)).await;
-            world
-                .driver("second apply")
-                .start(&spec, &serving, std::future::pending())
-                .await
-        };
-        futures::join!(rollout, second_apply)
+    let serving = World::serving(&spec);
+    // Well into the brown-out, the canary's next step is stuck in its retries.
+    let (first, second) = beside_a_rollout(&world, &spec, Duration::from_secs(100), "second apply", |d| {
+        let (spec, serving) = (&spec, &serving);
+        async move { d.start(spec, serving, std::future::pending()).await }
     });
     match second {
         Err(EngineError::Journal(JournalError::LeaseHeld { holder, .. })) => {
@@ -92,17 +112,9 @@ fn a_rollback_asked_during_a_slow_write_is_carried_out_by_the_holder() {
     let spec = three_regions(OnFailure::RollbackRegion);
     let world = World::new(&spec, true, BTreeMap::new(), None);
     brownout(&world, 30);
-    let (first, second) = block_on(async {
-        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
-        let rollout = driver.start(&spec, &serving, std::future::pending());
-        let rollback = async {
-            world.clock.sleep(Duration::from_secs(100)).await;
-            world
-                .driver("cli")
-                .rollback("api", "requested during the brown-out", std::future::pending())
-                .await
-        };
-        futures::join!(rollout, rollback)
+    let (first, second) = beside_a_rollout(&world, &spec, Duration::from_secs(100), "cli", |d| async move {
+        d.rollback("api", "requested during the brown-out", std::future::pending())
+            .await
     });
     let first = first.unwrap();
     assert_eq!(first.status, RolloutStatus::RolledBack);
@@ -134,27 +146,10 @@ fn a_holder_that_cannot_renew_stops_writing_and_the_take_over_is_never_interleav
     // renewals from 5 s to 35 s: the holder's lease (taken at 0) is not renewed.
     brownout(&world, 0);
     *world.journal.renewal_outage.lock().unwrap() = Some((T0 + 5_000, T0 + 35_000));
-    let (first, second) = block_on(async {
-        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
-        let rollout = driver.start(&spec, &serving, std::future::pending());
-        let rollback = async {
-            // Try until the lease can be taken over, as an operator re-running the command would.
-            loop {
-                world.clock.sleep(Duration::from_secs(5)).await;
-                let weights_before = world.traffic.writes.lock().unwrap().len();
-                match world
-                    .driver("cli")
-                    .rollback("api", "requested during the brown-out", std::future::pending())
-                    .await
-                {
-                    Err(EngineError::Journal(JournalError::LeaseHeld { .. })) => {
-                        assert_eq!(world.traffic.writes.lock().unwrap().len(), weights_before);
-                    }
-                    other => return other,
-                }
-            }
-        };
-        futures::join!(rollout, rollback)
+    // The CLI asks at 5 s, and waits until the lease can be taken over.
+    let (first, second) = beside_a_rollout(&world, &spec, Duration::from_secs(5), "cli", |d| async move {
+        d.rollback("api", "requested during the brown-out", std::future::pending())
+            .await
     });
     // The holder's writes were refused before its lease ran out; it failed and sent nothing more.
     assert!(world.traffic.fenced.load(std::sync::atomic::Ordering::SeqCst) > 0);
@@ -239,17 +234,8 @@ fn a_rollback_asked_while_waiting_for_an_approval_ends_the_wait() {
     let mut spec = three_regions(OnFailure::RollbackRegion);
     spec.waves[1].require_approval = true;
     let world = World::new(&spec, true, BTreeMap::new(), None);
-    let (first, second) = block_on(async {
-        let (driver, serving) = (world.driver("terraform"), World::serving(&spec));
-        let rollout = driver.start(&spec, &serving, std::future::pending());
-        let rollback = async {
-            world.clock.sleep(Duration::from_secs(3600)).await;
-            world
-                .driver("cli")
-                .rollback("api", "not today", std::future::pending())
-                .await
-        };
-        futures::join!(rollout, rollback)
+    let (first, second) = beside_a_rollout(&world, &spec, Duration::from_secs(3600), "cli", |d| async move {
+        d.rollback("api", "not today", std::future::pending()).await
     });
     let first = first.unwrap();
     assert_eq!(first.status, RolloutStatus::RolledBack);

@@ -330,19 +330,8 @@ fn re_running_after_rollback_region_continues_with_the_regions_not_yet_on_the_ve
 
 #[test]
 fn regions_added_to_a_live_deployment_are_published_alone() {
-    let mut spec = three_regions(OnFailure::RollbackRegion);
     // Every region serves v2 on green after an earlier rollout; "ap-south-1" is added to "rest".
-    let world = World::new(&spec, true, BTreeMap::new(), None);
-    for r in &spec.regions {
-        world.traffic.weights.lock().unwrap().insert(r.name.clone(), NEW);
-    }
-    let mut current = World::serving(&spec);
-    for serving in current.values_mut() {
-        serving.slot = Slot::Green;
-        serving.version = "v2".into();
-    }
-    spec.regions.push(crate::world::region("ap-south-1", 10));
-    spec.waves[1].regions.push("ap-south-1".into());
+    let (world, mut spec, current) = live_with_added_region(BTreeMap::new());
     let outcome = world.start(&spec, &current).unwrap();
     assert_eq!(outcome.status, RolloutStatus::Succeeded);
     assert_eq!(outcome.serving_version.as_deref(), Some("v2"));

@@ -9,8 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_e2e::{provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_fault_proxy::{FaultConfig, FaultProxy};
+use globaldeploy_e2e::{provider_block, Moto, ProxyBeforeMoto, Workspace, REQUIRED_PROVIDERS};
+use globaldeploy_fault_proxy::FaultConfig;
 use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use serde_json::Value as Json;
 
@@ -883,20 +883,13 @@ fn unknown_values_are_not_rejected() {
 fn fifty_records_through_thirty_percent_faults_match_the_configuration_exactly() {
     let moto = Moto::start();
     let zone = create_zone(&moto, "faults.example.com");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let proxy = runtime
-        .block_on(FaultProxy::start(
-            &moto.endpoint(),
-            FaultConfig {
-                latency_ms: 50,
-                ..FaultConfig::all(0.3, 42)
-            },
-        ))
-        .expect("proxy");
+    let proxy = ProxyBeforeMoto::start(
+        &moto,
+        FaultConfig {
+            latency_ms: 50,
+            ..FaultConfig::all(0.3, 42)
+        },
+    );
 
     let mut config = String::new();
     let mut wanted = BTreeMap::new();

@@ -145,6 +145,22 @@ pub trait Resource<C: Send + Sync>: Send + Sync {
     }
 }
 
+/// [`Resource::upgrade_state`] of a resource whose only change since schema version 0 is a
+/// nested block that went from a list to a set of the same objects (a keyed set): a list and a
+/// set have the same JSON, so a version-0 state is taken as it is; other versions are refused.
+pub fn upgrade_list_nesting_to_set(
+    type_name: &str,
+    from_version: i64,
+    state: serde_json::Value,
+    diags: &mut Diagnostics,
+) -> Option<serde_json::Value> {
+    if from_version == 0 {
+        return Some(state);
+    }
+    diags.push(unsupported_state_version(type_name, from_version));
+    None
+}
+
 /// The error for a stored state at a schema version `type_name` cannot upgrade from.
 pub fn unsupported_state_version(type_name: &str, from_version: i64) -> Diagnostic {
     Diagnostic::error(

@@ -42,6 +42,8 @@
 //!   in one batch (a replacement's: of the regions the new object does not continue); **import** takes the
 //!   deployment name and rebuilds the configuration from the journal's last intent.
 
+#[cfg(test)]
+mod fixtures;
 mod ownership;
 mod replacement;
 mod rollout;
@@ -59,7 +61,7 @@ use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_reconciler::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
-use globaldeploy_sdk::framework::resource::unsupported_state_version;
+use globaldeploy_sdk::framework::resource::upgrade_list_nesting_to_set;
 use globaldeploy_sdk::framework::timeouts::timeout;
 use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resource, Schema};
 
@@ -458,14 +460,8 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     fn upgrade_state(&self, from_version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Option<serde_json::Value> {
-        match from_version {
-            // A list of region objects then, a set of the same objects now: same JSON.
-            0 => Some(state),
-            _ => {
-                diags.push(unsupported_state_version(self.type_name(), from_version));
-                None
-            }
-        }
+        // Version 0 nested `region` as a list.
+        upgrade_list_nesting_to_set(self.type_name(), from_version, state, diags)
     }
 
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {

@@ -167,46 +167,15 @@ pub(super) async fn serving_regions(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
     use globaldeploy_reconciler::journal::entry::{Intent, Prior, Weights};
-    use globaldeploy_reconciler::model::{OnFailure, Strategy, WaveSpec};
+    use globaldeploy_reconciler::model::OnFailure;
 
+    use super::super::fixtures::two_regions;
     use super::*;
 
-    fn region(name: &str, target: &str) -> RegionSpec {
-        RegionSpec {
-            name: name.into(),
-            record_name: format!("{name}.api.example.com"),
-            ttl: 60,
-            target: Target::Records(vec![target.into()]),
-            health_url: None,
-            global_weight: 1,
-        }
-    }
-
     fn spec() -> DeploymentSpec {
-        DeploymentSpec {
-            name: "api".into(),
-            version: "v1".into(),
-            zone_id: "Z1".into(),
-            waves: vec![WaveSpec {
-                name: "all".into(),
-                regions: vec!["a".into(), "b".into()],
-                max_parallel: 1,
-                bake_time: Duration::ZERO,
-                require_approval: false,
-                gates: Vec::new(),
-            }],
-            strategy: Strategy {
-                steps: vec![100],
-                step_interval: Duration::ZERO,
-                on_failure: OnFailure::RollbackRegion,
-            },
-            regions: vec![region("a", "192.0.2.1"), region("b", "192.0.2.2")],
-            gates: Vec::new(),
-        }
+        two_regions("v1", ["192.0.2.1", "192.0.2.2"], vec![100], 1, OnFailure::RollbackRegion)
     }
 
     /// A first publication of `spec()` that published `a` and failed `b`.

@@ -260,49 +260,18 @@ pub(super) async fn delete_slots(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use globaldeploy_reconciler::engine::outcome::RolloutStatus;
     use globaldeploy_reconciler::journal::entry::{Intent, Prior, Serving};
-    use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, Strategy, Target, WaveSpec};
+    use globaldeploy_reconciler::model::{OnFailure, Target};
     use globaldeploy_reconciler::traffic::{Difference, SlotDrift};
 
+    use super::super::fixtures::{region, two_regions};
     use super::*;
-
-    fn region(name: &str, target: &str) -> RegionSpec {
-        RegionSpec {
-            name: name.into(),
-            record_name: format!("{name}.api.example.com"),
-            ttl: 60,
-            target: Target::Records(vec![target.into()]),
-            health_url: None,
-            global_weight: 1,
-        }
-    }
 
     /// A finished v1 → v2 rollout of regions `a` and `b` (both on blue before) with the given
     /// end statuses; the rollout wrote `198.51.100.*` targets.
     fn rollout(a: RegionStatus, b: RegionStatus) -> RolloutState {
-        let spec = DeploymentSpec {
-            name: "api".into(),
-            version: "v2".into(),
-            zone_id: "Z1".into(),
-            waves: vec![WaveSpec {
-                name: "all".into(),
-                regions: vec!["a".into(), "b".into()],
-                max_parallel: 2,
-                bake_time: Duration::ZERO,
-                require_approval: false,
-                gates: Vec::new(),
-            }],
-            strategy: Strategy {
-                steps: vec![25, 100],
-                step_interval: Duration::ZERO,
-                on_failure: OnFailure::Halt,
-            },
-            regions: vec![region("a", "198.51.100.1"), region("b", "198.51.100.2")],
-            gates: Vec::new(),
-        };
+        let spec = two_regions("v2", ["198.51.100.1", "198.51.100.2"], vec![25, 100], 2, OnFailure::Halt);
         let on_blue = Prior {
             serving: Some(Serving {
                 slot: Slot::Blue,

@@ -8,7 +8,8 @@
 
 use std::time::{Duration, Instant};
 
-use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
+use globaldeploy_e2e::ProxyBeforeMoto;
+use globaldeploy_fault_proxy::{Fault, FaultConfig};
 use globaldeploy_reconciler::journal::lease::LEASE_TTL;
 
 use super::*;
@@ -47,14 +48,7 @@ fn wait_for(mut child: std::process::Child, what: &str, limit: Duration) -> std:
 #[test]
 fn a_rollback_during_a_brownout_longer_than_the_lease_leaves_route53_and_status_agreeing() {
     let fx = Fixture::new("rollback_region");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let proxy = runtime
-        .block_on(FaultProxy::start(&fx.moto.endpoint(), FaultConfig::none()))
-        .expect("fault proxy");
+    let proxy = ProxyBeforeMoto::start(&fx.moto, FaultConfig::none());
     *fx.route53_endpoint.lock().unwrap() = proxy.endpoint();
     fx.write("v1", "rollback_region");
     fx.create_v1();
