@@ -19,7 +19,7 @@ use futures::future::join_all;
 
 use crate::engine::core::{Action, RollbackError, Rollout, REQUEST_POLL_MS};
 use crate::engine::error::EngineError;
-use crate::engine::heartbeat::{heartbeat, LeaseGuard};
+use crate::engine::heartbeat::{under_lease, LeaseGuard, Released};
 use crate::engine::outcome::Outcome;
 use crate::engine::ports::{
     requested_rollback_reason, Approvals, Clock, JournalStore, Probe, Progress, RollbackRequest, Traffic,
@@ -27,7 +27,7 @@ use crate::engine::ports::{
 use crate::engine::state::Mode;
 use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
 use crate::journal::error::JournalError;
-use crate::journal::lease::{Fence, Holder, LEASE_TTL, WRITE_DEADLINE};
+use crate::journal::lease::{Fence, Holder, WRITE_DEADLINE};
 use crate::journal::replay;
 use crate::model::{DeploymentSpec, RegionSpec};
 use crate::schedule::{carried_regions, validate, Served};
@@ -279,26 +279,27 @@ impl<'a> Driver<'a> {
         Fut: Future<Output = Result<Outcome, EngineError>>,
     {
         let Ports { clock, journal, .. } = self.ports;
-        let asked_at = clock.monotonic_millis();
-        let lease = journal
-            .acquire_lease(deployment, &self.holder, LEASE_TTL, clock.now_millis())
-            .await?;
-        let guard = Arc::new(LeaseGuard::new(clock, lease, asked_at));
-        let result = tokio::select! {
-            biased;
-            lost = heartbeat(journal, clock, &guard) => Err(EngineError::Journal(lost)),
-            result = work(Arc::clone(&guard)) => result,
-            () = stop => Err(self.stopped(deployment).await),
-        };
-        if guard.lost().is_none() {
-            match journal.release_lease(&guard.lease()).await {
-                Err(err) if result.is_ok() => return Err(err.into()),
-                // The rollout's own error says more; an unreleased lease expires.
-                Err(err) => tracing::warn!(deployment, error = %err, "cannot release the lease"),
-                Ok(()) => {}
+        let Released { output, release } = under_lease(journal, clock, &self.holder, deployment, |guard| async move {
+            tokio::select! {
+                biased;
+                result = work(guard) => Some(result),
+                () = stop => None,
             }
+        })
+        .await?;
+        let result = match output {
+            Some(result) => result,
+            None => Err(self.stopped(deployment).await),
+        };
+        match release {
+            Err(err) if result.is_ok() => Err(err.into()),
+            // The rollout's own error says more; an unreleased lease expires.
+            Err(err) => {
+                tracing::warn!(deployment, error = %err, "cannot release the lease");
+                result
+            }
+            Ok(()) => result,
         }
-        result
     }
 
     /// Why the work stopped: `Stopped` naming the rollout, or why its journal cannot say which.

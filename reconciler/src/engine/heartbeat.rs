@@ -1,6 +1,8 @@
 //! The held lease of a running rollout: [`LeaseGuard`], what the driver, the journal appends
-//! and every traffic write attempt consult, and [`heartbeat`], which renews the lease every
-//! [`HEARTBEAT`] for as long as the rollout runs, whatever action is in flight.
+//! and every traffic write attempt consult, [`heartbeat`], which renews the lease every
+//! [`HEARTBEAT`] for as long as the rollout runs, whatever action is in flight, and
+//! [`under_lease`], which holds a lease around any work (a rollout, or the provider's writes
+//! between rollouts: drift repair, deleting slots).
 //!
 //! The guard measures the lease on the monotonic clock from the moment each renewal was asked
 //! for, so it never counts on more lease than the store granted, and refuses a write unless
@@ -8,13 +10,14 @@
 //! When a renewal finds the lease taken over, the guard refuses everything from then on and
 //! the heartbeat ends the rollout with an error naming the new holder.
 
-use std::sync::Mutex;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::engine::gate::millis;
 use crate::engine::ports::{Clock, JournalStore};
 use crate::journal::error::JournalError;
-use crate::journal::lease::{Fence, FenceError, Lease, HEARTBEAT, LEASE_TTL};
+use crate::journal::lease::{Fence, FenceError, Holder, Lease, HEARTBEAT, LEASE_TTL};
 
 /// The lease a rollout holds, as far as this process knows.
 pub struct LeaseGuard<'a> {
@@ -121,4 +124,44 @@ pub async fn heartbeat(journal: &dyn JournalStore, clock: &dyn Clock, guard: &Le
             }
         }
     }
+}
+
+/// What [`under_lease`] ran to the end: `work`'s output, and whether the lease was released
+/// after it (an unreleased lease only expires).
+pub struct Released<T> {
+    /// What the work returned.
+    pub output: T,
+    /// The release's result.
+    pub release: Result<(), JournalError>,
+}
+
+/// Acquires `deployment`'s lease as `holder`, runs `work` with its guard while the heartbeat
+/// renews it, and releases it. Fails without running `work` when the lease is held elsewhere,
+/// and drops `work` wherever it is when the heartbeat finds the lease taken over (then nothing
+/// is released: the new holder's lease stands).
+pub async fn under_lease<'a, T, Fut>(
+    journal: &dyn JournalStore,
+    clock: &'a dyn Clock,
+    holder: &Holder,
+    deployment: &str,
+    work: impl FnOnce(Arc<LeaseGuard<'a>>) -> Fut,
+) -> Result<Released<T>, JournalError>
+where
+    Fut: Future<Output = T>,
+{
+    let asked_at = clock.monotonic_millis();
+    let lease = journal
+        .acquire_lease(deployment, holder, LEASE_TTL, clock.now_millis())
+        .await?;
+    let guard = Arc::new(LeaseGuard::new(clock, lease, asked_at));
+    let output = tokio::select! {
+        biased;
+        lost = heartbeat(journal, clock, &guard) => return Err(lost),
+        output = work(Arc::clone(&guard)) => output,
+    };
+    let release = match guard.lost() {
+        Some(_) => Ok(()),
+        None => journal.release_lease(&guard.lease()).await,
+    };
+    Ok(Released { output, release })
 }

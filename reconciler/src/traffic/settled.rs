@@ -21,7 +21,7 @@ use std::fmt;
 
 use crate::aws::{normalize_name, AliasTarget, Change, ChangeAction, RecordSet};
 use crate::journal::entry::Weights;
-use crate::journal::lease::Unfenced;
+use crate::journal::lease::Fence;
 use crate::model::{RegionSpec, Slot, Target};
 
 use super::error::Route53TrafficError;
@@ -174,9 +174,10 @@ impl Route53Traffic {
     }
 
     /// Writes every slot of `regions` that differs from what it should hold, in one batch
-    /// read against a fresh listing of the zone; returns how many sets it wrote (0: no call).
-    /// Every input check happens before any AWS call.
-    pub async fn settle(&self, regions: &[SettledRegion]) -> Result<usize, Route53TrafficError> {
+    /// read against a fresh listing of the zone, sent only when `fence` permits (the
+    /// deployment's lease, so a repair never interleaves with a rollout); returns how many sets
+    /// it wrote (0: no call). Every input check happens before any AWS call.
+    pub async fn settle(&self, fence: &dyn Fence, regions: &[SettledRegion]) -> Result<usize, Route53TrafficError> {
         let mut seen = BTreeSet::new();
         for settled in regions {
             if !seen.insert(settled.region.name.as_str()) {
@@ -239,8 +240,7 @@ impl Route53Traffic {
             }
         }
         let written = changes.iter().filter(|c| c.action == ChangeAction::Upsert).count();
-        // Drift repair runs between rollouts, under no lease.
-        self.apply(changes, &Unfenced).await?;
+        self.apply(changes, fence).await?;
         Ok(written)
     }
 }

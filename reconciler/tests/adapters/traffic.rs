@@ -442,7 +442,7 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
 
     // One batch restores both regions; asking again sends nothing.
     fx.proxy.reset_counts();
-    let written = fx.traffic.settle(&want).await.expect("settle");
+    let written = fx.traffic.settle(&Unfenced, &want).await.expect("settle");
     assert_eq!((written, fx.changes()), (3, 1), "three sets in one batch");
     assert_eq!(
         fx.traffic.try_weights(&v2).await.expect("weights"),
@@ -460,7 +460,7 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
     );
     assert_eq!(fx.traffic.drift(&want).await.expect("drift"), vec![]);
     fx.proxy.reset_counts();
-    assert_eq!(fx.traffic.settle(&want).await.expect("settle again"), 0);
+    assert_eq!(fx.traffic.settle(&Unfenced, &want).await.expect("settle again"), 0);
     assert_eq!(fx.changes(), 0);
 
     // A changed target of the serving slot is drift too, and so is a TTL that differs.
@@ -510,7 +510,7 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
     );
     assert_eq!(drift_of(&drift, "us-west-2"), vec![]);
     fx.proxy.reset_counts();
-    assert_eq!(fx.traffic.settle(&longer).await.expect("settle"), 2);
+    assert_eq!(fx.traffic.settle(&Unfenced, &longer).await.expect("settle"), 2);
     assert_eq!(fx.changes(), 1);
     let (blue, green) = (
         fx.slot_set(&v2[0], Slot::Blue, "A").await,
@@ -549,14 +549,14 @@ async fn settling_refuses_unsafe_slots_and_sees_deleted_regions() {
     fx.proxy.reset_counts();
     let err = fx
         .traffic
-        .settle(&[settled(&api, Slot::Blue, 0, 0)])
+        .settle(&Unfenced, &[settled(&api, Slot::Blue, 0, 0)])
         .await
         .expect_err("all zero");
     assert!(matches!(err, Route53TrafficError::AllZero { .. }), "{err}");
     // Weight for a slot whose target is unknown and which has no record set cannot be written.
     let err = fx
         .traffic
-        .settle(&[settled(&api, Slot::Blue, 50, 50)])
+        .settle(&Unfenced, &[settled(&api, Slot::Blue, 50, 50)])
         .await
         .expect_err("missing slot");
     assert!(

@@ -239,6 +239,27 @@ impl Fixture {
         planned_change(&self.ws.show_json(Some(planfile)), "globaldeploy_deployment.api")
     }
 
+    /// The deployment's lease, taken for five minutes by another rollout of it (another
+    /// machine's apply, or the CLI): "other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)".
+    fn lease_held_elsewhere(&self) -> globaldeploy_reconciler::journal::lease::Lease {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_millis() as u64;
+        let other = Holder {
+            name: "other-apply".into(),
+            host: "ci-runner-2".into(),
+            pid: 4242,
+            nonce: "0123456789abcdef".into(),
+            process: None,
+        };
+        block_on(
+            self.journal()
+                .acquire_lease("api", &other, std::time::Duration::from_secs(300), now),
+        )
+        .expect("lease")
+    }
+
     fn journal(&self) -> FileJournal {
         FileJournal::new(self.ws.path().join("journal"))
     }
@@ -548,23 +569,7 @@ fn approval_gate_waits_for_approve() {
 fn concurrent_rollout_fails_fast_on_the_lease() {
     let fx = Fixture::new("rollback_region");
     fx.create_v1();
-    // Another rollout of the same deployment (another machine's apply, or the CLI) holds the lease.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_millis() as u64;
-    let other = Holder {
-        name: "other-apply".into(),
-        host: "ci-runner-2".into(),
-        pid: 4242,
-        nonce: "0123456789abcdef".into(),
-        process: None,
-    };
-    let lease = block_on(
-        fx.journal()
-            .acquire_lease("api", &other, std::time::Duration::from_secs(300), now),
-    )
-    .expect("lease");
+    let lease = fx.lease_held_elsewhere();
     fx.write("v2", "rollback_region");
     let started = std::time::Instant::now();
     let out = fx.ws.apply();
@@ -579,6 +584,39 @@ fn concurrent_rollout_fails_fast_on_the_lease() {
     block_on(fx.journal().release_lease(&lease)).expect("release");
     fx.ws.apply().assert_success();
     assert_eq!(fx.state()["version"], "v2");
+}
+
+/// Writes outside a rollout hold the deployment's lease too: drift repair and destroy are
+/// refused, with Route 53 untouched, while another process rolls the deployment out.
+#[test]
+fn drift_repair_and_destroy_are_refused_while_another_process_holds_the_lease() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    let blue = fx.slot_set("us-east-1", "blue").expect("blue serves v1");
+    fx.change_outside(vec![upsert(RecordSet {
+        weight: Some(40),
+        ..blue
+    })]);
+    let lease = fx.lease_held_elsewhere();
+    let held_by = "being rolled out by other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)";
+    fx.ws
+        .apply()
+        .assert_failure()
+        .assert_says("Cannot restore the slots of deployment \"api\"")
+        .assert_says(held_by);
+    assert_eq!(
+        fx.weights()["us-east-1"].0,
+        40,
+        "the drift stays until the lease is free"
+    );
+    fx.ws.destroy().assert_failure().assert_says(held_by);
+    assert!(fx.slot_set("us-east-1", "blue").is_some(), "destroy deleted nothing");
+
+    block_on(fx.journal().release_lease(&lease)).expect("release");
+    fx.ws.apply().assert_success();
+    assert_eq!(fx.weights()["us-east-1"].0, 100, "repaired once the lease is free");
+    fx.ws.destroy().assert_success();
+    assert!(fx.slot_set("us-east-1", "blue").is_none());
 }
 
 #[test]

@@ -57,7 +57,6 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use globaldeploy_reconciler::engine::outcome::RolloutStatus;
-use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_reconciler::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
@@ -325,7 +324,7 @@ impl Resource<ProviderClient> for Deployment {
                 .collect();
             if !removed.is_empty() {
                 let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
-                if let Err(message) = delete_slots(client, &spec.zone_id, &removed, deadline).await {
+                if let Err(message) = delete_slots(client, &spec.name, &spec.zone_id, &removed, deadline).await {
                     diags.error(
                         format!("Cannot remove regions from deployment {:?}", spec.name),
                         message,
@@ -335,7 +334,7 @@ impl Resource<ProviderClient> for Deployment {
             }
         }
         if !rollout_needed(prior, planned) {
-            if let Err(message) = restore_before_update(client, &spec, prior, rollout.as_ref()).await {
+            if let Err(message) = restore_before_update(client, &spec, prior).await {
                 diags.error(
                     format!("Cannot restore the slots of deployment {:?}", spec.name),
                     message,
@@ -368,7 +367,7 @@ impl Resource<ProviderClient> for Deployment {
         }
         // The rollout starts from the exact weights the journal knows, and moves both slots at
         // the new TTL.
-        if let Err(message) = restore_before_update(client, &spec, prior, rollout.as_ref()).await {
+        if let Err(message) = restore_before_update(client, &spec, prior).await {
             diags.error(
                 format!("Cannot restore the slots of deployment {:?}", spec.name),
                 message,
@@ -454,7 +453,7 @@ impl Resource<ProviderClient> for Deployment {
             .cloned()
             .collect();
         let deadline = Instant::now() + timeout(prior, "delete", DEFAULT_TIMEOUT);
-        if let Err(message) = delete_slots(client, &spec.zone_id, &removed, deadline).await {
+        if let Err(message) = delete_slots(client, &spec.name, &spec.zone_id, &removed, deadline).await {
             diags.error(format!("Cannot delete deployment {:?}", spec.name), message);
         }
     }
@@ -627,20 +626,12 @@ fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
     }
 }
 
-/// Restores the slots of `spec`'s regions that drifted, at `spec`'s TTLs, before an update. The
-/// serving targets are the prior ones (a rollout writes the new ones into the idle slots). While
-/// the journal's last rollout is unfinished it owns the weights: nothing is written, and refresh
+/// Restores the slots of `spec`'s regions that drifted, at `spec`'s TTLs, before an update,
+/// holding the deployment's lease (refused while another process rolls it out). The serving
+/// targets are the prior ones (a rollout writes the new ones into the idle slots). While the
+/// journal's last rollout is unfinished it owns the weights: nothing is written, and refresh
 /// shows what still differs once it has finished.
-async fn restore_before_update(
-    client: &ProviderClient,
-    spec: &DeploymentSpec,
-    prior: &Value,
-    rollout: Option<&RolloutState>,
-) -> Result<(), String> {
-    if rollout.is_some_and(|rs| rs.status.is_none()) {
-        tracing::warn!(deployment = %spec.name, "a rollout is unfinished; not restoring slots");
-        return Ok(());
-    }
+async fn restore_before_update(client: &ProviderClient, spec: &DeploymentSpec, prior: &Value) -> Result<(), String> {
     let Some(Ok(before)) = spec_of(prior) else {
         return Ok(());
     };
@@ -653,5 +644,13 @@ async fn restore_before_update(
             Some(serving)
         })
         .collect();
-    slots::restore(client, &spec.zone_id, &regions, prior, rollout).await
+    let regions = &regions;
+    rollout::under_lease(client, &spec.name, |guard, rollout| async move {
+        if rollout.as_ref().is_some_and(|rs| rs.status.is_none()) {
+            tracing::warn!(deployment = %spec.name, "a rollout is unfinished; not restoring slots");
+            return Ok(());
+        }
+        slots::restore(client, &*guard, &spec.zone_id, regions, prior, rollout.as_ref()).await
+    })
+    .await
 }

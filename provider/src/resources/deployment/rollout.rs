@@ -3,13 +3,16 @@
 //! diagnostics of a failed rollout, and a state that tells the truth about what serves.
 
 use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use globaldeploy_reconciler::clock::WallClock;
 use globaldeploy_reconciler::engine::driver::{Driver, Ports};
 use globaldeploy_reconciler::engine::error::EngineError;
 use globaldeploy_reconciler::engine::outcome::{Outcome, RegionOutcome, RolloutStatus};
-use globaldeploy_reconciler::engine::ports::{Clock, Progress};
+use globaldeploy_reconciler::engine::heartbeat::{self, LeaseGuard};
+use globaldeploy_reconciler::engine::ports::{Clock, JournalStore, Progress};
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::{Entry, Serving};
 use globaldeploy_reconciler::journal::error::JournalError;
@@ -50,6 +53,39 @@ pub(super) fn prepare<'a>(
     }
 }
 
+/// The program name this provider's leases are held under.
+const HOLDER: &str = "terraform-provider-globaldeploy";
+
+/// Runs `work` for `deployment` holding its lease as this provider process, as a rollout
+/// does, so the writes outside a rollout (drift repair, deleting slots) pass `work`'s fence and
+/// never interleave with a rollout another process drives (`globaldeploy resume` or
+/// `rollback`, another apply). `work` also gets the deployment's latest rollout as the journal
+/// says under the lease: an unfinished one owns the weights.
+pub(super) async fn under_lease<T, Fut>(
+    client: &ProviderClient,
+    deployment: &str,
+    work: impl FnOnce(Arc<LeaseGuard<'static>>, Option<RolloutState>) -> Fut,
+) -> Result<T, String>
+where
+    Fut: Future<Output = Result<T, String>>,
+{
+    let journal = journal_of(&client.journal)?;
+    let holder = Holder::this_process(HOLDER);
+    let journal_ref = &journal;
+    let held = heartbeat::under_lease(&journal, &WallClock, &holder, deployment, |guard| async move {
+        let entries = journal_ref.load(deployment).await.map_err(|err| err.to_string())?;
+        let rollout = replay(&entries).map_err(|err| err.to_string())?;
+        work(guard, rollout).await
+    })
+    .await
+    .map_err(|err| err.to_string())?;
+    if let Err(err) = held.release {
+        // It expires on its own; the work is done.
+        tracing::warn!(deployment, error = %err, "cannot release the lease");
+    }
+    held.output
+}
+
 pub(super) fn journal_of(location: &JournalLocation) -> Result<FileJournal, String> {
     match location {
         JournalLocation::File(dir) => Ok(FileJournal::new(dir)),
@@ -87,7 +123,7 @@ pub(super) async fn journal_state(
 ) -> Result<Option<RolloutState>, Diagnostic> {
     let journal = journal_of(&client.journal)
         .map_err(|message| Diagnostic::error(format!("Cannot read the rollout journal of {deployment:?}"), message))?;
-    let entries = globaldeploy_reconciler::engine::ports::JournalStore::load(&journal, deployment)
+    let entries = journal.load(deployment)
         .await
         .map_err(|err| {
             Diagnostic::error(
@@ -282,7 +318,7 @@ pub(super) async fn run(
         approvals: &journal,
         progress: &progress,
     };
-    let driver = Driver::new(ports, Holder::this_process("terraform-provider-globaldeploy"));
+    let driver = Driver::new(ports, Holder::this_process(HOLDER));
     let cancel = ctx.cancel.clone();
     let timed_out = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = std::sync::Arc::clone(&timed_out);

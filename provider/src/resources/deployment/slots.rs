@@ -25,11 +25,12 @@ use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction};
 use globaldeploy_reconciler::engine::outcome::RegionStatus;
 use globaldeploy_reconciler::engine::state::RolloutState;
 use globaldeploy_reconciler::journal::entry::Weights;
-use globaldeploy_reconciler::journal::lease::Unfenced;
+use globaldeploy_reconciler::journal::lease::Fence;
 use globaldeploy_reconciler::model::{RegionSpec, Slot};
 use globaldeploy_reconciler::traffic::{slot_of, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion};
 use globaldeploy_sdk::cty::Value;
 
+use super::rollout::under_lease;
 use super::INSYNC_TIMEOUT;
 use crate::ProviderClient;
 
@@ -180,9 +181,11 @@ pub(super) async fn observe(
 }
 
 /// Writes every slot of `regions` that differs from what `state` (active slots) and the journal
-/// say should serve, with the TTLs of `regions`, in one batch (none when nothing differs).
+/// say should serve, with the TTLs of `regions`, in one batch (none when nothing differs), each
+/// write only as `fence` (the deployment's lease) permits.
 pub(super) async fn restore(
     client: &ProviderClient,
+    fence: &dyn Fence,
     zone_id: &str,
     regions: &[RegionSpec],
     state: &Value,
@@ -190,12 +193,11 @@ pub(super) async fn restore(
 ) -> Result<(), String> {
     let settled = settled_regions(regions, state, rollout);
     let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
-    // Drift repair runs between rollouts, under no lease (like `settle`).
     traffic
-        .try_withdraw(&Unfenced, &unpublished(regions, state, rollout))
+        .try_withdraw(fence, &unpublished(regions, state, rollout))
         .await
         .map_err(|err| format!("Removing the record sets of unpublished regions in zone {zone_id} failed: {err}"))?;
-    match traffic.settle(&settled).await {
+    match traffic.settle(fence, &settled).await {
         Ok(0) => Ok(()),
         Ok(written) => {
             tracing::info!(
@@ -211,9 +213,24 @@ pub(super) async fn restore(
     }
 }
 
-/// Deletes both slots of every region of `regions` in one batch (nothing to do: no call).
+/// Deletes both slots of every region of `deployment`'s `regions` in one batch (nothing to do:
+/// no call), holding the deployment's lease: refused while another process rolls it out.
 pub(super) async fn delete_slots(
     client: &ProviderClient,
+    deployment: &str,
+    zone_id: &str,
+    regions: &[RegionSpec],
+    deadline: Instant,
+) -> Result<(), String> {
+    under_lease(client, deployment, |guard, _| async move {
+        delete_fenced(client, &*guard, zone_id, regions, deadline).await
+    })
+    .await
+}
+
+async fn delete_fenced(
+    client: &ProviderClient,
+    fence: &dyn Fence,
     zone_id: &str,
     regions: &[RegionSpec],
     deadline: Instant,
@@ -253,7 +270,7 @@ pub(super) async fn delete_slots(
     );
     client
         .route53
-        .change_batch(zone_id, changes, deadline)
+        .fenced_change_batch(zone_id, changes, deadline, fence)
         .await
         .map_err(|err| format!("Deleting the record sets of regions {names:?} in zone {zone_id} failed: {err}"))
 }
