@@ -5,7 +5,7 @@
 //! configuration that only declares waves needs no credentials at all. Secrets are marked
 //! sensitive and the parsed settings' `Debug` output redacts them.
 
-use globaldeploy_reconciler::aws::{AssumeRole, AwsSettings};
+use globaldeploy_adapters::aws::{AssumeRole, AwsSettings};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Schema};

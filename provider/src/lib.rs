@@ -6,12 +6,13 @@
 
 pub mod config;
 pub mod resources;
+pub mod terraform_json;
 
 use async_trait::async_trait;
 use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::{Diagnostics, Resource, Schema};
 
-use globaldeploy_reconciler::aws::Route53;
+use globaldeploy_adapters::aws::Route53;
 
 use crate::config::{JournalLocation, ProviderConfig};
 

@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+use globaldeploy_adapters::aws::{AwsSettings, Route53};
 use globaldeploy_fault_proxy::{FaultConfig, FaultProxy};
-use globaldeploy_reconciler::aws::{AwsSettings, Route53};
 use tempfile::TempDir;
 
 /// The provider's source address, as used in `required_providers` and `dev_overrides`.

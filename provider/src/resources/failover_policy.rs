@@ -17,7 +17,7 @@
 //! when both sets are gone the resource leaves state.
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction, Failover, RecordSet};
+use globaldeploy_adapters::aws::{normalize_name, Change, ChangeAction, Failover, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
 use globaldeploy_sdk::framework::validators;
@@ -477,7 +477,7 @@ fn validate_primary_can_fail_over(primary: &Value, diags: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    use globaldeploy_reconciler::aws::AliasTarget;
+    use globaldeploy_adapters::aws::AliasTarget;
 
     use super::*;
 

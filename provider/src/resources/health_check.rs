@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::aws::{AwsError, HealthCheck as RemoteHealthCheck, HealthCheckSpec, HealthCheckType};
+use globaldeploy_adapters::aws::{AwsError, HealthCheck as RemoteHealthCheck, HealthCheckSpec, HealthCheckType};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::schema::Presence;
 use globaldeploy_sdk::framework::validators::{self, Validator};

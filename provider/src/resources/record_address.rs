@@ -10,8 +10,8 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use globaldeploy_reconciler::aws::records::strip_zone_prefix;
-use globaldeploy_reconciler::aws::{AwsError, Change, RecordSet};
+use globaldeploy_adapters::aws::records::strip_zone_prefix;
+use globaldeploy_adapters::aws::{AwsError, Change, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::path::PathStep;
 use globaldeploy_sdk::framework::plan::Plan;

@@ -7,8 +7,8 @@
 //! resources behave identically. Names are compared the way Route 53 does ([`same_name`]), so
 //! `API.example.com.` in configuration and `api.example.com.` in Route 53 are the same name.
 
-use globaldeploy_reconciler::aws::records::strip_zone_prefix;
-use globaldeploy_reconciler::aws::{normalize_name, AliasTarget, RecordSet};
+use globaldeploy_adapters::aws::records::strip_zone_prefix;
+use globaldeploy_adapters::aws::{normalize_name, AliasTarget, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock};
@@ -18,7 +18,7 @@ pub const MAX_BATCH_ELEMENTS: usize = 1000;
 /// Route 53's limit on the characters of all record values of one request.
 pub const MAX_BATCH_CHARS: usize = 32_000;
 
-pub use globaldeploy_reconciler::aws::records::ROUTING_POLICY_RECORD_TYPES as RECORD_TYPES;
+pub use globaldeploy_adapters::aws::records::ROUTING_POLICY_RECORD_TYPES as RECORD_TYPES;
 
 /// `records`: the literal values of a record set (optional list of strings).
 pub fn records_attribute() -> Attribute {

@@ -2,9 +2,9 @@
 //! from the rollout journal (the same facts `globaldeploy status` shows).
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::engine::ports::JournalStore;
-use globaldeploy_reconciler::journal::file::FileJournal;
-use globaldeploy_reconciler::journal::replay;
+use globaldeploy_engine::ports::JournalStore;
+use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_engine::journal::replay;
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};

@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction, RecordSet};
+use globaldeploy_adapters::aws::{normalize_name, Change, ChangeAction, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::resource::upgrade_list_nesting_to_set;
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
@@ -433,7 +433,7 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests {
-    use globaldeploy_reconciler::aws::AliasTarget;
+    use globaldeploy_adapters::aws::AliasTarget;
 
     use super::*;
 

@@ -2,7 +2,7 @@
 //! name and type — their weights and targets — read from the provider's shared zone listing.
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::aws::records::strip_zone_prefix;
+use globaldeploy_adapters::aws::records::strip_zone_prefix;
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};

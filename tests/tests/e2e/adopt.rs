@@ -13,10 +13,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use globaldeploy_e2e::{cli_binary, provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{
+use globaldeploy_adapters::aws::{
     AliasTarget, Change, ChangeAction, Failover, HealthCheckSpec, HealthCheckType, RecordSet,
 };
+use globaldeploy_e2e::{cli_binary, provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
 use serde_json::Value as Json;
 
 fn health_check(moto: &Moto, fqdn: &str) -> String {

@@ -8,13 +8,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use globaldeploy_adapters::aws::{Change, ChangeAction, RecordSet};
+use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_e2e::{block_on, planned_change, provider_block, Moto, Output, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
-use globaldeploy_reconciler::engine::ports::{Approvals, JournalStore};
-use globaldeploy_reconciler::journal::entry::Entry;
-use globaldeploy_reconciler::journal::file::FileJournal;
-use globaldeploy_reconciler::journal::lease::Holder;
-use globaldeploy_reconciler::journal::replay;
+use globaldeploy_engine::journal::entry::Entry;
+use globaldeploy_engine::journal::lease::Holder;
+use globaldeploy_engine::journal::replay;
+use globaldeploy_engine::ports::{Approvals, JournalStore};
 use globaldeploy_region_server::{Mode, RegionServer};
 use serde_json::Value as Json;
 
@@ -241,7 +241,7 @@ impl Fixture {
 
     /// The deployment's lease, taken for five minutes by another rollout of it (another
     /// machine's apply, or the CLI): "other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)".
-    fn lease_held_elsewhere(&self) -> globaldeploy_reconciler::journal::lease::Lease {
+    fn lease_held_elsewhere(&self) -> globaldeploy_engine::journal::lease::Lease {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .expect("clock")

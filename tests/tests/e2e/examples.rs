@@ -12,8 +12,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use globaldeploy_adapters::aws::{Failover, RecordSet};
 use globaldeploy_e2e::{block_on, provider_block, workspace_root, Moto, Output, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{Failover, RecordSet};
 use globaldeploy_region_server::RegionServer;
 use serde_json::Value as Json;
 

@@ -5,8 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use globaldeploy_adapters::aws::{AliasTarget, Change, ChangeAction, Failover, RecordSet};
 use globaldeploy_e2e::{provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{AliasTarget, Change, ChangeAction, Failover, RecordSet};
 
 // ----- helpers ------------------------------------------------------------------------------
 

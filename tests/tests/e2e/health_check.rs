@@ -7,8 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use globaldeploy_adapters::aws::{HealthCheck, HealthCheckSpec, HealthCheckType};
 use globaldeploy_e2e::{provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
-use globaldeploy_reconciler::aws::{HealthCheck, HealthCheckSpec, HealthCheckType};
 
 // ----- helpers ------------------------------------------------------------------------------
 

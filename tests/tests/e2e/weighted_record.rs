@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
+use globaldeploy_adapters::aws::{Change, ChangeAction, RecordSet};
 use globaldeploy_e2e::{provider_block, Moto, ProxyBeforeMoto, Workspace, REQUIRED_PROVIDERS};
 use globaldeploy_fault_proxy::FaultConfig;
-use globaldeploy_reconciler::aws::{Change, ChangeAction, RecordSet};
 use serde_json::Value as Json;
 
 // ----- helpers ------------------------------------------------------------------------------
@@ -594,7 +594,7 @@ fn data_source_reads_weights_and_targets() {
     let mut alias = set("api.example.io", "io-b", 25, &[]);
     alias.ttl = None;
     alias.records.clear();
-    alias.alias = Some(globaldeploy_reconciler::aws::AliasTarget {
+    alias.alias = Some(globaldeploy_adapters::aws::AliasTarget {
         name: "b.example.io".into(),
         zone_id: zone.clone(),
         evaluate_target_health: true,

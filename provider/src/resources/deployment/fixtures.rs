@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use globaldeploy_reconciler::model::{DeploymentSpec, OnFailure, RegionSpec, Strategy, Target, WaveSpec};
+use globaldeploy_engine::model::{DeploymentSpec, OnFailure, RegionSpec, Strategy, Target, WaveSpec};
 
 /// Region `name` serving `target`, at `NAME.api.example.com`.
 pub(super) fn region(name: &str, target: &str) -> RegionSpec {

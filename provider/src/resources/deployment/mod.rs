@@ -1,7 +1,7 @@
 //! `globaldeploy_deployment` (§4.5): one service, one version, rolled out wave by wave with
 //! health-gated weighted DNS steps and automatic rollback.
 //!
-//! The resource is a thin shell around the rollout engine (`globaldeploy_reconciler`), one
+//! The resource is a thin shell around the rollout engine (`globaldeploy_engine`), one
 //! concept per file: [`schema`], the [`values`] ↔ model mapping, [`validation`] helpers,
 //! [`rollout`] (running the engine and the state it leaves) and [`slots`] (the record sets
 //! between rollouts: drift, repair, TTL, deletion).
@@ -56,9 +56,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use globaldeploy_reconciler::engine::outcome::RolloutStatus;
-use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec};
-use globaldeploy_reconciler::schedule::{self, RolloutKind};
+use globaldeploy_engine::outcome::RolloutStatus;
+use globaldeploy_engine::model::{DeploymentSpec, RegionSpec};
+use globaldeploy_engine::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::framework::resource::upgrade_list_nesting_to_set;
 use globaldeploy_sdk::framework::timeouts::timeout;

@@ -6,12 +6,12 @@
 //! written. Slot sets no journal claims (left behind, or this deployment's own) may be taken
 //! over, and so may a record name whose former owner's slots are gone (it was destroyed).
 
-use globaldeploy_reconciler::aws::normalize_name;
-use globaldeploy_reconciler::aws::records::strip_zone_prefix;
-use globaldeploy_reconciler::engine::ports::JournalStore;
-use globaldeploy_reconciler::journal::replay;
-use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec, Slot};
-use globaldeploy_reconciler::traffic::{slot_of, slot_set_identifier};
+use globaldeploy_adapters::aws::normalize_name;
+use globaldeploy_adapters::aws::records::strip_zone_prefix;
+use globaldeploy_engine::ports::JournalStore;
+use globaldeploy_engine::journal::replay;
+use globaldeploy_engine::model::{DeploymentSpec, RegionSpec, Slot};
+use globaldeploy_adapters::traffic::{slot_of, slot_set_identifier};
 
 use globaldeploy_sdk::cty::Value;
 

@@ -22,10 +22,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use globaldeploy_reconciler::engine::state::RolloutState;
-use globaldeploy_reconciler::journal::entry::Serving;
-use globaldeploy_reconciler::model::{DeploymentSpec, RegionSpec, Target};
-use globaldeploy_reconciler::traffic::Route53Traffic;
+use globaldeploy_engine::state::RolloutState;
+use globaldeploy_engine::journal::entry::Serving;
+use globaldeploy_engine::model::{DeploymentSpec, RegionSpec, Target};
+use globaldeploy_adapters::traffic::Route53Traffic;
 use serde_json::{json, Value as Json};
 
 use super::INSYNC_TIMEOUT;
@@ -167,9 +167,9 @@ pub(super) async fn serving_regions(
 
 #[cfg(test)]
 mod tests {
-    use globaldeploy_reconciler::engine::outcome::{RegionStatus, RolloutStatus};
-    use globaldeploy_reconciler::journal::entry::{Intent, Prior, Weights};
-    use globaldeploy_reconciler::model::OnFailure;
+    use globaldeploy_engine::outcome::{RegionStatus, RolloutStatus};
+    use globaldeploy_engine::journal::entry::{Intent, Prior, Weights};
+    use globaldeploy_engine::model::OnFailure;
 
     use super::super::fixtures::two_regions;
     use super::*;

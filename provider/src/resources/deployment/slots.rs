@@ -21,13 +21,13 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use globaldeploy_reconciler::aws::{normalize_name, Change, ChangeAction};
-use globaldeploy_reconciler::engine::outcome::RegionStatus;
-use globaldeploy_reconciler::engine::state::RolloutState;
-use globaldeploy_reconciler::journal::entry::Weights;
-use globaldeploy_reconciler::journal::lease::Fence;
-use globaldeploy_reconciler::model::{RegionSpec, Slot};
-use globaldeploy_reconciler::traffic::{slot_of, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion};
+use globaldeploy_adapters::aws::{normalize_name, Change, ChangeAction};
+use globaldeploy_engine::outcome::RegionStatus;
+use globaldeploy_engine::state::RolloutState;
+use globaldeploy_engine::journal::entry::Weights;
+use globaldeploy_engine::journal::lease::Fence;
+use globaldeploy_engine::model::{RegionSpec, Slot};
+use globaldeploy_adapters::traffic::{slot_of, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion};
 use globaldeploy_sdk::cty::Value;
 
 use super::rollout::under_lease;
@@ -277,10 +277,10 @@ async fn delete_fenced(
 
 #[cfg(test)]
 mod tests {
-    use globaldeploy_reconciler::engine::outcome::RolloutStatus;
-    use globaldeploy_reconciler::journal::entry::{Intent, Prior, Serving};
-    use globaldeploy_reconciler::model::{OnFailure, Target};
-    use globaldeploy_reconciler::traffic::{Difference, SlotDrift};
+    use globaldeploy_engine::outcome::RolloutStatus;
+    use globaldeploy_engine::journal::entry::{Intent, Prior, Serving};
+    use globaldeploy_engine::model::{OnFailure, Target};
+    use globaldeploy_adapters::traffic::{Difference, SlotDrift};
 
     use super::super::fixtures::{region, two_regions};
     use super::*;

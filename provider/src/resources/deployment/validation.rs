@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use globaldeploy_reconciler::aws::normalize_name;
-use globaldeploy_reconciler::model::DeploymentSpec;
-use globaldeploy_reconciler::schedule::SpecError;
-use globaldeploy_reconciler::terraform_json::SpecJsonError;
+use globaldeploy_adapters::aws::normalize_name;
+use globaldeploy_engine::model::DeploymentSpec;
+use globaldeploy_engine::schedule::SpecError;
+use crate::terraform_json::SpecJsonError;
 use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::framework::path::PathStep;
 use globaldeploy_sdk::{AttributePath, Diagnostic, Diagnostics};

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use globaldeploy_reconciler::model::{Check, DeploymentSpec, GateSpec, Target};
-use globaldeploy_reconciler::schedule::{self, RolloutKind, Served};
-use globaldeploy_reconciler::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
+use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, Target};
+use globaldeploy_engine::schedule::{self, RolloutKind, Served};
+use crate::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
 use globaldeploy_sdk::cty::{json as cty_json, Value};
 
 use super::schema::schema_block;
@@ -214,9 +214,9 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
         })
         .collect();
     let on_failure = match spec.strategy.on_failure {
-        globaldeploy_reconciler::model::OnFailure::RollbackRegion => "rollback_region",
-        globaldeploy_reconciler::model::OnFailure::RollbackAll => "rollback_all",
-        globaldeploy_reconciler::model::OnFailure::Halt => "halt",
+        globaldeploy_engine::model::OnFailure::RollbackRegion => "rollback_region",
+        globaldeploy_engine::model::OnFailure::RollbackAll => "rollback_all",
+        globaldeploy_engine::model::OnFailure::Halt => "halt",
     };
     Value::object([
         ("id", Value::string(&spec.name)),

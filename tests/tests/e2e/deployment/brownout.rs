@@ -9,8 +9,8 @@
 use std::time::{Duration, Instant};
 
 use globaldeploy_e2e::ProxyBeforeMoto;
+use globaldeploy_engine::journal::lease::LEASE_TTL;
 use globaldeploy_fault_proxy::{Fault, FaultConfig};
-use globaldeploy_reconciler::journal::lease::LEASE_TTL;
 
 use super::*;
 
