@@ -65,7 +65,7 @@ else
   # in logs (CI) its per-crate lines would only bury the demo.
   quiet=(--quiet)
   [[ -t 2 ]] && quiet=()
-  cargo build "${quiet[@]}" --bins -p terraform-provider-globaldeploy -p globaldeploy-reconciler -p globaldeploy-region-server
+  cargo build "${quiet[@]}" --bins -p terraform-provider-globaldeploy -p globaldeploy-cli -p globaldeploy-region-server
   BIN_DIR="$(target_dir)/debug"
 fi
 for bin in terraform-provider-globaldeploy globaldeploy region-server; do
