@@ -32,6 +32,7 @@ pub const DEPLOYMENT_COMPUTED: &[&str] = &[
 ];
 
 use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Strategy, Target, WaveSpec};
+use globaldeploy_sdk::framework::duration::parse_duration;
 
 /// Default wave `max_parallel`.
 pub const DEFAULT_MAX_PARALLEL: u32 = 1;
@@ -101,48 +102,6 @@ pub fn deployment_from_json(values: &Value) -> Result<DeploymentSpec, SpecJsonEr
         regions,
         gates: gates(root, "")?,
     })
-}
-
-/// Parses a Go-style duration ("90s", "1h30m", "250ms", "1.5h"; "0" alone).
-pub fn parse_go_duration(input: &str) -> Result<Duration, String> {
-    let text = input.trim();
-    if text == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let bad =
-        || format!("{input:?} is not a duration: expected numbers with units (ns, us, ms, s, m, h), e.g. \"1h30m\"");
-    if text.is_empty() || text.starts_with('-') {
-        return Err(bad());
-    }
-    let mut nanos = 0f64;
-    let mut rest = text;
-    while !rest.is_empty() {
-        let n = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let value: f64 = rest[..n].parse().map_err(|_| bad())?;
-        rest = &rest[n..];
-        let u = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let scale = match &rest[..u] {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(bad()),
-        };
-        rest = &rest[u..];
-        nanos += value * scale;
-    }
-    if !nanos.is_finite() || nanos > 1e18 {
-        return Err(bad());
-    }
-    // Whole nanoseconds: the float only carries fractions like "1.5h".
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Ok(Duration::from_nanos(nanos.round() as u64))
 }
 
 fn join(parent: &str, name: &str) -> String {
@@ -269,7 +228,7 @@ fn duration(obj: &Map<String, Value>, name: &str, parent: &str, default: Option<
         Some(text) => text,
         None => default.ok_or_else(|| missing(&path))?.to_owned(),
     };
-    parse_go_duration(&text).map_err(|problem| SpecJsonError::new(&path, problem))
+    parse_duration(&text).map_err(|problem| SpecJsonError::new(&path, problem.to_string()))
 }
 
 fn strings(obj: &Map<String, Value>, name: &str, parent: &str) -> R<Vec<String>> {
@@ -426,7 +385,9 @@ fn gate(value: &Value, path: &str) -> R<GateSpec> {
                 }
             };
             let max_latency = opt_string(http, "max_latency", &http_path)?
-                .map(|t| parse_go_duration(&t).map_err(|p| SpecJsonError::new(&join(&http_path, "max_latency"), p)))
+                .map(|t| {
+                    parse_duration(&t).map_err(|p| SpecJsonError::new(&join(&http_path, "max_latency"), p.to_string()))
+                })
                 .transpose()?;
             Check::Http {
                 url: opt_string(http, "url", &http_path)?,
@@ -564,11 +525,21 @@ mod tests {
     }
 
     #[test]
-    fn go_durations() {
-        assert_eq!(parse_go_duration("1h30m").unwrap(), Duration::from_secs(5400));
-        assert_eq!(parse_go_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_go_duration("0").unwrap(), Duration::ZERO);
-        assert!(parse_go_duration("5").is_err());
-        assert!(parse_go_duration("-1s").is_err());
+    fn durations_are_read_as_the_validators_read_them_and_round_trip_through_their_rendering() {
+        let read = |text: &str| duration(json!({ "d": text }).as_object().unwrap(), "d", "strategy", None);
+        assert_eq!(read("+5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(read("1h30m").unwrap(), Duration::from_secs(5400));
+        assert_eq!(read("0").unwrap(), Duration::ZERO);
+        let error = read("5").unwrap_err();
+        assert_eq!(error.field, "strategy.d");
+        assert!(read("-1s").is_err());
+        for millis in [1, 250, 1000, 1500, 60_250, 90_000, 5_400_000, 86_400_001] {
+            let d = Duration::from_millis(millis);
+            assert_eq!(
+                read(&globaldeploy_engine::human_time::duration(d)).unwrap(),
+                d,
+                "{millis} ms"
+            );
+        }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use globaldeploy_adapters::aws::AwsSettings;
-use globaldeploy_provider::terraform_json::parse_go_duration;
+use globaldeploy_sdk::framework::duration::parse_duration;
 
 /// Plan, watch and drive globaldeploy rollouts outside Terraform.
 ///
@@ -129,7 +129,7 @@ pub struct StatusArgs {
     #[arg(long)]
     pub watch: bool,
     /// Time between renders with `--watch` (e.g. `2s`, `500ms`).
-    #[arg(long, default_value = "2s", value_parser = parse_go_duration)]
+    #[arg(long, default_value = "2s", value_parser = parse_duration)]
     pub interval: Duration,
 }
 
@@ -148,7 +148,7 @@ pub struct TimelineArgs {
     #[arg(long)]
     pub follow: bool,
     /// Time between journal reads with `--follow` (e.g. `500ms`).
-    #[arg(long, default_value = "500ms", value_parser = parse_go_duration)]
+    #[arg(long, default_value = "500ms", value_parser = parse_duration)]
     pub interval: Duration,
 }
 
@@ -249,7 +249,7 @@ pub struct AwsArgs {
 #[derive(Debug, Args)]
 pub struct WriteArgs {
     /// How long a weight change may take to become INSYNC.
-    #[arg(long, default_value = "5m", value_parser = parse_go_duration)]
+    #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub insync_timeout: Duration,
 }
 

@@ -19,7 +19,7 @@ use crate::progress::describe;
 use crate::status::no_rollout;
 use crate::{runtime, timeline_svg, write, write_json, write_json_line};
 use globaldeploy_adapters::file_journal::FileJournal;
-use globaldeploy_engine::human_time::duration;
+use globaldeploy_engine::human_time::elapsed;
 use globaldeploy_engine::journal::entry::{Entry, Weights};
 use globaldeploy_engine::journal::record::Recorded;
 use globaldeploy_engine::state::{RolloutState, StateError};
@@ -46,7 +46,7 @@ pub fn command(args: &TimelineArgs, output: Output) -> Result<(), CliError> {
             "wrote {}: {} over {} ({}), {} regions\n",
             path.display(),
             timeline.deployment,
-            duration(timeline.span()),
+            elapsed(timeline.span()),
             timeline.outcomes(),
             timeline.regions.len()
         )),
@@ -364,7 +364,7 @@ impl Timeline {
             "{}: {} rollout(s) over {} ({})\n",
             self.deployment,
             self.rollouts.len(),
-            duration(self.span()),
+            elapsed(self.span()),
             self.outcomes()
         );
         for line in &self.lines {

@@ -11,8 +11,8 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::timeline::{EventKind, RegionSeries, Timeline};
-use globaldeploy_engine::human_time::duration;
 use globaldeploy_engine::human_time::utc;
+use globaldeploy_engine::human_time::{duration, elapsed};
 
 const WIDTH: f64 = 960.0;
 const LEFT: f64 = 170.0;
@@ -126,7 +126,7 @@ impl<'a> Picture<'a> {
             out,
             r##"<text x="{LEFT}" y="48" fill="#555555">from {} over {}: {}</text>"##,
             utc(t.start),
-            duration(Duration::from_millis(t.end.saturating_sub(t.start))),
+            elapsed(Duration::from_millis(t.end.saturating_sub(t.start))),
             esc(&t.outcomes())
         );
         self.rollout_marks(&mut out);

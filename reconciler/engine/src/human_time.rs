@@ -1,20 +1,23 @@
 //! How durations and instants are shown to people, in one place for every rendering (CLI
 //! tables and progress, journal errors, lease messages): [`duration`] in the Go style the
-//! configuration is written in, [`utc`] for instants, [`countdown`] for what is left until one.
+//! configuration is written in, [`elapsed`] for measured spans, [`utc`] for instants, [`countdown`] for what is left until one.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-/// A Go-style duration, as the configuration writes them: `90s` → `1m30s`, `0s`, `500ms`.
+/// A duration as the configuration writes them (Go's syntax, zero units left out), to the
+/// millisecond: `90s` → `1m30s`, `1.5s`, `1m0.25s`, `500ms`, `1h`, `0s`. The one rendering of a
+/// duration: `rollout_plan`, plan output, status and progress lines all agree.
 pub fn duration(d: Duration) -> String {
-    if d.is_zero() {
+    let millis = d.as_millis();
+    if millis == 0 {
         return "0s".to_owned();
     }
-    if d < Duration::from_secs(1) {
-        return format!("{}ms", d.as_millis());
+    if millis < 1000 {
+        return format!("{millis}ms");
     }
-    let total = d.as_secs();
-    let (h, m, s) = (total / 3600, total / 60 % 60, total % 60);
+    let (h, m) = (millis / 3_600_000, millis / 60_000 % 60);
+    let (s, ms) = (millis / 1000 % 60, millis % 1000);
     let mut out = String::new();
     if h > 0 {
         let _ = write!(out, "{h}h");
@@ -22,10 +25,19 @@ pub fn duration(d: Duration) -> String {
     if m > 0 {
         let _ = write!(out, "{m}m");
     }
-    if s > 0 || out.is_empty() {
+    if ms > 0 {
+        let fraction = format!("{ms:03}");
+        let _ = write!(out, "{s}.{}s", fraction.trim_end_matches('0'));
+    } else if s > 0 {
         let _ = write!(out, "{s}s");
     }
     out
+}
+
+/// A measured span (a rollout's length, a timeline's), to the whole second as people read
+/// elapsed time: `14s`, `1m5s`.
+pub fn elapsed(d: Duration) -> String {
+    duration(Duration::from_secs(d.as_secs()))
 }
 
 /// `2025-06-01 12:00:03 UTC` for milliseconds since the Unix epoch.
@@ -77,6 +89,15 @@ mod tests {
         assert_eq!(duration(Duration::from_millis(500)), "500ms");
         assert_eq!(duration(Duration::ZERO), "0s");
         assert_eq!(duration(Duration::from_secs(360)), "6m");
+        assert_eq!(duration(Duration::from_millis(1500)), "1.5s");
+        assert_eq!(duration(Duration::from_millis(60_250)), "1m0.25s");
+        assert_eq!(duration(Duration::from_secs(3600)), "1h");
+    }
+
+    #[test]
+    fn measured_spans_are_shown_to_the_second() {
+        assert_eq!(elapsed(Duration::from_millis(14_497)), "14s");
+        assert_eq!(elapsed(Duration::from_millis(65_999)), "1m5s");
     }
 
     #[test]

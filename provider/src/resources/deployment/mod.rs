@@ -76,7 +76,7 @@ use slots::{delete_slots, Observed};
 use validation::{
     json_error_diag, prefix_path, region_path, spec_error_path, validate_record_names, validate_targets,
 };
-pub use values::{go_duration, spec_of};
+pub use values::spec_of;
 use values::{plan_rows, region_names, rollout_rows, schedule_spec_of, served_of, spec_to_value};
 
 /// Default create/update/delete limit: rollouts with bake times take a while.

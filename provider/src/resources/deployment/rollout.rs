@@ -26,7 +26,7 @@ use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::{Context, Diagnostic, Diagnostics};
 
 use super::validation::json_error_diag;
-use super::values::{go_duration, region_names, spec_of, target_values};
+use super::values::{region_names, spec_of, target_values};
 use super::INSYNC_TIMEOUT;
 use crate::config::JournalLocation;
 use crate::ProviderClient;
@@ -351,7 +351,7 @@ pub(super) fn engine_diag(operation: &str, deployment: &str, err: &RunError) -> 
             format!(
                 "The {operation} did not finish within its timeout ({}): {err}. Raise `timeouts.{operation}` for longer \
                  rollouts.",
-                go_duration(*limit)
+                globaldeploy_engine::human_time::duration(*limit)
             ),
         ),
         RunError::Engine(err @ EngineError::Unfinished { .. }) => Diagnostic::error(

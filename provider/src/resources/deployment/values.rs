@@ -2,8 +2,8 @@
 //! inverse for import, and the `rollout_plan` rows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
 
+use globaldeploy_engine::human_time::duration;
 use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, Target};
 use globaldeploy_engine::schedule::{self, RolloutKind, Served};
 use crate::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
@@ -116,7 +116,7 @@ pub(super) fn plan_rows(spec: &DeploymentSpec, carried: &BTreeSet<String>, kind:
                     ("wave", Value::string(step.wave)),
                     ("region", Value::string(step.region)),
                     ("step_percent", Value::int(i64::from(step.step_percent))),
-                    ("hold", Value::string(go_duration(step.hold))),
+                    ("hold", Value::string(duration(step.hold))),
                     ("global_exposure_percent", exposure_value(step.global_exposure_percent)),
                 ])
             })
@@ -132,33 +132,6 @@ fn exposure_value(percent: f64) -> Value {
     } else {
         Value::float(percent)
     }
-}
-
-/// A Go-style duration: `1h30m`, `90s` → `1m30s`, `250ms`, `0s`.
-pub fn go_duration(duration: Duration) -> String {
-    let millis = duration.as_millis();
-    if millis == 0 {
-        return "0s".into();
-    }
-    let (h, rest) = (millis / 3_600_000, millis % 3_600_000);
-    let (m, rest) = (rest / 60_000, rest % 60_000);
-    let (s, ms) = (rest / 1000, rest % 1000);
-    let mut out = String::new();
-    if h > 0 {
-        out.push_str(&format!("{h}h"));
-    }
-    if m > 0 {
-        out.push_str(&format!("{m}m"));
-    }
-    if s > 0 && ms == 0 {
-        out.push_str(&format!("{s}s"));
-    } else if s > 0 {
-        let fraction = format!("{ms:03}");
-        out.push_str(&format!("{s}.{}s", fraction.trim_end_matches('0')));
-    } else if ms > 0 {
-        out.push_str(&format!("{ms}ms"));
-    }
-    out
 }
 
 /// A region's `target` and `target_alias` values for `target`.
@@ -191,7 +164,7 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
                 ("name", Value::string(&w.name)),
                 ("regions", Value::list(w.regions.iter().map(Value::string).collect())),
                 ("max_parallel", Value::int(i64::from(w.max_parallel))),
-                ("bake_time", Value::string(go_duration(w.bake_time))),
+                ("bake_time", Value::string(duration(w.bake_time))),
                 ("require_approval", Value::bool(w.require_approval)),
                 ("gate", gates(&w.gates)),
             ])
@@ -237,7 +210,7 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
                     "steps",
                     Value::list(spec.strategy.steps.iter().map(|s| Value::int(i64::from(*s))).collect()),
                 ),
-                ("step_interval", Value::string(go_duration(spec.strategy.step_interval))),
+                ("step_interval", Value::string(duration(spec.strategy.step_interval))),
                 ("on_failure", Value::string(on_failure)),
             ]),
         ),
@@ -261,10 +234,10 @@ fn gate_to_value(gate: &GateSpec) -> Value {
                     "expect_status",
                     Value::list(expect_status.iter().map(|s| Value::int(i64::from(*s))).collect()),
                 ),
-                ("timeout", Value::string(go_duration(*timeout))),
+                ("timeout", Value::string(duration(*timeout))),
                 (
                     "max_latency",
-                    max_latency.map_or(Value::Null, |d| Value::string(go_duration(d))),
+                    max_latency.map_or(Value::Null, |d| Value::string(duration(d))),
                 ),
             ]),
             Value::Null,
@@ -275,7 +248,7 @@ fn gate_to_value(gate: &GateSpec) -> Value {
         ),
     };
     Value::object([
-        ("interval", Value::string(go_duration(gate.interval))),
+        ("interval", Value::string(duration(gate.interval))),
         ("min_samples", Value::int(i64::from(gate.min_samples))),
         ("success_ratio", Value::float(gate.success_ratio)),
         ("failure_threshold", Value::int(i64::from(gate.failure_threshold))),
@@ -316,18 +289,4 @@ pub(super) fn served_of(prior: &Value) -> BTreeMap<String, Served> {
     };
     let published: Option<BTreeSet<String>> = string_map(prior, "active_slot").map(|m| m.into_keys().collect());
     schedule::served_regions(&before, published.as_ref(), string_map(prior, "region_version").as_ref())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn go_durations_render() {
-        assert_eq!(go_duration(Duration::from_secs(90)), "1m30s");
-        assert_eq!(go_duration(Duration::from_millis(200)), "200ms");
-        assert_eq!(go_duration(Duration::from_millis(1500)), "1.5s");
-        assert_eq!(go_duration(Duration::from_secs(3600)), "1h");
-        assert_eq!(go_duration(Duration::ZERO), "0s");
-    }
 }

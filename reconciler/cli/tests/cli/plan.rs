@@ -40,6 +40,32 @@ fn the_json_schedule_is_the_provider_rollout_plan() {
     assert_eq!(doc["summary"][0], "api: v1 → v2, 3 waves, 5 regions, ~9m");
 }
 
+#[test]
+fn fractional_durations_read_as_the_configuration_and_rollout_plan_write_them() {
+    // One formatter renders every duration (`human_time::duration`), so a 1.5 s bake reads
+    // "1.5s" here as in the provider's `rollout_plan`, not "1s".
+    let dir = tempfile::tempdir().unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture(PLAN)).unwrap()).unwrap();
+    for change in doc["resource_changes"].as_array_mut().unwrap() {
+        if change["type"] == "globaldeploy_deployment" {
+            change["change"]["after"]["waves"][0]["bake_time"] = serde_json::json!("1.5s");
+            change["change"]["after"]["strategy"]["step_interval"] = serde_json::json!("1m0.25s");
+        }
+    }
+    let plan = dir.path().join("fractions.plan.json");
+    std::fs::write(&plan, doc.to_string()).unwrap();
+    let out = stdout_of(&[
+        "plan",
+        "--terraform-plan",
+        &plan.display().to_string(),
+        "--output",
+        "json",
+    ]);
+    let rollout = &serde_json::from_str::<serde_json::Value>(&out).unwrap()["deployments"][0]["rollout"];
+    assert_eq!(rollout["waves"][0]["bake_time"], "1.5s");
+    assert_eq!(rollout["step_interval"], "1m0.25s");
+}
+
 /// The fixture's deployment created instead of updated: a first publication.
 fn created_plan(dir: &tempfile::TempDir) -> String {
     let mut doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture(PLAN)).unwrap()).unwrap();

@@ -749,7 +749,9 @@ fn randomized_rollouts_keep_every_invariant() {
     for seed in seeds {
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(seed, &mut stats)));
         if let Err(panic) = result {
-            eprintln!("simulation failed; replay with: SIM_SEED={seed} cargo test -p globaldeploy-engine --test engine sim");
+            eprintln!(
+                "simulation failed; replay with: SIM_SEED={seed} cargo test -p globaldeploy-engine --test engine sim"
+            );
             std::panic::resume_unwind(panic);
         }
     }
