@@ -26,12 +26,12 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::WallClock;
-use globaldeploy_engine::gate::millis;
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::lease::{Holder, Lease};
 use globaldeploy_engine::journal::lines;
 use globaldeploy_engine::journal::record::{Recorded, Stamped};
+use globaldeploy_engine::ports::millis;
 use globaldeploy_engine::ports::{Approvals, Clock, JournalStore, RollbackRequest};
 
 /// What a deployment's journal file name ends with (`{deployment}.journal.jsonl`).

@@ -20,10 +20,10 @@ use crate::error::CliError;
 use crate::sensitive::{schedule_reveals, Mask, Secrets, SENSITIVE};
 use crate::table::percent;
 use globaldeploy_engine::human_time::duration;
-use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, OnFailure, Slot};
+use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, OnFailure, Served, Slot, Weights};
 use globaldeploy_engine::redact;
 use globaldeploy_engine::schedule::{
-    carried_regions, estimated_duration, rollout_kind, rollout_plan, served_regions, validate, RolloutKind, Served,
+    carried_regions, estimated_duration, rollout_kind, rollout_plan, served_regions, validate, RolloutKind,
 };
 // The rollout tables say more about the computed attributes than their diff would.
 use globaldeploy_provider::terraform_json::{deployment_from_json, DEPLOYMENT_COMPUTED};
@@ -218,28 +218,9 @@ pub struct WeightChange {
     /// The region's share of global traffic.
     pub global_weight: u32,
     /// Before (`None` when never published).
-    pub before: Option<SlotWeights>,
+    pub before: Option<Weights>,
     /// After a successful rollout.
-    pub after: SlotWeights,
-}
-
-/// The weights of a region's two slots, in percent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub struct SlotWeights {
-    /// Blue slot.
-    pub blue: u8,
-    /// Green slot.
-    pub green: u8,
-}
-
-impl SlotWeights {
-    /// All traffic on `slot`.
-    fn all_on(slot: Slot) -> SlotWeights {
-        match slot {
-            Slot::Blue => SlotWeights { blue: 100, green: 0 },
-            Slot::Green => SlotWeights { blue: 0, green: 100 },
-        }
-    }
+    pub after: Weights,
 }
 
 /// Any other globaldeploy change.
@@ -574,8 +555,8 @@ fn rollout(spec: &DeploymentSpec, served: &BTreeMap<String, Served>, before: &Va
                     region: r.name.clone(),
                     record_name: r.record_name.clone(),
                     global_weight: r.global_weight,
-                    before: serving.map(SlotWeights::all_on),
-                    after: SlotWeights::all_on(after),
+                    before: serving.map(Weights::all_on),
+                    after: Weights::all_on(after),
                 }
             })
             .collect(),

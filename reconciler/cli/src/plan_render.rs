@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use crate::plan::{AttributeChange, DeploymentPlan, PlanReport, RolloutPlan, ScheduleRow, SlotWeights, UNKNOWN};
+use crate::plan::{AttributeChange, DeploymentPlan, PlanReport, RolloutPlan, ScheduleRow, UNKNOWN};
 use crate::table::{percent, Table};
+use globaldeploy_engine::model::Weights;
 use globaldeploy_engine::schedule::RolloutKind;
 
 /// Aligned text for a terminal.
@@ -199,7 +200,7 @@ fn gate_lines(r: &RolloutPlan) -> Vec<String> {
 
 fn weights(r: &RolloutPlan) -> Table {
     let mut table = Table::new(&["Region", "Record", ">Global weight", "Before", "After"]);
-    let show = |w: &SlotWeights| format!("{} / {}", w.blue, w.green);
+    let show = |w: &Weights| format!("{} / {}", w.blue, w.green);
     for w in &r.weights {
         table.row(vec![
             w.region.clone(),

@@ -8,7 +8,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::ports::Progress;
-use globaldeploy_engine::state::{Mode, Position, RolloutState};
+use globaldeploy_engine::schedule::RolloutKind;
+use globaldeploy_engine::state::{Position, RolloutState};
 
 /// Where progress goes.
 pub enum CliProgress {
@@ -71,9 +72,9 @@ impl Progress for CliProgress {
 
 /// Steps done and steps in total (each group counts one step per percentage; one on create).
 fn steps(state: &RolloutState) -> (u64, u64) {
-    let per_group = match state.mode {
-        Mode::Create => 1,
-        Mode::Update => state.spec.strategy.steps.len(),
+    let per_group = match state.kind {
+        RolloutKind::Publish => 1,
+        RolloutKind::Shift => state.spec.strategy.steps.len(),
     };
     let total = state.groups.len() * per_group;
     let done = match state.position {
@@ -110,10 +111,10 @@ pub fn describe(entry: &Entry, state: &RolloutState) -> String {
         Entry::Approved { wave, by } => format!("wave {wave:?} approved by {by}"),
         Entry::GroupStarted { group, wave } => format!("wave {wave:?}: preparing {}", regions(*group)),
         Entry::Step { group, percent, .. } => format!("{} → {percent} % on {}", regions(*group), state.spec.version),
-        Entry::GatesPassed { group, step, .. } => match state.mode {
+        Entry::GatesPassed { group, step, .. } => match state.kind {
             // A first publication checks the gates once, before any traffic arrives.
-            Mode::Create => format!("{}: gates passed, publishing", regions(*group)),
-            Mode::Update => {
+            RolloutKind::Publish => format!("{}: gates passed, publishing", regions(*group)),
+            RolloutKind::Shift => {
                 let percent = state.spec.strategy.steps.get(*step).copied().unwrap_or(100);
                 format!("{}: gates passed at {percent} %", regions(*group))
             }

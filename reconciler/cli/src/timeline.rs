@@ -20,8 +20,9 @@ use crate::status::no_rollout;
 use crate::{runtime, timeline_svg, write, write_json, write_json_line};
 use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_engine::human_time::elapsed;
-use globaldeploy_engine::journal::entry::{Entry, Weights};
+use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::record::Recorded;
+use globaldeploy_engine::model::Weights;
 use globaldeploy_engine::state::{RolloutState, StateError};
 
 /// Runs `globaldeploy timeline`.

@@ -19,18 +19,17 @@ use futures::future::join_all;
 
 use crate::error::EngineError;
 use crate::heartbeat::{under_lease, LeaseGuard, Released};
-use crate::journal::entry::{Entry, Intent, Prior, Serving, Weights};
+use crate::journal::entry::{Entry, Intent};
 use crate::journal::error::JournalError;
 use crate::journal::lease::{Fence, Holder, WRITE_DEADLINE};
 use crate::journal::replay;
-use crate::model::{DeploymentSpec, RegionSpec};
+use crate::model::{DeploymentSpec, Prior, RegionSpec, Serving, Weights};
 use crate::outcome::Outcome;
 use crate::ports::{
     requested_rollback_reason, Approvals, Clock, JournalStore, Probe, Progress, RollbackRequest, Traffic,
 };
 use crate::rollout::{Action, RollbackError, Rollout, REQUEST_POLL_MS};
-use crate::schedule::{carried_regions, validate, Served};
-use crate::state::Mode;
+use crate::schedule::{carried_regions, validate, RolloutKind};
 
 /// The ports a rollout runs through.
 #[derive(Clone, Copy)]
@@ -164,7 +163,7 @@ impl<'a> Driver<'a> {
     async fn ask_to_roll_back(&self, deployment: &str, reason: &str) -> Result<(), EngineError> {
         let rollout = self.replayed(deployment).await?;
         let state = rollout.state();
-        if state.mode == Mode::Create {
+        if state.kind == RolloutKind::Publish {
             return Err(RollbackError::FirstPublication {
                 rollout_id: state.rollout_id.clone(),
             }
@@ -211,15 +210,7 @@ impl<'a> Driver<'a> {
         if !new.is_empty() {
             let served = current
                 .iter()
-                .filter_map(|(name, s)| {
-                    Some((
-                        name.clone(),
-                        Served {
-                            version: Some(s.version.clone()),
-                            target: s.target.clone()?,
-                        },
-                    ))
-                })
+                .filter_map(|(name, s)| Some((name.clone(), s.served()?)))
                 .collect();
             let carried = carried_regions(spec, &served);
             if published.iter().any(|r| !carried.contains(&r.name)) {
@@ -238,12 +229,9 @@ impl<'a> Driver<'a> {
         let mut prior: BTreeMap<String, Prior> = new.iter().map(|r| (r.name.clone(), unpublished.clone())).collect();
         for region in &published {
             let serving = current[&region.name].clone();
-            let w = read
-                .iter()
-                .find(|w| w.region == region.name)
-                .ok_or_else(|| EngineError::MissingWeights {
-                    region: region.name.clone(),
-                })?;
+            let w = *read.get(&region.name).ok_or_else(|| EngineError::MissingWeights {
+                region: region.name.clone(),
+            })?;
             if w.of(serving.slot) == 0 || w.of(serving.slot.other()) != 0 {
                 return Err(EngineError::Unsettled {
                     region: region.name.clone(),
@@ -256,10 +244,7 @@ impl<'a> Driver<'a> {
                 region.name.clone(),
                 Prior {
                     serving: Some(serving),
-                    weights: Weights {
-                        blue: w.blue,
-                        green: w.green,
-                    },
+                    weights: w,
                 },
             );
         }

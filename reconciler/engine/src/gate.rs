@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crate::model::{Check, GateSpec};
 use crate::outcome::Measured;
-use crate::ports::Sample;
+use crate::ports::{millis, Sample};
 use crate::redact;
 
 /// The result of one evaluation.
@@ -148,11 +148,6 @@ pub fn label(scope: &str, index: usize, gate: &GateSpec) -> String {
         Check::Route53HealthCheck { health_check_id } => format!("route53_health_check {health_check_id}"),
     };
     format!("{scope} gate {index} ({check})")
-}
-
-/// Milliseconds of `d`, saturating (durations in specs are far below the limit).
-pub fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

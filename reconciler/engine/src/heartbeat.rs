@@ -14,10 +14,9 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::gate::millis;
 use crate::journal::error::JournalError;
 use crate::journal::lease::{Fence, FenceError, Holder, Lease, HEARTBEAT, LEASE_TTL};
-use crate::ports::{Clock, JournalStore};
+use crate::ports::{millis, Clock, JournalStore};
 
 /// The lease a rollout holds, as far as this process knows.
 pub struct LeaseGuard<'a> {

@@ -1,5 +1,7 @@
 //! The rollout model: what a deployment asks for (waves, regions, strategy, gates), free of
-//! Terraform and AWS types so the engine, the provider and the CLI share one vocabulary.
+//! Terraform and AWS types so the engine, the provider and the CLI share one vocabulary; and
+//! what regions serve (their slots' weights, versions and targets), which the journal records
+//! and the schedule plans from.
 
 use std::time::Duration;
 
@@ -170,4 +172,100 @@ impl Slot {
             Slot::Green => "green",
         }
     }
+}
+
+/// The weights of a region's two slots, in percent. Route 53 weights are relative, so
+/// percentages (0–100, summing to 100 once published) are written as they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Weights {
+    /// Blue slot.
+    pub blue: u8,
+    /// Green slot.
+    pub green: u8,
+}
+
+impl Weights {
+    /// `new_percent` on `new_slot`, the rest on the other slot.
+    pub fn split(new_slot: Slot, new_percent: u8) -> Self {
+        let old = 100 - new_percent.min(100);
+        match new_slot {
+            Slot::Blue => Weights {
+                blue: new_percent,
+                green: old,
+            },
+            Slot::Green => Weights {
+                blue: old,
+                green: new_percent,
+            },
+        }
+    }
+
+    /// All of the region's traffic on `slot`.
+    pub fn all_on(slot: Slot) -> Self {
+        Self::split(slot, 100)
+    }
+
+    /// Weight of `slot`.
+    pub fn of(self, slot: Slot) -> u8 {
+        match slot {
+            Slot::Blue => self.blue,
+            Slot::Green => self.green,
+        }
+    }
+}
+
+/// What a region served when the rollout began.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Serving {
+    /// The slot carrying its traffic.
+    pub slot: Slot,
+    /// The version that slot serves.
+    pub version: String,
+    /// The target that slot holds, when known. A region serving the rollout's version from the
+    /// rollout's target is carried over: the rollout leaves it in place.
+    pub target: Option<Target>,
+    /// What the other slot holds at weight 0, when known: the version served before the
+    /// rollout that promoted the region, kept for instant rollback. It is what `rollback_all`
+    /// returns a carried region to.
+    pub idle: Option<Idle>,
+}
+
+impl Serving {
+    /// What the schedule needs of it: the version and the target it serves, when the target
+    /// is known (a region whose target is unknown is never carried over).
+    pub fn served(&self) -> Option<Served> {
+        Some(Served {
+            version: Some(self.version.clone()),
+            target: self.target.clone()?,
+        })
+    }
+}
+
+/// The version a region's idle slot (the one not serving) still holds at weight 0.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Idle {
+    /// The version.
+    pub version: String,
+    /// Its target, when known.
+    pub target: Option<Target>,
+}
+
+/// A region before the rollout: what it served (`None` before its first publication) and
+/// its exact weights, which a rollback restores.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prior {
+    /// What it served.
+    pub serving: Option<Serving>,
+    /// Its weights.
+    pub weights: Weights,
+}
+
+/// What a published region serves: the version on its serving slot, when it serves one fully
+/// (`None` mid-shift or halted), and the target that slot holds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Served {
+    /// The version it serves fully.
+    pub version: Option<String>,
+    /// Its serving target.
+    pub target: Target,
 }

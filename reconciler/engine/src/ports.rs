@@ -4,6 +4,7 @@
 //! (Route 53 blue/green slots, HTTP probes, the wall clock, the file journal) live in their
 //! own modules, and the deterministic simulation plugs in fakes driven by a virtual clock.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,30 +12,8 @@ use async_trait::async_trait;
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
 use crate::journal::lease::{Fence, Holder, Lease};
-use crate::model::{GateSpec, RegionSpec, Slot, Target};
+use crate::model::{GateSpec, RegionSpec, Slot, Target, Weights};
 use crate::state::RolloutState;
-
-/// The weights of one region's two slots. Route 53 weights are relative, so percentages
-/// (0–100, summing to 100) are written as they are.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RegionWeights {
-    /// Region name.
-    pub region: String,
-    /// Weight of the blue slot.
-    pub blue: u8,
-    /// Weight of the green slot.
-    pub green: u8,
-}
-
-impl RegionWeights {
-    /// Weight of `slot`.
-    pub fn of(&self, slot: Slot) -> u8 {
-        match slot {
-            Slot::Blue => self.blue,
-            Slot::Green => self.green,
-        }
-    }
-}
 
 /// Writing `target` (serving `version`) into one region's `slot`.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,10 +60,10 @@ pub trait Traffic: Send + Sync {
         &self,
         fence: &dyn Fence,
         regions: &[RegionSpec],
-        weights: &[RegionWeights],
+        weights: &BTreeMap<String, Weights>,
     ) -> Result<(), TrafficError>;
-    /// Reads the current weights of `regions` (for resume and status).
-    async fn weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, TrafficError>;
+    /// Reads the current weights of `regions`, by region (for resume and status).
+    async fn weights(&self, regions: &[RegionSpec]) -> Result<BTreeMap<String, Weights>, TrafficError>;
 }
 
 /// One observation of a gate's check.
@@ -103,6 +82,12 @@ pub struct Sample {
 pub trait Probe: Send + Sync {
     /// One sample of `gate` for `region`.
     async fn sample(&self, region: &RegionSpec, gate: &GateSpec) -> Sample;
+}
+
+/// Milliseconds of `d`, the unit of every instant and span the engine keeps (the [`Clock`]'s),
+/// saturating (durations in specs are far below the limit).
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Time, so the simulation can run on a virtual clock.

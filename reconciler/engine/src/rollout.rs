@@ -21,12 +21,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use crate::gate::{label, millis, GateTracker, Verdict};
-use crate::journal::entry::{Entry, GateVerdict, Weights};
-use crate::model::{GateSpec, OnFailure, RegionSpec};
+use crate::gate::{label, GateTracker, Verdict};
+use crate::journal::entry::{Entry, GateVerdict};
+use crate::model::{GateSpec, OnFailure, RegionSpec, Weights};
 use crate::outcome::{FailedDuring, GateFailure, Outcome, RolloutStatus};
-use crate::ports::{RegionWeights, RollbackRequest, Sample, SlotAssignment, TrafficError};
-use crate::state::{Mode, Position, RolloutState};
+use crate::ports::{millis, RollbackRequest, Sample, SlotAssignment, TrafficError};
+use crate::schedule::RolloutKind;
+use crate::state::{Position, RolloutState};
 
 /// How many times one traffic call is tried before the rollout is interrupted (resumable).
 const TRAFFIC_ATTEMPTS: u32 = 5;
@@ -53,8 +54,8 @@ pub enum Action {
     SetWeights {
         /// The regions.
         regions: Vec<RegionSpec>,
-        /// Their weights.
-        weights: Vec<RegionWeights>,
+        /// Their weights, by region.
+        weights: BTreeMap<String, Weights>,
     },
     /// Take these samples, reporting each with [`Rollout::sampled`].
     Sample(Vec<SampleRequest>),
@@ -144,18 +145,18 @@ impl Rollout {
                 return rollout;
             }
         }
-        match (rollout.state.position.clone(), rollout.state.mode) {
-            (Position::Preparing { group }, Mode::Update) => {
+        match (rollout.state.position.clone(), rollout.state.kind) {
+            (Position::Preparing { group }, RolloutKind::Shift) => {
                 let prepare = rollout.assignments(group);
                 rollout.queue.push_back(Effect::Prepare(prepare));
             }
             // Nothing is written before a publication's gates pass: evaluate them afresh.
-            (Position::Preparing { group }, Mode::Create) => rollout.start_stage(group, now),
-            (Position::Step { group, step }, Mode::Update) => {
+            (Position::Preparing { group }, RolloutKind::Publish) => rollout.start_stage(group, now),
+            (Position::Step { group, step }, RolloutKind::Shift) => {
                 let weights = rollout.step_weights(group, step);
                 rollout.queue.push_back(Effect::SetWeights(weights));
             }
-            (Position::Step { group, .. }, Mode::Create) => {
+            (Position::Step { group, .. }, RolloutKind::Publish) => {
                 let publish = rollout.assignments(group);
                 rollout.queue.push_back(Effect::Publish(publish));
             }
@@ -214,7 +215,7 @@ impl Rollout {
     /// Whether a rollback request is looked for now: while a shift runs and is not already
     /// going back (a first publication has no earlier version to return to).
     fn takes_requests(&self) -> bool {
-        self.state.mode == Mode::Update
+        self.state.kind == RolloutKind::Shift
             && self.state.status.is_none()
             && !matches!(self.state.position, Position::RollingBack { .. } | Position::Done)
     }
@@ -227,10 +228,10 @@ impl Rollout {
         // An entry that does not fit would equally fail replay; the state is left as the
         // journal before it, and the next action re-derives from there.
         if self.state.apply(&entry).is_ok() {
-            match (&*entry, self.state.mode) {
+            match (&*entry, self.state.kind) {
                 (Entry::GatesPassed { group, .. }, _) if self.baking() => self.start_stage(*group, now),
                 // A publication's gates are evaluated before anything is written.
-                (Entry::GroupStarted { group, .. }, Mode::Create) => self.start_stage(*group, now),
+                (Entry::GroupStarted { group, .. }, RolloutKind::Publish) => self.start_stage(*group, now),
                 _ => {}
             }
         }
@@ -243,8 +244,8 @@ impl Rollout {
                 self.attempts = 0;
                 self.retry_at = 0;
                 let done = self.queue.pop_front();
-                if let (Position::Step { group, .. }, Mode::Update, Some(Effect::SetWeights(_))) =
-                    (&self.state.position, self.state.mode, done)
+                if let (Position::Step { group, .. }, RolloutKind::Shift, Some(Effect::SetWeights(_))) =
+                    (&self.state.position, self.state.kind, done)
                 {
                     let group = *group;
                     self.start_stage(group, now);
@@ -300,7 +301,7 @@ impl Rollout {
     /// finished rollout none of whose regions serves its version any more is left as it is,
     /// so asking twice journals one rollback.
     pub fn request_rollback(&mut self, reason: String) -> Result<(), RollbackError> {
-        if self.state.mode == Mode::Create {
+        if self.state.kind == RolloutKind::Publish {
             return Err(RollbackError::FirstPublication {
                 rollout_id: self.state.rollout_id.clone(),
             });
@@ -323,14 +324,7 @@ impl Rollout {
             Effect::Withdraw(regions) => Action::Withdraw(regions.clone()),
             Effect::SetWeights(weights) => Action::SetWeights {
                 regions: weights.keys().filter_map(|name| self.region(name).cloned()).collect(),
-                weights: weights
-                    .iter()
-                    .map(|(region, w)| RegionWeights {
-                        region: region.clone(),
-                        blue: w.blue,
-                        green: w.green,
-                    })
-                    .collect(),
+                weights: weights.clone(),
             },
         }
     }
@@ -354,7 +348,7 @@ impl Rollout {
                 } else {
                     let wave = wave.name.clone();
                     self.persist(Entry::GroupStarted { group, wave });
-                    if self.state.mode == Mode::Update {
+                    if self.state.kind == RolloutKind::Shift {
                         let prepare = self.assignments(group);
                         self.queue.push_back(Effect::Prepare(prepare));
                     }
@@ -370,21 +364,21 @@ impl Rollout {
                     wave: self.wave_name(group),
                 });
             }
-            Position::Preparing { group } => match self.state.mode {
-                Mode::Update => self.step(group, 0),
+            Position::Preparing { group } => match self.state.kind {
+                RolloutKind::Shift => self.step(group, 0),
                 // A first publication: one passing evaluation of every gate, then publish.
-                Mode::Create => return self.hold(now, now, group, 0),
+                RolloutKind::Publish => return self.hold(now, now, group, 0),
             },
-            Position::Step { group, step } => match self.state.mode {
-                Mode::Update => {
+            Position::Step { group, step } => match self.state.kind {
+                RolloutKind::Shift => {
                     let end = self.stage_started + millis(self.state.spec.strategy.step_interval);
                     return self.hold(now, end, group, step);
                 }
-                Mode::Create => self.persist(Entry::Promoted { group }),
+                RolloutKind::Publish => self.persist(Entry::Promoted { group }),
             },
-            Position::Passed { group, step } => match self.state.mode {
-                Mode::Update if step + 1 < steps => self.step(group, step + 1),
-                Mode::Update => {
+            Position::Passed { group, step } => match self.state.kind {
+                RolloutKind::Shift if step + 1 < steps => self.step(group, step + 1),
+                RolloutKind::Shift => {
                     let bake = self.state.spec.waves[self.state.groups[group].wave].bake_time;
                     let end = self.stage_started + millis(bake);
                     // Without a bake there is nothing to observe beyond the passed last step.
@@ -395,7 +389,7 @@ impl Rollout {
                         return Some(self.sample_or_wait(now, end));
                     }
                 }
-                Mode::Create => self.step(group, 0),
+                RolloutKind::Publish => self.step(group, 0),
             },
             Position::RollingBack { .. } => self.persist(Entry::Outcome {
                 status: RolloutStatus::RolledBack,
@@ -458,7 +452,7 @@ impl Rollout {
 
     fn baking(&self) -> bool {
         matches!(self.state.position, Position::Passed { step, .. }
-            if self.state.mode == Mode::Update && step + 1 == self.state.spec.strategy.steps.len())
+            if self.state.kind == RolloutKind::Shift && step + 1 == self.state.spec.strategy.steps.len())
     }
 
     /// Journals step `step` of `group`, then writes its weights (a publication: creates its
@@ -472,17 +466,17 @@ impl Rollout {
             percent,
             weights: weights.clone(),
         });
-        let effect = match self.state.mode {
-            Mode::Update => Effect::SetWeights(weights),
-            Mode::Create => Effect::Publish(self.assignments(group)),
+        let effect = match self.state.kind {
+            RolloutKind::Shift => Effect::SetWeights(weights),
+            RolloutKind::Publish => Effect::Publish(self.assignments(group)),
         };
         self.queue.push_back(effect);
     }
 
     fn percent(&self, step: usize) -> u8 {
-        match self.state.mode {
-            Mode::Create => 100,
-            Mode::Update => self.state.spec.strategy.steps.get(step).copied().unwrap_or(100),
+        match self.state.kind {
+            RolloutKind::Publish => 100,
+            RolloutKind::Shift => self.state.spec.strategy.steps.get(step).copied().unwrap_or(100),
         }
     }
 
@@ -544,7 +538,7 @@ impl Rollout {
     fn fail(&mut self, index: usize) {
         let tracker = &self.trackers[index];
         let group = self.state.current_group();
-        let (during, step_percent) = match (&self.state.position, self.state.mode) {
+        let (during, step_percent) = match (&self.state.position, self.state.kind) {
             (Position::Preparing { .. }, _) => (FailedDuring::Publish, 0),
             (Position::Step { step, .. }, _) => (FailedDuring::Step, self.percent(*step)),
             _ => (FailedDuring::Bake, 100),
@@ -569,12 +563,12 @@ impl Rollout {
         let reason = failure.to_string();
         let group = self.state.current_group();
         let policy = self.state.spec.strategy.on_failure;
-        match (self.state.mode, policy) {
+        match (self.state.kind, policy) {
             // The failing group's gates did not pass, so none of it may serve: whatever set its
             // regions have (a process of an earlier version prepared slots before the gates,
             // a crash left one behind) goes, whatever the policy. A first publication has no
             // earlier version to return to, and groups already published passed their gates.
-            (Mode::Create, _) => {
+            (RolloutKind::Publish, _) => {
                 let regions = self.state.groups[group]
                     .regions
                     .iter()
@@ -587,18 +581,18 @@ impl Rollout {
                 };
                 self.persist(Entry::Outcome { status });
             }
-            (Mode::Update, OnFailure::Halt) => {
+            (RolloutKind::Shift, OnFailure::Halt) => {
                 self.persist(Entry::Outcome {
                     status: RolloutStatus::Halted,
                 });
             }
-            (Mode::Update, OnFailure::RollbackRegion) => {
+            (RolloutKind::Shift, OnFailure::RollbackRegion) => {
                 // The group moves as one, so its other regions are mid-shift too; they go back
                 // with the failing one instead of being left stranded at a partial weight.
                 let regions = self.state.groups[group].regions.clone();
                 self.roll_back(&regions, reason);
             }
-            (Mode::Update, OnFailure::RollbackAll) => {
+            (RolloutKind::Shift, OnFailure::RollbackAll) => {
                 // Carried regions serve the failing version too: they return to their idle slot.
                 let mut regions = self.state.touched_regions();
                 regions.extend(self.state.carried.iter().cloned());

@@ -19,7 +19,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::model::{DeploymentSpec, GateSpec, Target};
+use crate::model::{DeploymentSpec, GateSpec, Served};
 
 /// How a rollout moves its regions (SPEC §4.5); `publish` or `shift` in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -81,16 +81,6 @@ pub struct Group {
     pub first_of_wave: bool,
     /// Region names, in wave order.
     pub regions: Vec<String>,
-}
-
-/// What a published region serves: the version on its serving slot, when it serves one fully
-/// (`None` mid-shift or halted), and the target that slot holds.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Served {
-    /// The version it serves fully.
-    pub version: Option<String>,
-    /// Its serving target.
-    pub target: Target,
 }
 
 /// The regions of `spec` that already serve its version from its target, given what each

@@ -16,30 +16,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::journal::entry::{Entry, Idle, Intent, Prior, Serving, Weights};
-use crate::model::{DeploymentSpec, Slot};
+use crate::journal::entry::{Entry, Intent};
+use crate::model::{DeploymentSpec, Idle, Prior, Served, Serving, Slot, Weights};
 use crate::outcome::{GateFailure, Outcome, RegionOutcome, RegionStatus, RolloutStatus};
-use crate::schedule::{carried_regions, groups, rollout_kind, Group, RolloutKind, Served};
-
-/// Whether the rollout shifts traffic between slots or publishes regions for the first time
-/// (decided by [`rollout_kind`], the rule the plan's schedule uses too).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// No region it moves served before: each is published directly on blue (SPEC §4.5).
-    Create,
-    /// Every region it moves served: traffic moves step by step to the idle slot.
-    Update,
-}
-
-impl Mode {
-    /// The schedule kind of this mode: what `rollout_plan` and `estimated_duration` planned.
-    pub fn kind(self) -> RolloutKind {
-        match self {
-            Mode::Create => RolloutKind::Publish,
-            Mode::Update => RolloutKind::Shift,
-        }
-    }
-}
+use crate::schedule::{carried_regions, groups, rollout_kind, Group, RolloutKind};
 
 /// Where the rollout is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,7 +34,7 @@ pub enum Position {
         /// Group index.
         group: usize,
     },
-    /// The idle slots of `group` are (being) prepared; in create mode its gates are evaluated.
+    /// The idle slots of `group` are (being) prepared; in a publish its gates are evaluated.
     Preparing {
         /// Group index.
         group: usize,
@@ -118,8 +98,9 @@ pub struct RolloutState {
     pub started_at: u64,
     /// What it rolls out.
     pub spec: DeploymentSpec,
-    /// Create or update.
-    pub mode: Mode,
+    /// Whether it publishes its regions or shifts them (decided by [`rollout_kind`], the rule
+    /// the plan's schedule uses too).
+    pub kind: RolloutKind,
     /// Regions that already served `spec` when the rollout began (derived from `prior`).
     pub carried: BTreeSet<String>,
     /// The groups of the regions that move, in order (derived from `spec` and `carried`).
@@ -146,23 +127,11 @@ impl RolloutState {
         let served: BTreeMap<String, Served> = intent
             .prior
             .iter()
-            .filter_map(|(name, prior)| {
-                let serving = prior.serving.as_ref()?;
-                Some((
-                    name.clone(),
-                    Served {
-                        version: Some(serving.version.clone()),
-                        target: serving.target.clone()?,
-                    },
-                ))
-            })
+            .filter_map(|(name, prior)| Some((name.clone(), prior.serving.as_ref()?.served()?)))
             .collect();
         let carried = carried_regions(&intent.spec, &served);
         let published = |name: &str| intent.prior.get(name).is_some_and(|p| p.serving.is_some());
-        let mode = match rollout_kind(&intent.spec, &carried, published) {
-            RolloutKind::Publish => Mode::Create,
-            RolloutKind::Shift => Mode::Update,
-        };
+        let kind = rollout_kind(&intent.spec, &carried, published);
         RolloutState {
             rollout_id: intent.rollout_id.clone(),
             started_at: intent.started_at,
@@ -182,7 +151,7 @@ impl RolloutState {
                 .collect(),
             carried,
             spec: intent.spec.clone(),
-            mode,
+            kind,
             prior: intent.prior.clone(),
             position: Position::Before { group: 0 },
             approvals: BTreeMap::new(),
@@ -218,9 +187,9 @@ impl RolloutState {
                 group, step, percent, ..
             } => {
                 self.check_step(*step)?;
-                let status = match self.mode {
-                    Mode::Create => RegionStatus::Promoted,
-                    Mode::Update => RegionStatus::Shifting { percent: *percent },
+                let status = match self.kind {
+                    RolloutKind::Publish => RegionStatus::Promoted,
+                    RolloutKind::Shift => RegionStatus::Shifting { percent: *percent },
                 };
                 self.set_group(*group, status)?;
                 self.position = Position::Step {
@@ -231,7 +200,7 @@ impl RolloutState {
             Entry::GatesPassed { group, step, .. } => {
                 self.group(*group)?;
                 self.check_step(*step)?;
-                if self.mode == Mode::Update && *step + 1 == self.spec.strategy.steps.len() {
+                if self.kind == RolloutKind::Shift && *step + 1 == self.spec.strategy.steps.len() {
                     self.set_group(*group, RegionStatus::Baking)?;
                 }
                 self.position = Position::Passed {
@@ -297,7 +266,7 @@ impl RolloutState {
 
     fn check_step(&self, step: usize) -> Result<(), StateError> {
         let steps = self.spec.strategy.steps.len();
-        if step < steps || (self.mode == Mode::Create && step == 0) {
+        if step < steps || (self.kind == RolloutKind::Publish && step == 0) {
             Ok(())
         } else {
             Err(StateError::UnknownStep { step, steps })

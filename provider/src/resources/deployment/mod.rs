@@ -476,7 +476,7 @@ impl Resource<ProviderClient> for Deployment {
                 let mut state = state;
                 if let Some(Ok(spec)) = spec_of(&state) {
                     // The rows of the journal's last rollout, as its plan showed them.
-                    state.set("rollout_plan", plan_rows(&spec, &rs.carried, rs.mode.kind()));
+                    state.set("rollout_plan", plan_rows(&spec, &rs.carried, rs.kind));
                 }
                 Some(state)
             }
@@ -531,7 +531,7 @@ fn rollout_needed(prior: &Value, planned: &Value) -> bool {
 fn refuse_new_regions_with_a_new_version(
     prior: &Value,
     spec: &DeploymentSpec,
-    served: &BTreeMap<String, schedule::Served>,
+    served: &BTreeMap<String, globaldeploy_engine::model::Served>,
     diags: &mut Diagnostics,
 ) {
     let Some(before) = prior.get("version").and_then(Value::as_str) else {

@@ -23,8 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use globaldeploy_engine::state::RolloutState;
-use globaldeploy_engine::journal::entry::Serving;
-use globaldeploy_engine::model::{DeploymentSpec, RegionSpec, Target};
+use globaldeploy_engine::model::{DeploymentSpec, RegionSpec, Serving, Target};
 use globaldeploy_adapters::traffic::Route53Traffic;
 use serde_json::{json, Value as Json};
 
@@ -159,8 +158,8 @@ pub(super) async fn serving_regions(
         .into_iter()
         .filter(|(name, serving)| {
             weights
-                .iter()
-                .any(|w| w.region == *name && w.of(serving.slot) > 0 && w.of(serving.slot.other()) == 0)
+                .get(name)
+                .is_some_and(|w| w.of(serving.slot) > 0 && w.of(serving.slot.other()) == 0)
         })
         .collect())
 }
@@ -168,8 +167,8 @@ pub(super) async fn serving_regions(
 #[cfg(test)]
 mod tests {
     use globaldeploy_engine::outcome::{RegionStatus, RolloutStatus};
-    use globaldeploy_engine::journal::entry::{Intent, Prior, Weights};
-    use globaldeploy_engine::model::OnFailure;
+    use globaldeploy_engine::journal::entry::Intent;
+    use globaldeploy_engine::model::{OnFailure, Prior, Weights};
 
     use super::super::fixtures::two_regions;
     use super::*;

@@ -24,9 +24,8 @@ use std::time::Instant;
 use globaldeploy_adapters::aws::{normalize_name, Change, ChangeAction};
 use globaldeploy_engine::outcome::RegionStatus;
 use globaldeploy_engine::state::RolloutState;
-use globaldeploy_engine::journal::entry::Weights;
 use globaldeploy_engine::journal::lease::Fence;
-use globaldeploy_engine::model::{RegionSpec, Slot};
+use globaldeploy_engine::model::{RegionSpec, Slot, Weights};
 use globaldeploy_adapters::traffic::{slot_of, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion};
 use globaldeploy_sdk::cty::Value;
 
@@ -278,8 +277,8 @@ async fn delete_fenced(
 #[cfg(test)]
 mod tests {
     use globaldeploy_engine::outcome::RolloutStatus;
-    use globaldeploy_engine::journal::entry::{Intent, Prior, Serving};
-    use globaldeploy_engine::model::{OnFailure, Target};
+    use globaldeploy_engine::journal::entry::Intent;
+    use globaldeploy_engine::model::{OnFailure, Prior, Serving, Target};
     use globaldeploy_adapters::traffic::{Difference, SlotDrift};
 
     use super::super::fixtures::{region, two_regions};

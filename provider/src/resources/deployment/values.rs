@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use globaldeploy_engine::human_time::duration;
-use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, Target};
-use globaldeploy_engine::schedule::{self, RolloutKind, Served};
+use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, Served, Target};
+use globaldeploy_engine::schedule::{self, RolloutKind};
 use crate::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
 use globaldeploy_sdk::cty::{json as cty_json, Value};
 

@@ -15,15 +15,15 @@
 //! has a record set, and a slot never changes record type (weighted sets of one name must
 //! share one, so the other slot would silently stop receiving that traffic).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 
 use crate::aws::{normalize_name, Change, ChangeAction, RecordSet, Route53};
 use globaldeploy_engine::journal::lease::Fence;
-use globaldeploy_engine::model::{RegionSpec, Slot};
-use globaldeploy_engine::ports::{RegionWeights, SlotAssignment, Traffic, TrafficError};
+use globaldeploy_engine::model::{RegionSpec, Slot, Weights};
+use globaldeploy_engine::ports::{SlotAssignment, Traffic, TrafficError};
 
 use super::error::Route53TrafficError;
 use super::slot_record::{record_type, slot_of, slot_record_set};
@@ -158,22 +158,14 @@ impl Route53Traffic {
         &self,
         fence: &dyn Fence,
         regions: &[RegionSpec],
-        weights: &[RegionWeights],
+        weights: &BTreeMap<String, Weights>,
     ) -> Result<(), Route53TrafficError> {
         let by_name: HashMap<&str, &RegionSpec> = regions.iter().map(|r| (r.name.as_str(), r)).collect();
         let mut moves = Vec::with_capacity(weights.len());
-        let mut seen = BTreeSet::new();
-        for weight in weights {
+        for (name, weight) in weights {
             let region = *by_name
-                .get(weight.region.as_str())
-                .ok_or_else(|| Route53TrafficError::UnknownRegion {
-                    region: weight.region.clone(),
-                })?;
-            if !seen.insert(weight.region.as_str()) {
-                return Err(Route53TrafficError::Duplicate {
-                    region: weight.region.clone(),
-                });
-            }
+                .get(name.as_str())
+                .ok_or_else(|| Route53TrafficError::UnknownRegion { region: name.clone() })?;
             if weight.blue == 0 && weight.green == 0 {
                 return Err(Route53TrafficError::AllZero {
                     record: region.record_name.clone(),
@@ -212,7 +204,7 @@ impl Route53Traffic {
 
     /// [`Traffic::weights`] with the typed error: a fresh read of the zone, because this is
     /// what resume and status decide on. A slot without a record set weighs 0.
-    pub async fn try_weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, Route53TrafficError> {
+    pub async fn try_weights(&self, regions: &[RegionSpec]) -> Result<BTreeMap<String, Weights>, Route53TrafficError> {
         self.route53.invalidate_zone(&self.zone_id);
         let listing = self.route53.record_sets(&self.zone_id).await?;
         Ok(regions
@@ -225,11 +217,13 @@ impl Route53Traffic {
                         .find(|(s, _)| *s == slot)
                         .map_or(0, |(_, set)| weight_of(set))
                 };
-                RegionWeights {
-                    region: region.name.clone(),
-                    blue: of(Slot::Blue),
-                    green: of(Slot::Green),
-                }
+                (
+                    region.name.clone(),
+                    Weights {
+                        blue: of(Slot::Blue),
+                        green: of(Slot::Green),
+                    },
+                )
             })
             .collect())
     }
@@ -267,12 +261,12 @@ impl Traffic for Route53Traffic {
         &self,
         fence: &dyn Fence,
         regions: &[RegionSpec],
-        weights: &[RegionWeights],
+        weights: &BTreeMap<String, Weights>,
     ) -> Result<(), TrafficError> {
         Ok(self.try_set_weights(fence, regions, weights).await?)
     }
 
-    async fn weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, TrafficError> {
+    async fn weights(&self, regions: &[RegionSpec]) -> Result<BTreeMap<String, Weights>, TrafficError> {
         Ok(self.try_weights(regions).await?)
     }
 }

@@ -20,9 +20,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::aws::{normalize_name, AliasTarget, Change, ChangeAction, RecordSet};
-use globaldeploy_engine::journal::entry::Weights;
 use globaldeploy_engine::journal::lease::Fence;
-use globaldeploy_engine::model::{RegionSpec, Slot, Target};
+use globaldeploy_engine::model::{RegionSpec, Slot, Target, Weights};
 
 use super::error::Route53TrafficError;
 use super::route53::{slot_sets, weight_of, Route53Traffic};

@@ -4,11 +4,11 @@
 use std::fs;
 
 use globaldeploy_adapters::file_journal::FileJournal;
-use globaldeploy_engine::journal::entry::{Entry, Intent, Prior, Serving, Weights};
+use globaldeploy_engine::journal::entry::{Entry, Intent};
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::lease::LEASE_TTL;
 use globaldeploy_engine::journal::replay;
-use globaldeploy_engine::model::{OnFailure, Slot};
+use globaldeploy_engine::model::{OnFailure, Prior, Serving, Slot, Weights};
 use globaldeploy_engine::outcome::RolloutStatus;
 use globaldeploy_engine::ports::{Approvals, JournalStore};
 

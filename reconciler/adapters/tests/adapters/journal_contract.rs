@@ -6,14 +6,13 @@
 //! two OS processes.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::lease::{Holder, Lease, CLOCK_SKEW, LEASE_TTL, WRITE_DEADLINE};
 use globaldeploy_engine::outcome::RolloutStatus;
-use globaldeploy_engine::ports::{Approvals, JournalStore, RollbackRequest};
+use globaldeploy_engine::ports::{millis, Approvals, JournalStore, RollbackRequest};
 
 use globaldeploy_engine::testing::world::{block_on, holder};
 use globaldeploy_engine::testing::{FakeClock, MemJournal};
@@ -87,10 +86,6 @@ fn promoted(group: usize) -> Entry {
 
 fn takeable_after(lease: &Lease) -> u64 {
     lease.expires_at + millis(WRITE_DEADLINE) + millis(CLOCK_SKEW)
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap()
 }
 
 async fn appends_load_back_in_order(s: &dyn Subject) {

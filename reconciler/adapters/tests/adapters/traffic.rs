@@ -1,16 +1,16 @@
 //! `Route53Traffic` against moto through the fault proxy, which counts the Route 53 calls: the
 //! rollout port, and the slots between rollouts (drift made outside the engine and its repair).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use globaldeploy_adapters::aws::{AwsSettings, Change, ChangeAction, RecordSet, Route53};
 use globaldeploy_adapters::traffic::{
     slot_set_identifier, Difference, RegionDrift, Route53Traffic, Route53TrafficError, SettledRegion, SlotDrift,
 };
-use globaldeploy_engine::journal::entry::Weights;
 use globaldeploy_engine::journal::lease::Unfenced;
-use globaldeploy_engine::model::{RegionSpec, Slot, Target};
-use globaldeploy_engine::ports::{RegionWeights, SlotAssignment, Traffic};
+use globaldeploy_engine::model::{RegionSpec, Slot, Target, Weights};
+use globaldeploy_engine::ports::{SlotAssignment, Traffic};
 use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
 
 use crate::support::{settings, Moto};
@@ -49,12 +49,8 @@ fn assign(region: &RegionSpec, slot: Slot, target: Target, version: &str) -> Slo
     }
 }
 
-fn weights(region: &str, blue: u8, green: u8) -> RegionWeights {
-    RegionWeights {
-        region: region.into(),
-        blue,
-        green,
-    }
+fn weights(region: &str, blue: u8, green: u8) -> (String, Weights) {
+    (region.into(), Weights { blue, green })
 }
 
 /// A zone behind a counting proxy, and the traffic driver on it.
@@ -133,9 +129,9 @@ async fn three_regions_move_together_one_batch_per_call() {
         .collect();
     port.prepare(&Unfenced, &blue).await.expect("prepare blue");
     assert_eq!(fx.changes(), 1, "one batch for every region's slot");
-    let zero: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 0)).collect();
+    let zero: BTreeMap<String, Weights> = regions.iter().map(|r| weights(&r.name, 0, 0)).collect();
     assert_eq!(port.weights(&regions).await.expect("weights"), zero);
-    let all_blue: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 100, 0)).collect();
+    let all_blue: BTreeMap<String, Weights> = regions.iter().map(|r| weights(&r.name, 100, 0)).collect();
     port.set_weights(&Unfenced, &regions, &all_blue).await.expect("publish");
     assert_eq!(fx.changes(), 2);
     assert_eq!(port.weights(&regions).await.expect("weights"), all_blue);
@@ -168,7 +164,7 @@ async fn three_regions_move_together_one_batch_per_call() {
 
     // Every step is exactly one ChangeResourceRecordSets for the three regions.
     for step in [5u8, 25, 50, 100] {
-        let want: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 100 - step, step)).collect();
+        let want: BTreeMap<String, Weights> = regions.iter().map(|r| weights(&r.name, 100 - step, step)).collect();
         fx.proxy.reset_counts();
         port.set_weights(&Unfenced, &regions, &want).await.expect("step");
         assert_eq!(fx.changes(), 1, "step {step}: one batch");
@@ -183,7 +179,7 @@ async fn three_regions_move_together_one_batch_per_call() {
     // Asking again for what the zone already shows sends nothing.
     fx.proxy.reset_counts();
     port.prepare(&Unfenced, &green).await.expect("prepare again");
-    let done: Vec<RegionWeights> = regions.iter().map(|r| weights(&r.name, 0, 100)).collect();
+    let done: BTreeMap<String, Weights> = regions.iter().map(|r| weights(&r.name, 0, 100)).collect();
     port.set_weights(&Unfenced, &regions, &done)
         .await
         .expect("same weights");
@@ -205,7 +201,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
         .try_set_weights(
             &Unfenced,
             &regions,
-            &[weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)],
+            &BTreeMap::from([weights("us-east-1", 100, 0), weights("us-west-2", 0, 0)]),
         )
         .await
         .expect_err("all zero");
@@ -214,7 +210,11 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     assert!(err.to_string().contains("usw2.api.example.com"), "{err}");
     let unknown = fx
         .traffic
-        .try_set_weights(&Unfenced, &regions[..1], &[weights("eu-west-1", 100, 0)])
+        .try_set_weights(
+            &Unfenced,
+            &regions[..1],
+            &BTreeMap::from([weights("eu-west-1", 100, 0)]),
+        )
         .await
         .expect_err("unknown region");
     assert!(matches!(unknown, Route53TrafficError::UnknownRegion { .. }));
@@ -223,7 +223,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     // Through the port the refusal is final, not retryable.
     let port: &dyn Traffic = &fx.traffic;
     let err = port
-        .set_weights(&Unfenced, &regions, &[weights("us-east-1", 0, 0)])
+        .set_weights(&Unfenced, &regions, &BTreeMap::from([weights("us-east-1", 0, 0)]))
         .await
         .expect_err("all zero");
     assert!(!err.retryable && err.message.contains("use1.api.example.com"));
@@ -231,7 +231,7 @@ async fn unsafe_weights_are_refused_before_any_aws_call() {
     // A slot cannot get weight before it has a target.
     let err = fx
         .traffic
-        .try_set_weights(&Unfenced, &regions, &[weights("us-east-1", 0, 100)])
+        .try_set_weights(&Unfenced, &regions, &BTreeMap::from([weights("us-east-1", 0, 100)]))
         .await
         .expect_err("unprepared slot");
     assert!(
@@ -307,7 +307,7 @@ async fn aws_failures_name_the_record_and_code_and_say_retryable() {
     // Nothing was written.
     assert_eq!(
         fx.traffic.try_weights(&[api]).await.expect("weights"),
-        vec![weights("us-east-1", 0, 0)]
+        BTreeMap::from([weights("us-east-1", 0, 0)])
     );
 }
 
@@ -359,7 +359,7 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
     port.set_weights(
         &Unfenced,
         &v1,
-        &[weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)],
+        &BTreeMap::from([weights("us-east-1", 100, 0), weights("us-west-2", 100, 0)]),
     )
     .await
     .expect("publish");
@@ -371,7 +371,7 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
     port.set_weights(
         &Unfenced,
         &v2,
-        &[weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)],
+        &BTreeMap::from([weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)]),
     )
     .await
     .expect("promote");
@@ -446,7 +446,7 @@ async fn drift_outside_the_engine_is_seen_and_restored_in_one_batch() {
     assert_eq!((written, fx.changes()), (3, 1), "three sets in one batch");
     assert_eq!(
         fx.traffic.try_weights(&v2).await.expect("weights"),
-        vec![weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)]
+        BTreeMap::from([weights("us-east-1", 0, 100), weights("us-west-2", 0, 100)])
     );
     let restored = fx.slot_set(&v2[1], Slot::Green, "A").await;
     assert_eq!(
@@ -536,7 +536,11 @@ async fn settling_refuses_unsafe_slots_and_sees_deleted_regions() {
         .await
         .expect("prepare");
     fx.traffic
-        .try_set_weights(&Unfenced, std::slice::from_ref(&api), &[weights("us-east-1", 100, 0)])
+        .try_set_weights(
+            &Unfenced,
+            std::slice::from_ref(&api),
+            &BTreeMap::from([weights("us-east-1", 100, 0)]),
+        )
         .await
         .expect("publish");
     // A never-written idle slot at 0 is what is asked: no drift.

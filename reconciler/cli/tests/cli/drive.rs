@@ -25,7 +25,7 @@ fn weights(traffic: &Route53Traffic, spec: &DeploymentSpec) -> BTreeMap<String, 
     block_on(traffic.weights(&spec.regions))
         .unwrap()
         .into_iter()
-        .map(|w| (w.region, (w.blue, w.green)))
+        .map(|(region, w)| (region, (w.blue, w.green)))
         .collect()
 }
 

@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::journal::entry::{Idle, Intent, Prior, Serving, Weights};
-use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Slot, Strategy, Target, WaveSpec};
+use crate::journal::entry::Intent;
+use crate::model::{
+    Check, DeploymentSpec, GateSpec, Idle, OnFailure, Prior, RegionSpec, Serving, Slot, Strategy, Target, WaveSpec,
+    Weights,
+};
+use crate::ports::millis;
 
 #[derive(Clone, Serialize, Deserialize)]
 pub struct IntentRecord {
@@ -122,10 +126,6 @@ struct IdleRecord {
     target: Option<TargetRecord>,
 }
 
-fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 impl From<Intent> for IntentRecord {
     fn from(i: Intent) -> Self {
         IntentRecord {
@@ -156,7 +156,7 @@ impl From<DeploymentSpec> for SpecRecord {
             zone_id: s.zone_id,
             waves: s.waves.into_iter().map(WaveRecord::from).collect(),
             steps: s.strategy.steps,
-            step_interval_ms: ms(s.strategy.step_interval),
+            step_interval_ms: millis(s.strategy.step_interval),
             on_failure: match s.strategy.on_failure {
                 OnFailure::RollbackRegion => OnFailureRecord::RollbackRegion,
                 OnFailure::RollbackAll => OnFailureRecord::RollbackAll,
@@ -196,7 +196,7 @@ impl From<WaveSpec> for WaveRecord {
             name: w.name,
             regions: w.regions,
             max_parallel: w.max_parallel,
-            bake_time_ms: ms(w.bake_time),
+            bake_time_ms: millis(w.bake_time),
             require_approval: w.require_approval,
             gates: w.gates.into_iter().map(GateRecord::from).collect(),
         }
@@ -288,12 +288,12 @@ impl From<GateSpec> for GateRecord {
                 } => CheckRecord::Http {
                     url,
                     expect_status,
-                    timeout_ms: ms(timeout),
-                    max_latency_ms: max_latency.map(ms),
+                    timeout_ms: millis(timeout),
+                    max_latency_ms: max_latency.map(millis),
                 },
                 Check::Route53HealthCheck { health_check_id } => CheckRecord::Route53HealthCheck { health_check_id },
             },
-            interval_ms: ms(g.interval),
+            interval_ms: millis(g.interval),
             min_samples: g.min_samples,
             success_ratio: g.success_ratio,
             failure_threshold: g.failure_threshold,

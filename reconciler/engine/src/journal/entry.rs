@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{DeploymentSpec, Slot, Target};
+use crate::model::{DeploymentSpec, Prior, Weights};
 use crate::outcome::{GateFailure, Measured, RolloutStatus};
 
 /// One journal line.
@@ -75,40 +75,6 @@ pub enum Entry {
     },
 }
 
-/// The weights of a region's two slots.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Weights {
-    /// Blue slot.
-    pub blue: u8,
-    /// Green slot.
-    pub green: u8,
-}
-
-impl Weights {
-    /// `new_percent` on `new_slot`, the rest on the other slot.
-    pub fn split(new_slot: Slot, new_percent: u8) -> Self {
-        let old = 100 - new_percent.min(100);
-        match new_slot {
-            Slot::Blue => Weights {
-                blue: new_percent,
-                green: old,
-            },
-            Slot::Green => Weights {
-                blue: old,
-                green: new_percent,
-            },
-        }
-    }
-
-    /// Weight of `slot`.
-    pub fn of(self, slot: Slot) -> u8 {
-        match slot {
-            Slot::Blue => self.blue,
-            Slot::Green => self.green,
-        }
-    }
-}
-
 /// A passing gate verdict.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GateVerdict {
@@ -118,41 +84,6 @@ pub struct GateVerdict {
     pub gate: String,
     /// What it measured.
     pub measured: Measured,
-}
-
-/// What a region served when the rollout began.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Serving {
-    /// The slot carrying its traffic.
-    pub slot: Slot,
-    /// The version that slot serves.
-    pub version: String,
-    /// The target that slot holds, when known. A region serving the rollout's version from the
-    /// rollout's target is carried over: the rollout leaves it in place.
-    pub target: Option<Target>,
-    /// What the other slot holds at weight 0, when known: the version served before the
-    /// rollout that promoted the region, kept for instant rollback. It is what `rollback_all`
-    /// returns a carried region to.
-    pub idle: Option<Idle>,
-}
-
-/// The version a region's idle slot (the one not serving) still holds at weight 0.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Idle {
-    /// The version.
-    pub version: String,
-    /// Its target, when known.
-    pub target: Option<Target>,
-}
-
-/// A region before the rollout: what it served (`None` before its first publication) and
-/// its exact weights, which a rollback restores.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Prior {
-    /// What it served.
-    pub serving: Option<Serving>,
-    /// Its weights.
-    pub weights: Weights,
 }
 
 /// The first entry of a rollout. Carries the whole spec so `resume` needs the journal alone.

@@ -37,6 +37,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ports::millis;
+
 /// How long a renewal keeps the lease (T).
 pub const LEASE_TTL: Duration = Duration::from_secs(30);
 /// How often the holder renews its lease while it runs (H).
@@ -179,10 +181,6 @@ impl Lease {
     pub fn is_held_as(&self, lease: &Lease) -> bool {
         !self.released && self.holder == lease.holder && self.generation == lease.generation
     }
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// What a traffic write consults before each attempt (the driver's lease guard).

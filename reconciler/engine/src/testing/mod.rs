@@ -12,13 +12,12 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::journal::entry::{Entry, Weights};
+use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
 use crate::journal::lease::{Fence, Holder, Lease, WRITE_DEADLINE};
-use crate::model::{GateSpec, RegionSpec, Slot};
+use crate::model::{GateSpec, RegionSpec, Slot, Weights};
 use crate::ports::{
-    Approvals, Clock, JournalStore, Probe, RegionWeights, RollbackRequest, Sample, SlotAssignment, Traffic,
-    TrafficError,
+    millis, Approvals, Clock, JournalStore, Probe, RollbackRequest, Sample, SlotAssignment, Traffic, TrafficError,
 };
 use async_trait::async_trait;
 use tokio::sync::Notify;
@@ -206,7 +205,7 @@ impl Crash {
 }
 
 /// A check run on every weight write, with the weights after it.
-pub type WriteCheck = Box<dyn Fn(&[RegionWeights], &BTreeMap<String, Weights>) + Send + Sync>;
+pub type WriteCheck = Box<dyn Fn(&BTreeMap<String, Weights>, &BTreeMap<String, Weights>) + Send + Sync>;
 
 /// A brown-out of the traffic layer: from `from` until `until` (monotonic), every write attempt
 /// is throttled and retried after `retry_after`, as the Route 53 client's own retry loop does,
@@ -224,7 +223,7 @@ pub struct FakeTraffic {
     pub weights: Mutex<BTreeMap<String, Weights>>,
     /// The slots that have a record set, by region, with the version each points at.
     pub sets: Mutex<BTreeMap<String, BTreeMap<Slot, String>>>,
-    pub writes: Mutex<Vec<Vec<RegionWeights>>>,
+    pub writes: Mutex<Vec<BTreeMap<String, Weights>>>,
     pub prepared: Mutex<Vec<SlotAssignment>>,
     /// Retryable failures still to return before succeeding.
     pub fail_next: AtomicU64,
@@ -280,21 +279,13 @@ impl FakeTraffic {
     }
     /// Records one atomic write of `written`, as Route 53 applies it: the weights land, the
     /// per-write check sees the zone after it, and no name is left with all weights at 0.
-    fn written(&self, written: &[RegionWeights]) {
+    fn written(&self, written: &BTreeMap<String, Weights>) {
         let after = {
             let mut all = self.weights.lock().unwrap();
-            for w in written {
-                all.insert(
-                    w.region.clone(),
-                    Weights {
-                        blue: w.blue,
-                        green: w.green,
-                    },
-                );
-            }
+            all.extend(written.iter().map(|(region, w)| (region.clone(), *w)));
             all.clone()
         };
-        self.writes.lock().unwrap().push(written.to_vec());
+        self.writes.lock().unwrap().push(written.clone());
         if let Some(check) = self.check.lock().unwrap().as_ref() {
             check(written, &after);
         }
@@ -384,16 +375,9 @@ impl Traffic for FakeTraffic {
             });
         }
         self.prepared.lock().unwrap().extend_from_slice(assignments);
-        let written: Vec<RegionWeights> = assignments
+        let written: BTreeMap<String, Weights> = assignments
             .iter()
-            .map(|a| {
-                let w = Weights::split(a.slot, 100);
-                RegionWeights {
-                    region: a.region.name.clone(),
-                    blue: w.blue,
-                    green: w.green,
-                }
-            })
+            .map(|a| (a.region.name.clone(), Weights::all_on(a.slot)))
             .collect();
         {
             let mut sets = self.sets.lock().unwrap();
@@ -438,7 +422,7 @@ impl Traffic for FakeTraffic {
         &self,
         fence: &dyn Fence,
         _: &[RegionSpec],
-        weights: &[RegionWeights],
+        weights: &BTreeMap<String, Weights>,
     ) -> Result<(), TrafficError> {
         self.crash().point().await;
         self.attempts(fence).await?;
@@ -449,13 +433,12 @@ impl Traffic for FakeTraffic {
             });
         }
         // As Route 53's adapter: a slot gets weight only once it has a record set.
-        for w in weights {
-            let sets = self.sets_of(&w.region);
+        for (region, w) in weights {
+            let sets = self.sets_of(region);
             for slot in [Slot::Blue, Slot::Green] {
-                let wanted = if slot == Slot::Blue { w.blue } else { w.green };
-                if wanted > 0 && !sets.contains_key(&slot) {
+                if w.of(slot) > 0 && !sets.contains_key(&slot) {
                     return Err(TrafficError {
-                        message: format!("{}: slot {} has no record set", w.region, slot.as_str()),
+                        message: format!("{region}: slot {} has no record set", slot.as_str()),
                         retryable: false,
                     });
                 }
@@ -467,18 +450,8 @@ impl Traffic for FakeTraffic {
         Ok(())
     }
 
-    async fn weights(&self, regions: &[RegionSpec]) -> Result<Vec<RegionWeights>, TrafficError> {
-        Ok(regions
-            .iter()
-            .map(|r| {
-                let w = self.get(&r.name);
-                RegionWeights {
-                    region: r.name.clone(),
-                    blue: w.blue,
-                    green: w.green,
-                }
-            })
-            .collect())
+    async fn weights(&self, regions: &[RegionSpec]) -> Result<BTreeMap<String, Weights>, TrafficError> {
+        Ok(regions.iter().map(|r| (r.name.clone(), self.get(&r.name))).collect())
     }
 }
 
@@ -595,10 +568,6 @@ fn check_held(current: Option<&Lease>, held: &Lease) -> Result<(), JournalError>
     }
 }
 
-fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap()
-}
-
 #[async_trait]
 impl JournalStore for MemJournal {
     async fn append(&self, held: &Lease, entry: &Entry) -> Result<(), JournalError> {
@@ -637,7 +606,7 @@ impl JournalStore for MemJournal {
             deployment: deployment.into(),
             holder: holder.clone(),
             generation: lease.as_ref().map_or(0, |l| l.generation) + 1,
-            expires_at: now + ms(ttl),
+            expires_at: now + millis(ttl),
             released: false,
         };
         *lease = Some(new.clone());
@@ -655,7 +624,7 @@ impl JournalStore for MemJournal {
         let mut lease = self.lease.lock().unwrap();
         check_held(lease.as_ref(), held)?;
         let new = Lease {
-            expires_at: now + ms(ttl),
+            expires_at: now + millis(ttl),
             ..held.clone()
         };
         *lease = Some(new.clone());

@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use crate::driver::{Driver, Ports};
 use crate::error::EngineError;
-use crate::journal::entry::{Serving, Weights};
 use crate::journal::lease::Holder;
 use crate::journal::replay;
-use crate::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Slot, Strategy, Target, WaveSpec};
+use crate::model::{
+    Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Serving, Slot, Strategy, Target, WaveSpec, Weights,
+};
 use crate::outcome::Outcome;
 
 use crate::testing::{FakeClock, FakeProbe, FakeTraffic, Health, MemJournal};

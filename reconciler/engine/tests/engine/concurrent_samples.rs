@@ -9,8 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use globaldeploy_engine::driver::{Driver, Ports};
-use globaldeploy_engine::journal::entry::Weights;
-use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Strategy, WaveSpec};
+use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, OnFailure, RegionSpec, Strategy, WaveSpec, Weights};
 use globaldeploy_engine::outcome::{Outcome, RolloutStatus};
 use globaldeploy_engine::ports::{Clock, Probe, Sample};
 use tokio::time::Instant;

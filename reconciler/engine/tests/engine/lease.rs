@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use globaldeploy_engine::driver::Driver;
 use globaldeploy_engine::error::EngineError;
-use globaldeploy_engine::journal::entry::{Entry, Weights};
+use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::lease::LEASE_TTL;
 use globaldeploy_engine::journal::replay;
-use globaldeploy_engine::model::{DeploymentSpec, OnFailure};
+use globaldeploy_engine::model::{DeploymentSpec, OnFailure, Weights};
 use globaldeploy_engine::outcome::{Outcome, RolloutStatus};
-use globaldeploy_engine::ports::Clock;
+use globaldeploy_engine::ports::{millis, Clock};
 
 use globaldeploy_engine::testing::world::{block_on, three_regions, World};
 use globaldeploy_engine::testing::Brownout;
@@ -25,16 +25,12 @@ const T0: u64 = 1_700_000_000_000;
 const OLD: Weights = Weights { blue: 100, green: 0 };
 const NEW: Weights = Weights { blue: 0, green: 100 };
 
-fn ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap()
-}
-
 /// Every write is throttled from `from_s` seconds on, for three lease lifetimes.
 fn brownout(world: &World, from_s: u64) {
     *world.traffic.brownout.lock().unwrap() = Some(Brownout {
         clock: world.clock.clone(),
         from: T0 + from_s * 1000,
-        until: T0 + from_s * 1000 + 3 * ms(LEASE_TTL),
+        until: T0 + from_s * 1000 + 3 * millis(LEASE_TTL),
         retry_after: Duration::from_secs(2),
     });
 }

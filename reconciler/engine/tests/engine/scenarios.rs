@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use globaldeploy_engine::error::EngineError;
-use globaldeploy_engine::journal::entry::{Entry, Serving, Weights};
+use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::replay;
-use globaldeploy_engine::model::{DeploymentSpec, OnFailure, Slot};
+use globaldeploy_engine::model::{DeploymentSpec, OnFailure, Serving, Slot, Weights};
 use globaldeploy_engine::outcome::{FailedDuring, RegionStatus, RolloutStatus};
 
 use globaldeploy_engine::testing::world::{block_on, holder, three_regions, World};
@@ -163,7 +163,7 @@ fn first_create_publishes_each_region_on_blue_in_wave_order() {
     let order: Vec<(&str, u8, u8)> = writes
         .iter()
         .flatten()
-        .map(|w| (w.region.as_str(), w.blue, w.green))
+        .map(|(region, w)| (region.as_str(), w.blue, w.green))
         .collect();
     assert_eq!(
         order,
@@ -278,7 +278,7 @@ fn written_regions(world: &World) -> Vec<String> {
         .unwrap()
         .iter()
         .flatten()
-        .map(|w| w.region.clone())
+        .map(|(region, _)| region.clone())
         .collect()
 }
 

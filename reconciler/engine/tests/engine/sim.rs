@@ -22,11 +22,11 @@ use std::time::{Duration, Instant};
 
 use globaldeploy_engine::driver::{Driver, Ports};
 use globaldeploy_engine::error::EngineError;
-use globaldeploy_engine::journal::entry::{Entry, Idle, Serving, Weights};
+use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::lease::LEASE_TTL;
 use globaldeploy_engine::journal::replay;
-use globaldeploy_engine::model::{DeploymentSpec, OnFailure, Slot, Strategy};
+use globaldeploy_engine::model::{DeploymentSpec, Idle, OnFailure, Serving, Slot, Strategy, Weights};
 use globaldeploy_engine::outcome::{RegionStatus, RolloutStatus};
 use globaldeploy_engine::ports::{Clock, Progress, RollbackRequest};
 use globaldeploy_engine::schedule::{estimated_duration, groups, rollout_kind, rollout_plan, RolloutKind};
@@ -186,7 +186,7 @@ fn exposure(spec: &DeploymentSpec, new_slot: &BTreeMap<String, Slot>, weights: &
 /// are exposed from the start. The plan is the one `globaldeploy plan` and the provider show,
 /// of the kind the engine runs: a publication has one row per region, at 100 %.
 fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
-    let kind = state.mode.kind();
+    let kind = state.kind;
     let plan = rollout_plan(spec, &state.carried, kind);
     let stages = match kind {
         RolloutKind::Publish => 1,
@@ -456,12 +456,10 @@ fn simulate(seed: u64, stats: &mut Stats) {
         let journal = entries_w.lock().unwrap().clone();
         let state = replay(&journal).unwrap().unwrap();
         let rolling_back = matches!(state.position, Position::RollingBack { .. });
-        for w in written {
+        for region in written.keys() {
             assert!(
-                !carried_w.contains(&w.region)
-                    || (rolling_back && spec_w.strategy.on_failure == OnFailure::RollbackAll),
-                "seed {seed}: {} already served v2 but was written",
-                w.region
+                !carried_w.contains(region) || (rolling_back && spec_w.strategy.on_failure == OnFailure::RollbackAll),
+                "seed {seed}: {region} already served v2 but was written"
             );
         }
         let limit = planned_limit(&spec_w, &state);
@@ -477,29 +475,22 @@ fn simulate(seed: u64, stats: &mut Stats) {
             .rev()
             .find(|e| matches!(e, Entry::Rollback { .. } | Entry::Step { .. }))
         {
-            for w in written {
+            for (region, w) in written {
                 assert_eq!(
-                    Some(&Weights {
-                        blue: w.blue,
-                        green: w.green
-                    }),
-                    weights.get(&w.region),
+                    Some(w),
+                    weights.get(region),
                     "seed {seed}: rollback wrote other than the journal says"
                 );
                 // The exact prior weights, or a carried region's idle slot (v1) at 100.
-                let expected = if carried_w.contains(&w.region) {
-                    Some(Weights { blue: 100, green: 0 })
+                let expected = if carried_w.contains(region) {
+                    Some(Weights::all_on(Slot::Blue))
                 } else {
-                    prior_w.get(&w.region).copied()
+                    prior_w.get(region).copied()
                 };
                 assert_eq!(
-                    Some(Weights {
-                        blue: w.blue,
-                        green: w.green
-                    }),
+                    Some(*w),
                     expected,
-                    "seed {seed}: rollback of {} is not what it returns to",
-                    w.region
+                    "seed {seed}: rollback of {region} is not what it returns to"
                 );
             }
         }
