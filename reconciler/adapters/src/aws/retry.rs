@@ -4,6 +4,8 @@
 //! draw from our [`TokenBucket`] nor let a write check the zone before it is repeated. Instead
 //! every attempt of every call goes through `Backoff`: a caller acquires a token, makes one
 //! attempt, and on a retryable [`AwsError`] asks `Backoff::wait` whether to go again.
+//! [`retrying`] is that loop for calls that may simply be repeated; [`retrying_unless_applied`]
+//! is the one for writes that must not be applied twice.
 //!
 //! The delay before retry `n` (counting from 0) is drawn uniformly from
 //! `[0, min(cap, base · 2ⁿ)]` ("full jitter"): many clients that failed together spread out
@@ -119,6 +121,50 @@ where
     }
 }
 
+/// [`retrying`] for a write that must not be applied twice (a change batch, a health check's
+/// creation). Once an attempt's outcome is unknown (a timeout, a broken connection, a 5xx),
+/// `applied` is asked before anything is sent again, and once more when the retries are spent:
+/// `Some(value)` means an earlier attempt took effect and `value` is its result.
+pub(crate) async fn retrying_unless_applied<T, A, AFut, S, SFut>(
+    policy: &RetryPolicy,
+    bucket: &TokenBucket,
+    subject: &str,
+    mut attempt: A,
+    mut applied: S,
+) -> Result<T, AwsError>
+where
+    A: FnMut() -> AFut,
+    AFut: std::future::Future<Output = Result<T, AwsError>>,
+    S: FnMut() -> SFut,
+    SFut: std::future::Future<Output = Result<Option<T>, AwsError>>,
+{
+    let mut backoff = policy.start();
+    let mut maybe_applied = false;
+    loop {
+        if maybe_applied {
+            if let Some(value) = applied().await? {
+                tracing::info!(%subject, retries = backoff.retries(), "an earlier attempt was applied; not sending again");
+                return Ok(value);
+            }
+        }
+        bucket.acquire().await;
+        let err = match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(err) => err,
+        };
+        maybe_applied |= err.outcome_unknown();
+        if !backoff.wait(&err).await {
+            // Out of retries: one last look decides between "done" and the error.
+            if maybe_applied {
+                if let Some(value) = applied().await? {
+                    return Ok(value);
+                }
+            }
+            return Err(err);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +262,82 @@ mod tests {
         // Paused time auto-advances by exactly the slept delays (rounded up to the timer's
         // millisecond), so the sum is bounded by the ceilings.
         assert!(start.elapsed() <= total_ceiling + Duration::from_millis(10));
+    }
+
+    fn timed_out() -> AwsError {
+        AwsError::Timeout {
+            operation: "ChangeResourceRecordSets",
+            subject: "zone Z1".into(),
+        }
+    }
+
+    /// Counts the attempts and the looks of one settled call whose first `failures` attempts
+    /// fail with `error`; a look finds the write applied when `applied` is set.
+    async fn settled(failures: u32, error: fn() -> AwsError, applied: bool) -> (Result<u32, AwsError>, u32, u32) {
+        let bucket = TokenBucket::new(1000.0);
+        let attempts = Cell::new(0u32);
+        let looks = Cell::new(0u32);
+        let result = retrying_unless_applied(
+            &RetryPolicy::new(3),
+            &bucket,
+            "zone Z1",
+            || {
+                attempts.set(attempts.get() + 1);
+                let n = attempts.get();
+                async move {
+                    if n <= failures {
+                        Err(error())
+                    } else {
+                        Ok(n)
+                    }
+                }
+            },
+            || {
+                looks.set(looks.get() + 1);
+                async move { Ok(applied.then_some(0)) }
+            },
+        )
+        .await;
+        (result, attempts.get(), looks.get())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_whose_answer_was_lost_is_not_sent_again_once_a_look_shows_it_applied() {
+        let (result, attempts, looks) = settled(1, timed_out, true).await;
+        assert_eq!(
+            result.expect("settled by the look"),
+            0,
+            "the look's value, not a second attempt's"
+        );
+        assert_eq!((attempts, looks), (1, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_whose_answer_was_lost_and_not_applied_is_sent_again_after_a_look() {
+        let (result, attempts, looks) = settled(1, timed_out, false).await;
+        assert_eq!(result.expect("the second attempt succeeds"), 2);
+        assert_eq!((attempts, looks), (2, 1));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_write_refused_with_a_known_outcome_is_retried_without_looking() {
+        let (result, attempts, looks) = settled(2, throttled, true).await;
+        assert_eq!(result.expect("the third attempt succeeds"), 3);
+        assert_eq!(
+            (attempts, looks),
+            (3, 0),
+            "a throttled write was not applied: nothing to look for"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_spent_after_an_unknown_outcome_end_with_one_last_look() {
+        let (result, attempts, looks) = settled(u32::MAX, timed_out, false).await;
+        assert!(matches!(result, Err(AwsError::Timeout { .. })));
+        assert_eq!(
+            (attempts, looks),
+            (4, 4),
+            "a look before each of 3 retries and one at the end"
+        );
     }
 }
