@@ -632,17 +632,7 @@ mod tests {
     }
 
     fn set(role: Failover, id: &str, value: &str) -> RecordSet {
-        RecordSet {
-            name: "api.example.com.".into(),
-            rtype: "A".into(),
-            set_identifier: Some(id.into()),
-            weight: None,
-            failover: Some(role),
-            ttl: Some(60),
-            records: vec![value.into()],
-            alias: None,
-            health_check_id: None,
-        }
+        globaldeploy_adapters::testing::failover_set("api.example.com.", id, role, &[value])
     }
 
     #[test]

@@ -132,7 +132,7 @@ impl Resource<ProviderClient> for HealthCheck {
                      cannot change the interval of a health check: changing it replaces the check.",
                 )
                 .force_new()
-                .validate(int_one_of(&[10, 30])),
+                .validate(validators::int_one_of(&[10, 30])),
         )
         .attribute(
             Attribute::with_default("failure_threshold", Type::Number, Value::int(DEFAULT_THRESHOLD))
@@ -440,18 +440,6 @@ fn validate_combination(config: &Value, diags: &mut Diagnostics) {
 }
 
 // ----- attribute validators -----------------------------------------------------------------
-
-/// A whole number that is one of `allowed`.
-fn int_one_of(allowed: &'static [i64]) -> impl Validator {
-    validators::from_fn(move |value: &Value| {
-        let choices = allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(" or ");
-        match value.as_i64() {
-            Some(n) if allowed.contains(&n) => Ok(()),
-            Some(n) => Err(format!("{n} is not allowed; expected {choices}.")),
-            None => Err(format!("expected {choices}.")),
-        }
-    })
-}
 
 /// A host name such as `api.example.com` (not a URL, not an address with a port).
 fn host_name() -> impl Validator {

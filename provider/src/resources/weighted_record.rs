@@ -206,6 +206,26 @@ fn weighted_only(sets: Vec<RecordSet>) -> Vec<RecordSet> {
         .collect()
 }
 
+/// One `endpoint` block of a weighted set, as the resource and its data source show it; the
+/// target is written as `prior` spelled it where Route 53 means the same (see
+/// [`target_to_values_like`]).
+pub fn endpoint_value(set: &RecordSet, prior: Option<&Value>) -> Value {
+    let (records, alias) = target_to_values_like(set, prior);
+    Value::object([
+        (
+            "set_identifier",
+            Value::string(set.set_identifier.clone().unwrap_or_default()),
+        ),
+        ("weight", set.weight.map_or(Value::Null, Value::int)),
+        ("records", records),
+        ("alias", alias),
+        (
+            "health_check_id",
+            set.health_check_id.clone().map_or(Value::Null, Value::string),
+        ),
+    ])
+}
+
 /// The record sets a (planned) resource value describes.
 pub fn desired_sets(value: &Value) -> Vec<RecordSet> {
     let target = RecordAddress::of(value);
@@ -287,22 +307,7 @@ fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
     }
     let endpoint_values: Vec<Value> = ordered
         .iter()
-        .map(|(set, prior)| {
-            let (records, alias) = target_to_values_like(set, *prior);
-            Value::object([
-                (
-                    "set_identifier",
-                    Value::string(set.set_identifier.clone().unwrap_or_default()),
-                ),
-                ("weight", set.weight.map_or(Value::Null, Value::int)),
-                ("records", records),
-                ("alias", alias),
-                (
-                    "health_check_id",
-                    set.health_check_id.clone().map_or(Value::Null, Value::string),
-                ),
-            ])
-        })
+        .map(|(set, prior)| endpoint_value(set, *prior))
         .collect();
     let state_ttl = state.get("ttl").and_then(Value::as_i64);
     let ttls: Vec<i64> = sets
@@ -434,21 +439,12 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use globaldeploy_adapters::aws::AliasTarget;
+    use globaldeploy_adapters::testing::weighted_set;
 
     use super::*;
 
     fn set(id: &str, weight: i64, value: &str) -> RecordSet {
-        RecordSet {
-            name: "api.example.com.".into(),
-            rtype: "A".into(),
-            set_identifier: Some(id.into()),
-            weight: Some(weight),
-            failover: None,
-            ttl: Some(60),
-            records: vec![value.into()],
-            alias: None,
-            health_check_id: None,
-        }
+        weighted_set("api.example.com.", id, weight, &[value])
     }
 
     fn actions(changes: &[Change]) -> Vec<String> {

@@ -7,7 +7,8 @@ use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
 
-use super::record_target::{display_name, target_to_values, RECORD_TYPES};
+use super::record_target::{display_name, RECORD_TYPES};
+use super::weighted_record::endpoint_value;
 use super::record_address::record_id;
 use crate::ProviderClient;
 
@@ -102,25 +103,7 @@ impl DataSource<ProviderClient> for WeightedRecordData {
             return Value::Null;
         }
         sets.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
-        let endpoints: Vec<Value> = sets
-            .iter()
-            .map(|set| {
-                let (records, alias) = target_to_values(set);
-                Value::object([
-                    (
-                        "set_identifier",
-                        Value::string(set.set_identifier.clone().unwrap_or_default()),
-                    ),
-                    ("weight", set.weight.map_or(Value::Null, Value::int)),
-                    ("records", records),
-                    ("alias", alias),
-                    (
-                        "health_check_id",
-                        set.health_check_id.clone().map_or(Value::Null, Value::string),
-                    ),
-                ])
-            })
-            .collect();
+        let endpoints: Vec<Value> = sets.iter().map(|set| endpoint_value(set, None)).collect();
         let weights = Value::map(sets.iter().map(|set| {
             (
                 set.set_identifier.clone().unwrap_or_default(),

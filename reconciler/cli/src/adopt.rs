@@ -528,17 +528,7 @@ mod tests {
     use super::*;
 
     fn weighted(name: &str, id: &str, weight: i64, records: &[&str]) -> RecordSet {
-        RecordSet {
-            name: format!("{name}."),
-            rtype: "A".into(),
-            set_identifier: Some(id.into()),
-            weight: Some(weight),
-            failover: None,
-            ttl: Some(60),
-            records: records.iter().map(|r| (*r).to_owned()).collect(),
-            alias: None,
-            health_check_id: None,
-        }
+        globaldeploy_adapters::testing::weighted_set(&format!("{name}."), id, weight, records)
     }
 
     fn failover(name: &str, id: &str, role: Failover) -> RecordSet {

@@ -16,6 +16,7 @@ use std::process::Command;
 use globaldeploy_adapters::aws::{
     AliasTarget, Change, ChangeAction, Failover, HealthCheckSpec, HealthCheckType, RecordSet,
 };
+use globaldeploy_adapters::testing::record_set;
 use globaldeploy_e2e::{cli_binary, provider_block, Moto, Workspace, REQUIRED_PROVIDERS};
 use serde_json::Value as Json;
 
@@ -42,15 +43,8 @@ fn health_check(moto: &Moto, fqdn: &str) -> String {
 
 fn set(name: &str, rtype: &str, id: &str, records: &[&str]) -> RecordSet {
     RecordSet {
-        name: name.to_owned(),
-        rtype: rtype.to_owned(),
         set_identifier: Some(id.to_owned()),
-        weight: None,
-        failover: None,
-        ttl: Some(60),
-        records: records.iter().map(|r| (*r).to_owned()).collect(),
-        alias: None,
-        health_check_id: None,
+        ..record_set(name, rtype, records)
     }
 }
 

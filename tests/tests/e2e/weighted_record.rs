@@ -74,17 +74,7 @@ fn change(moto: &Moto, zone: &str, changes: Vec<Change>) {
 }
 
 fn set(name: &str, id: &str, weight: i64, records: &[&str]) -> RecordSet {
-    RecordSet {
-        name: format!("{name}."),
-        rtype: "A".into(),
-        set_identifier: Some(id.into()),
-        weight: Some(weight),
-        failover: None,
-        ttl: Some(60),
-        records: records.iter().map(|r| (*r).to_owned()).collect(),
-        alias: None,
-        health_check_id: None,
-    }
+    globaldeploy_adapters::testing::weighted_set(&format!("{name}."), id, weight, records)
 }
 
 fn expected(entries: &[(&str, i64, &[&str])]) -> BTreeMap<String, (i64, Vec<String>, Option<String>)> {

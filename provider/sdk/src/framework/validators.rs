@@ -90,6 +90,18 @@ pub fn int_between(min: i64, max: i64) -> impl Validator {
     })
 }
 
+/// A whole number that is one of `allowed`.
+pub fn int_one_of(allowed: &'static [i64]) -> impl Validator {
+    from_fn(move |value| {
+        let choices = allowed.iter().map(i64::to_string).collect::<Vec<_>>().join(" or ");
+        match value.as_i64() {
+            Some(n) if allowed.contains(&n) => Ok(()),
+            Some(n) => Err(format!("{n} is not allowed; expected {choices}.")),
+            None => Err(format!("expected {choices}.")),
+        }
+    })
+}
+
 /// A whole number of at least `min`.
 pub fn int_at_least(min: i64) -> impl Validator {
     from_fn(move |value| match value.as_i64() {

@@ -10,6 +10,7 @@
 //! The SDK's `SdkError` is mapped here once (`AwsError::from_sdk`), so no SDK type leaks out of
 //! the layer.
 
+use crate::error_chain;
 use aws_sdk_route53::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
@@ -247,19 +248,6 @@ impl AwsError {
             | AwsError::Invalid { .. } => false,
         }
     }
-}
-
-/// An error and its sources on one line, because the SDK's top-level messages ("dispatch
-/// failure") say little and the useful part ("connection refused") is at the bottom.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 #[cfg(test)]

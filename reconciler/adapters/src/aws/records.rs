@@ -222,17 +222,7 @@ mod tests {
     use super::*;
 
     fn weighted(id: &str, weight: i64, value: &str) -> RecordSet {
-        RecordSet {
-            name: "api.example.com".into(),
-            rtype: "A".into(),
-            set_identifier: Some(id.into()),
-            weight: Some(weight),
-            failover: None,
-            ttl: Some(60),
-            records: vec![value.into()],
-            alias: None,
-            health_check_id: None,
-        }
+        crate::testing::weighted_set("api.example.com", id, weight, &[value])
     }
 
     #[test]

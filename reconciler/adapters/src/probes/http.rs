@@ -22,6 +22,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rustls::RootCertStore;
 
+use crate::error_chain;
 use globaldeploy_engine::ports::Sample;
 use globaldeploy_engine::redact;
 
@@ -227,17 +228,4 @@ impl HttpProbe {
             },
         }
     }
-}
-
-/// An error and its causes on one line: hyper's top-level message ("client error
-/// (Connect)") says little; the cause ("Connection refused") is what an operator needs.
-fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
