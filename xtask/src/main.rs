@@ -92,6 +92,9 @@ fn run(task: Task) -> anyhow::Result<()> {
             };
             let artifacts = release::run(&root, &options)?;
             println!("{}", artifacts.zip.display());
+            if let Some(debug) = &artifacts.debug {
+                println!("{}", debug.display());
+            }
             println!("{}", artifacts.manifest.display());
             println!("{}", artifacts.sha256sums.display());
             println!("package hash (as in .terraform.lock.hcl): {}", artifacts.h1);

@@ -5,9 +5,12 @@
 //! Artifacts (in `target/release-artifacts/` unless `--out-dir` says otherwise):
 //! - `terraform-provider-globaldeploy_VERSION_OS_ARCH.zip` holding the one executable
 //!   `terraform-provider-globaldeploy_vVERSION` (mode 0755, fixed timestamp: the same binary always
-//!   gives the same zip, so its checksum is reproducible);
+//!   gives the same zip, so its checksum is reproducible), without its debug info;
+//! - `terraform-provider-globaldeploy_VERSION_OS_ARCH.debug` (Linux): that debug info, which
+//!   the executable names in its `.gnu_debuglink`, so gdb and addr2line symbolise a panic's
+//!   addresses when the file lies beside the executable;
 //! - `terraform-provider-globaldeploy_VERSION_manifest.json`: `{"version":1,"metadata":{"protocol_versions":["5.0"]}}`;
-//! - `terraform-provider-globaldeploy_VERSION_SHA256SUMS`: `sha256sum` format over the zip and manifest.
+//! - `terraform-provider-globaldeploy_VERSION_SHA256SUMS`: `sha256sum` format over the others.
 //!
 //! It also prints the package's `h1:` hash (Terraform's hash of the unpacked package), the value
 //! `terraform init` records in `.terraform.lock.hcl`, so a lock file can be checked against it.
@@ -45,6 +48,8 @@ pub struct Options {
 #[derive(Debug)]
 pub struct Artifacts {
     pub zip: PathBuf,
+    /// The executable's debug info, when it was split off.
+    pub debug: Option<PathBuf>,
     pub manifest: PathBuf,
     pub sha256sums: PathBuf,
     /// `h1:...`, Terraform's hash of the unpacked package.
@@ -60,17 +65,22 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<Artifacts> {
         None => build_release_binary(root)?,
     };
     let platform = Platform::host()?;
-    let executable_bytes =
-        std::fs::read(&binary).with_context(|| format!("reading the provider binary {}", binary.display()))?;
     let out_dir = &options.out_dir;
     std::fs::create_dir_all(out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+
+    let debug_name = format!("terraform-provider-{PROVIDER_TYPE}_{VERSION}_{platform}.debug");
+    let split = split_debug_info(&binary, &debug_name, platform)?;
+    let debug = match &split.debug {
+        Some(bytes) => Some(write_file(out_dir, &debug_name, bytes)?),
+        None => None,
+    };
 
     let executable_name = format!(
         "terraform-provider-{PROVIDER_TYPE}_v{VERSION}{}",
         std::env::consts::EXE_SUFFIX
     );
     let zip_name = format!("terraform-provider-{PROVIDER_TYPE}_{VERSION}_{platform}.zip");
-    let zip_bytes = zip_single_executable(&executable_name, &executable_bytes)?;
+    let zip_bytes = zip_single_executable(&executable_name, &split.executable)?;
     let zip = write_file(out_dir, &zip_name, &zip_bytes)?;
 
     let manifest_name = format!("terraform-provider-{PROVIDER_TYPE}_{VERSION}_manifest.json");
@@ -78,8 +88,14 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<Artifacts> {
     let manifest = write_file(out_dir, &manifest_name, manifest_json.as_bytes())?;
 
     let sums_name = format!("terraform-provider-{PROVIDER_TYPE}_{VERSION}_SHA256SUMS");
-    let sums = sha256sums(&[(&zip_name, &zip_bytes), (&manifest_name, manifest_json.as_bytes())]);
-    let sha256sums = write_file(out_dir, &sums_name, sums.as_bytes())?;
+    let mut summed = vec![
+        (zip_name.as_str(), zip_bytes.as_slice()),
+        (&manifest_name, manifest_json.as_bytes()),
+    ];
+    if let Some(bytes) = &split.debug {
+        summed.push((&debug_name, bytes));
+    }
+    let sha256sums = write_file(out_dir, &sums_name, sha256sums(&summed).as_bytes())?;
 
     let mirrored = match &options.install_mirror {
         Some(mirror) => Some(install_packed(mirror, &zip_name, &zip_bytes)?),
@@ -87,9 +103,10 @@ pub fn run(root: &Path, options: &Options) -> anyhow::Result<Artifacts> {
     };
     Ok(Artifacts {
         zip,
+        debug,
         manifest,
         sha256sums,
-        h1: h1_hash(&[(&executable_name, &executable_bytes)]),
+        h1: h1_hash(&[(&executable_name, &split.executable)]),
         mirrored,
     })
 }
@@ -113,6 +130,72 @@ fn build_release_binary(root: &Path) -> anyhow::Result<PathBuf> {
         "terraform-provider-{PROVIDER_TYPE}{}",
         std::env::consts::EXE_SUFFIX
     )))
+}
+
+/// The executable as shipped and, apart, its debug info.
+struct Split {
+    executable: Vec<u8>,
+    /// `None` where splitting is not implemented (not an ELF platform): the executable keeps it.
+    debug: Option<Vec<u8>>,
+}
+
+/// Splits the debug info off `binary` as Linux distributions do (`objcopy --only-keep-debug`,
+/// `--strip-debug`, `--add-gnu-debuglink`): the archive that `terraform init` downloads on every
+/// fresh runner holds no DWARF (about nine tenths of a release binary with line tables), and the
+/// symbol table stays, so a panic's backtrace still names its functions. The debug file is
+/// named `debug_name` and its sections compressed (gdb and addr2line read them as they are).
+fn split_debug_info(binary: &Path, debug_name: &str, platform: Platform) -> anyhow::Result<Split> {
+    let read = |path: &Path| std::fs::read(path).with_context(|| format!("reading {}", path.display()));
+    if platform.os != "linux" {
+        return Ok(Split {
+            executable: read(binary)?,
+            debug: None,
+        });
+    }
+    let scratch = tempfile::tempdir().context("creating a scratch directory")?;
+    // The debug link records the debug file's name, so it is written under its artifact name.
+    let debug = scratch.path().join(debug_name);
+    let executable = scratch.path().join("executable");
+    objcopy(&[
+        "--only-keep-debug".as_ref(),
+        "--compress-debug-sections=zlib".as_ref(),
+        binary.as_os_str(),
+        debug.as_os_str(),
+    ])?;
+    let mut link = std::ffi::OsString::from("--add-gnu-debuglink=");
+    link.push(&debug);
+    objcopy(&[
+        "--strip-debug".as_ref(),
+        &link,
+        binary.as_os_str(),
+        executable.as_os_str(),
+    ])?;
+    Ok(Split {
+        executable: read(&executable)?,
+        debug: Some(read(&debug)?),
+    })
+}
+
+/// Runs GNU objcopy (`$OBJCOPY` or `objcopy` on PATH) with `args`.
+fn objcopy(args: &[&std::ffi::OsStr]) -> anyhow::Result<()> {
+    let program = std::env::var_os("OBJCOPY").unwrap_or_else(|| "objcopy".into());
+    let output = Command::new(&program).args(args).output().with_context(|| {
+        format!(
+            "running {}: the release splits the debug info off the provider binary with GNU objcopy \
+             (Debian/Ubuntu: apt-get install binutils; or set OBJCOPY)",
+            program.to_string_lossy()
+        )
+    })?;
+    if !output.status.success() {
+        bail!(
+            "{} {} failed ({}): {}",
+            program.to_string_lossy(),
+            args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
 }
 
 /// Terraform's name for an OS and architecture: `linux_amd64`, `darwin_arm64`, ...

@@ -4,7 +4,9 @@
 //! lock file, and validates and plans a configuration with it.
 //!
 //! Checks are made by tools other than the task itself: `sha256sum -c` for the checksums,
-//! Terraform for unpacking the zip and for the `h1:` hash in `.terraform.lock.hcl`.
+//! Terraform for unpacking the zip and for the `h1:` hash in `.terraform.lock.hcl`, binutils
+//! (`readelf`, `nm`, `addr2line`) for the executable shipped without debug info and the debug
+//! file that symbolises it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -123,7 +125,7 @@ fn release_archive_installs_from_a_filesystem_mirror_without_dev_overrides() {
         .unwrap_or_else(|| panic!("unexpected zip name {}", released.zip_name))
         .to_owned();
 
-    // The three artifacts, and nothing else.
+    // The four artifacts, and nothing else.
     let mut files: Vec<String> = std::fs::read_dir(&released.out_dir)
         .expect("list the artifacts")
         .map(|e| e.expect("artifact entry").file_name().to_string_lossy().into_owned())
@@ -131,16 +133,23 @@ fn release_archive_installs_from_a_filesystem_mirror_without_dev_overrides() {
     files.sort();
     let sums_name = format!("terraform-provider-globaldeploy_{VERSION}_SHA256SUMS");
     let manifest_name = format!("terraform-provider-globaldeploy_{VERSION}_manifest.json");
+    let debug_name = format!("terraform-provider-globaldeploy_{VERSION}_{platform}.debug");
     assert_eq!(
         files,
-        [sums_name.clone(), released.zip_name.clone(), manifest_name.clone()]
+        [
+            sums_name.clone(),
+            debug_name.clone(),
+            released.zip_name.clone(),
+            manifest_name.clone()
+        ]
     );
 
-    // SHA256SUMS lists the zip and the manifest, and coreutils agrees with every line.
+    // SHA256SUMS lists the others, and coreutils agrees with every line.
     let sums = std::fs::read_to_string(released.out_dir.join(&sums_name)).expect("read SHA256SUMS");
-    assert_eq!(sums.lines().count(), 2, "{sums}");
-    assert!(sums.contains(&format!("  {}\n", released.zip_name)), "{sums}");
-    assert!(sums.contains(&format!("  {manifest_name}\n")), "{sums}");
+    assert_eq!(sums.lines().count(), 3, "{sums}");
+    for name in [&released.zip_name, &manifest_name, &debug_name] {
+        assert!(sums.contains(&format!("  {name}\n")), "{sums}");
+    }
     let check = Command::new("sha256sum")
         .args(["--check", "--strict", &sums_name])
         .current_dir(&released.out_dir)
@@ -192,11 +201,7 @@ fn release_archive_installs_from_a_filesystem_mirror_without_dev_overrides() {
         .collect();
     let executable = installed_dir.join(format!("terraform-provider-globaldeploy_v{VERSION}"));
     assert_eq!(installed, std::slice::from_ref(&executable));
-    assert!(
-        std::fs::read(&executable).expect("read the installed provider")
-            == std::fs::read(&binary).expect("read the packaged provider"),
-        "the installed provider differs from the binary that was packaged"
-    );
+    assert_shipped_without_debug_info(&executable, &binary, &released.out_dir.join(&debug_name));
 
     // The lock file pins the version and the package hash Terraform computed, which must be the
     // one the release task printed.
@@ -223,4 +228,79 @@ fn release_archive_installs_from_a_filesystem_mirror_without_dev_overrides() {
         .init()
         .assert_failure()
         .assert_contains("no available releases match the given constraints");
+}
+
+/// `executable` (as Terraform installed it) is `binary` without its DWARF, linked to
+/// `debug_file`, which holds the line tables that turn its addresses into source lines.
+fn assert_shipped_without_debug_info(executable: &Path, binary: &Path, debug_file: &Path) {
+    let run = |program: &str, args: &[&std::ffi::OsStr]| {
+        let output = Command::new(program)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}"));
+        assert!(
+            output.status.success(),
+            "{program} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let sections = |file: &Path| {
+        run(
+            "readelf",
+            &["--section-headers".as_ref(), "--wide".as_ref(), file.as_os_str()],
+        )
+    };
+    let shipped = sections(executable);
+    // (`.debug_gdb_scripts` is loaded with the program, not debug info.)
+    for dwarf in [".debug_info", ".debug_line", ".debug_str"] {
+        assert!(
+            !shipped.contains(dwarf),
+            "the shipped executable holds {dwarf}:\n{shipped}"
+        );
+    }
+    assert!(
+        shipped.contains(".symtab"),
+        "the symbol table (names in backtraces) must stay:\n{shipped}"
+    );
+    let link = run(
+        "readelf",
+        &["--string-dump=.gnu_debuglink".as_ref(), executable.as_os_str()],
+    );
+    let debug_name = debug_file.file_name().expect("debug file name").to_string_lossy();
+    assert!(
+        link.contains(debug_name.as_ref()),
+        "the debug link does not name {debug_name}:\n{link}"
+    );
+    assert!(
+        sections(debug_file).contains(".debug_line"),
+        "the debug file has no line tables"
+    );
+    let size = |file: &Path| std::fs::metadata(file).expect("stat").len();
+    assert!(
+        size(executable) < size(binary) / 2,
+        "stripping kept most of the binary: {} of {} bytes",
+        size(executable),
+        size(binary)
+    );
+
+    // An address of one of the provider's own functions, as a panic's backtrace would print it,
+    // resolves to a line of its source through the debug file.
+    let symbols = run("nm", &["--defined-only".as_ref(), executable.as_os_str()]);
+    let address = symbols
+        .lines()
+        .find_map(|line| {
+            let mut fields = line.split_whitespace();
+            let (address, kind, name) = (fields.next()?, fields.next()?, fields.next()?);
+            (kind.eq_ignore_ascii_case("t") && name.contains("terraform_provider_globaldeploy")).then_some(address)
+        })
+        .expect("a function of the provider crate in the symbol table");
+    let location = run(
+        "addr2line",
+        &["-e".as_ref(), debug_file.as_os_str(), format!("0x{address}").as_ref()],
+    );
+    assert!(
+        location.contains(".rs:") && !location.starts_with("??"),
+        "0x{address} does not resolve to a source line: {location}"
+    );
 }
