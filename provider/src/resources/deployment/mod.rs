@@ -56,7 +56,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use globaldeploy_engine::outcome::RolloutStatus;
+use globaldeploy_engine::outcome::{Outcome, RolloutStatus};
+use globaldeploy_engine::state::RolloutState;
 use globaldeploy_engine::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_engine::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
@@ -310,35 +311,13 @@ impl Resource<ProviderClient> for Deployment {
                 return prior.clone();
             }
         };
-        if let Err(message) = ownership::refuse_claimed(client, &spec, &ownership::newly_named(&spec, prior)).await {
-            diags.error(format!("Cannot update deployment {:?}", spec.name), message);
+        if let Err((summary, message)) = settle_regions_before_update(client, &spec, prior, planned).await {
+            diags.error(summary, message);
             return prior.clone();
-        }
-        // Regions dropped from the configuration: their slots belong to nobody any more.
-        if let Some(Ok(before)) = spec_of(prior) {
-            let removed: Vec<_> = before
-                .regions
-                .iter()
-                .filter(|r| !spec.regions.iter().any(|n| n.name == r.name))
-                .cloned()
-                .collect();
-            if !removed.is_empty() {
-                let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
-                if let Err(message) = delete_slots(client, &spec.name, &spec.zone_id, &removed, deadline).await {
-                    diags.error(
-                        format!("Cannot remove regions from deployment {:?}", spec.name),
-                        message,
-                    );
-                    return prior.clone();
-                }
-            }
         }
         if !rollout_needed(prior, planned) {
             if let Err(message) = restore_before_update(client, &spec, prior).await {
-                diags.error(
-                    format!("Cannot restore the slots of deployment {:?}", spec.name),
-                    message,
-                );
+                diags.error(restore_failed(&spec), message);
                 return prior.clone();
             }
             let mut state = planned.clone();
@@ -346,67 +325,21 @@ impl Resource<ProviderClient> for Deployment {
             return state;
         }
         let prior_version = prior.get("version").cloned();
-        // Finished outside Terraform (`globaldeploy resume` after a killed apply): adopt it. Only
-        // for the regions the state holds: a region added back after its removal deleted its
-        // slots matches an older rollout that published it, and must be published again.
-        if let Some(rs) = &rollout {
-            if let Some(outcome) = rs.outcome() {
-                let done = rs.spec.version == spec.version
-                    && rs.spec.same_regions(&spec)
-                    && region_names(prior) == region_names(planned)
-                    && outcome.serving_version.as_deref() == Some(spec.version.as_str());
-                if done {
-                    tracing::info!(
-                        deployment = %spec.name,
-                        rollout = %outcome.rollout_id,
-                        "the journal shows this rollout already succeeded; adopting it without moving traffic"
-                    );
-                    return state_from_outcome(planned, &outcome, prior_version.as_ref());
-                }
-            }
+        if let Some(outcome) = finished_outside_terraform(rollout.as_ref(), &spec, prior, planned) {
+            tracing::info!(
+                deployment = %spec.name,
+                rollout = %outcome.rollout_id,
+                "the journal shows this rollout already succeeded; adopting it without moving traffic"
+            );
+            return state_from_outcome(planned, &outcome, prior_version.as_ref());
         }
         // The rollout starts from the exact weights the journal knows, and moves both slots at
         // the new TTL.
         if let Err(message) = restore_before_update(client, &spec, prior).await {
-            diags.error(
-                format!("Cannot restore the slots of deployment {:?}", spec.name),
-                message,
-            );
+            diags.error(restore_failed(&spec), message);
             return prior.clone();
         }
-        let current = current_serving(prior, &spec, rollout.as_ref());
-        let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
-        tracing::info!(
-            deployment = %spec.name,
-            from = prior_version.as_ref().and_then(|v| v.as_str()).unwrap_or_default(),
-            to = %spec.version,
-            "starting rollout"
-        );
-        match run(ctx, client, &spec, &current, limit).await {
-            Ok(outcome) => {
-                let state = state_from_outcome(planned, &outcome, prior_version.as_ref());
-                // Regions that went back serve their prior targets, whatever sent them back.
-                let state = if outcome.status != RolloutStatus::Succeeded {
-                    keep_prior_targets(state, prior, &outcome)
-                } else {
-                    state
-                };
-                report_failure(&outcome, diags);
-                state
-            }
-            Err(err) => {
-                diags.push(engine_diag("update", &spec.name, &err));
-                // Nothing changed the deployment's version: keep the prior inputs that serve,
-                // refreshed with what the journal says about the regions.
-                let mut state = prior.clone();
-                match journal_state(client, &spec.name, Some(prior)).await {
-                    Ok(Some(rs)) => state = state_from_rollout(&state, &rs, prior_version.as_ref()),
-                    Ok(None) => {}
-                    Err(diag) => diags.push(diag),
-                }
-                state
-            }
-        }
+        roll_out(ctx, client, &spec, prior, planned, rollout.as_ref(), diags).await
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
@@ -626,6 +559,108 @@ fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
     }
 }
 
+/// Before any traffic moves in an update: refuses record names another deployment owns, and
+/// deletes the slots of regions dropped from the configuration (they belong to nobody any
+/// more). The error is a diagnostic's summary and detail.
+async fn settle_regions_before_update(
+    client: &ProviderClient,
+    spec: &DeploymentSpec,
+    prior: &Value,
+    planned: &Value,
+) -> Result<(), (String, String)> {
+    ownership::refuse_claimed(client, spec, &ownership::newly_named(spec, prior))
+        .await
+        .map_err(|message| (format!("Cannot update deployment {:?}", spec.name), message))?;
+    let Some(Ok(before)) = spec_of(prior) else {
+        return Ok(());
+    };
+    let removed: Vec<RegionSpec> = before
+        .regions
+        .iter()
+        .filter(|r| !spec.regions.iter().any(|n| n.name == r.name))
+        .cloned()
+        .collect();
+    if removed.is_empty() {
+        return Ok(());
+    }
+    let deadline = Instant::now() + timeout(planned, "update", DEFAULT_TIMEOUT);
+    delete_slots(client, &spec.name, &spec.zone_id, &removed, deadline)
+        .await
+        .map_err(|message| (format!("Cannot remove regions from deployment {:?}", spec.name), message))
+}
+
+fn restore_failed(spec: &DeploymentSpec) -> String {
+    format!("Cannot restore the slots of deployment {:?}", spec.name)
+}
+
+/// The outcome of the journal's last rollout when it already did what `planned` asks
+/// (`globaldeploy resume` finished it after a killed apply): adopted without moving traffic.
+/// Only for the regions the state holds: a region added back after its removal deleted its
+/// slots matches an older rollout that published it, and must be published again.
+fn finished_outside_terraform(
+    rollout: Option<&RolloutState>,
+    spec: &DeploymentSpec,
+    prior: &Value,
+    planned: &Value,
+) -> Option<Outcome> {
+    let rs = rollout?;
+    let outcome = rs.outcome()?;
+    let done = rs.spec.version == spec.version
+        && rs.spec.same_regions(spec)
+        && region_names(prior) == region_names(planned)
+        && outcome.serving_version.as_deref() == Some(spec.version.as_str());
+    done.then_some(outcome)
+}
+
+/// Runs the rollout from what serves now to `spec` and returns the state it leaves: the new
+/// version where it succeeded; after a failure the version and targets that serve, so the next
+/// plan proposes the rollout again; after an engine error the prior inputs, refreshed from the
+/// journal.
+async fn roll_out(
+    ctx: &Context<ProviderClient>,
+    client: &ProviderClient,
+    spec: &DeploymentSpec,
+    prior: &Value,
+    planned: &Value,
+    rollout: Option<&RolloutState>,
+    diags: &mut Diagnostics,
+) -> Value {
+    let prior_version = prior.get("version").cloned();
+    let current = current_serving(prior, spec, rollout);
+    let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
+    tracing::info!(
+        deployment = %spec.name,
+        from = prior_version.as_ref().and_then(|v| v.as_str()).unwrap_or_default(),
+        to = %spec.version,
+        "starting rollout"
+    );
+    match run(ctx, client, spec, &current, limit).await {
+        Ok(outcome) => {
+            let state = state_from_outcome(planned, &outcome, prior_version.as_ref());
+            // Regions that went back serve their prior targets, whatever sent them back.
+            let state = if outcome.status != RolloutStatus::Succeeded {
+                keep_prior_targets(state, prior, &outcome)
+            } else {
+                state
+            };
+            report_failure(&outcome, diags);
+            state
+        }
+        Err(err) => {
+            diags.push(engine_diag("update", &spec.name, &err));
+            // Nothing changed the deployment's version: keep the prior inputs that serve,
+            // refreshed with what the journal says about the regions.
+            let mut state = prior.clone();
+            match journal_state(client, &spec.name, Some(prior)).await {
+                Ok(Some(rs)) => state = state_from_rollout(&state, &rs, prior_version.as_ref()),
+                Ok(None) => {}
+                Err(diag) => diags.push(diag),
+            }
+            state
+        }
+    }
+}
+
 /// Restores the slots of `spec`'s regions that drifted, at `spec`'s TTLs, before an update,
 /// holding the deployment's lease (refused while another process rolls it out). The serving
 /// targets are the prior ones (a rollout writes the new ones into the idle slots). While the
@@ -653,4 +688,196 @@ async fn restore_before_update(client: &ProviderClient, spec: &DeploymentSpec, p
         slots::restore(client, &*guard, &spec.zone_id, regions, prior, rollout.as_ref()).await
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use globaldeploy_engine::journal::entry::Intent;
+    use globaldeploy_engine::model::{OnFailure, Prior, Serving, Slot, Weights};
+    use globaldeploy_engine::outcome::RegionStatus;
+
+    use super::fixtures::{region, two_regions};
+    use super::*;
+
+    /// The state of `spec` after every region was published or promoted at `spec.version` on
+    /// blue, with `region_status` as given (refresh may have marked drift in it).
+    fn deployed(spec: &DeploymentSpec, region_status: &[(&str, &str)]) -> Value {
+        let mut state = spec_to_value(spec);
+        let each = |value: &str| Value::map(spec.regions.iter().map(|r| (r.name.clone(), Value::string(value))));
+        state.set("status", Value::string("succeeded"));
+        state.set("active_version", Value::string(&spec.version));
+        state.set("active_slot", each("blue"));
+        state.set("region_version", each(&spec.version));
+        state.set(
+            "region_status",
+            Value::map(region_status.iter().map(|(r, s)| (*r, Value::string(*s)))),
+        );
+        state
+    }
+
+    fn v1() -> DeploymentSpec {
+        two_regions("v1", ["192.0.2.1", "192.0.2.2"], vec![25, 100], 1, OnFailure::RollbackRegion)
+    }
+
+    fn errors(diags: &Diagnostics) -> Vec<(String, String)> {
+        diags
+            .iter()
+            .map(|d| (d.path.as_ref().map(ToString::to_string).unwrap_or_default(), d.summary.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_rollout_is_needed_for_a_new_version_a_changed_target_or_an_added_region_only() {
+        let prior = deployed(&v1(), &[("a", "promoted"), ("b", "promoted")]);
+        assert!(!rollout_needed(&prior, &prior), "nothing changed");
+
+        let mut slower = v1();
+        slower.strategy.steps = vec![10, 50, 100];
+        assert!(
+            !rollout_needed(&prior, &spec_to_value(&slower)),
+            "a schedule change moves no traffic until the next version"
+        );
+
+        let mut v2 = v1();
+        v2.version = "v2".into();
+        assert!(rollout_needed(&prior, &spec_to_value(&v2)));
+
+        let retargeted = two_regions("v1", ["192.0.2.1", "192.0.2.9"], vec![25, 100], 1, OnFailure::RollbackRegion);
+        assert!(rollout_needed(&prior, &spec_to_value(&retargeted)));
+
+        let mut grown = v1();
+        grown.regions.push(region("c", "192.0.2.3"));
+        grown.waves[0].regions.push("c".into());
+        assert!(rollout_needed(&prior, &spec_to_value(&grown)), "c is published");
+
+        let mut unknown = spec_to_value(&v1());
+        unknown.set("region", Value::Unknown);
+        assert!(rollout_needed(&prior, &unknown), "unknown regions count as changed");
+    }
+
+    #[test]
+    fn a_region_added_with_a_new_version_is_refused_at_its_name_and_alone_it_is_not() {
+        let prior = deployed(&v1(), &[("a", "promoted"), ("b", "promoted")]);
+        let served = served_of(&prior);
+        let grown = |version: &str| {
+            let mut spec = v1();
+            spec.version = version.into();
+            spec.regions.push(region("c", "192.0.2.3"));
+            spec.waves[0].regions.push("c".into());
+            spec
+        };
+
+        let mut diags = Diagnostics::new();
+        refuse_new_regions_with_a_new_version(&prior, &grown("v2"), &served, &mut diags);
+        assert_eq!(
+            errors(&diags),
+            [(
+                r#"region[name="c"].name"#.to_owned(),
+                "Cannot add a region and change the version in one apply".to_owned()
+            )]
+        );
+
+        let mut diags = Diagnostics::new();
+        refuse_new_regions_with_a_new_version(&prior, &grown("v1"), &served, &mut diags);
+        assert!(diags.is_empty(), "{:?}", errors(&diags));
+
+        let mut v2 = v1();
+        v2.version = "v2".into();
+        let mut diags = Diagnostics::new();
+        refuse_new_regions_with_a_new_version(&prior, &v2, &served, &mut diags);
+        assert!(diags.is_empty(), "{:?}", errors(&diags));
+
+        let mut creating = spec_to_value(&v1());
+        creating.set("version", Value::Null);
+        let mut diags = Diagnostics::new();
+        refuse_new_regions_with_a_new_version(&creating, &grown("v2"), &served, &mut diags);
+        assert!(diags.is_empty(), "a create has no version to change from");
+    }
+
+    #[test]
+    fn without_a_rollout_the_plan_keeps_what_the_last_one_left_without_drift_marks_or_removed_regions() {
+        let prior = deployed(
+            &v1(),
+            &[("a", "promoted, drifted: blue weight 50, want 100"), ("b", "promoted")],
+        );
+        let mut only_a = v1();
+        only_a.regions.retain(|r| r.name == "a");
+        only_a.waves[0].regions.retain(|r| r == "a");
+        let mut planned = spec_to_value(&only_a);
+        for name in ROLLOUT_COMPUTED {
+            planned.set(name, Value::Unknown);
+        }
+
+        keep_rollout_computed(&mut planned, &prior);
+
+        assert_eq!(planned.get("status"), Some(&Value::string("succeeded")));
+        assert_eq!(planned.get("active_version"), Some(&Value::string("v1")));
+        assert_eq!(
+            planned.get("region_status"),
+            Some(&Value::map([("a", Value::string("promoted"))])),
+            "the drift mark comes off: the apply restores the slot"
+        );
+        assert_eq!(planned.get("active_slot"), Some(&Value::map([("a", Value::string("blue"))])));
+        assert_eq!(planned.get("region_version"), Some(&Value::map([("a", Value::string("v1"))])));
+    }
+
+    /// The journal's rollout of `spec` from v1 on blue, finished with every region promoted.
+    fn finished(spec: &DeploymentSpec) -> RolloutState {
+        let on_blue = Prior {
+            serving: Some(Serving {
+                slot: Slot::Blue,
+                version: "v1".into(),
+                target: None,
+                idle: None,
+            }),
+            weights: Weights::all_on(Slot::Blue),
+        };
+        let mut rs = RolloutState::from_intent(&Intent {
+            rollout_id: format!("{}@1", spec.version),
+            started_at: 1,
+            spec: spec.clone(),
+            prior: spec.regions.iter().map(|r| (r.name.clone(), on_blue.clone())).collect(),
+        });
+        for region in &spec.regions {
+            rs.regions.insert(region.name.clone(), RegionStatus::Promoted);
+        }
+        rs.status = Some(RolloutStatus::Succeeded);
+        rs
+    }
+
+    #[test]
+    fn a_rollout_the_journal_finished_is_adopted_only_when_it_did_what_the_plan_asks() {
+        let prior = deployed(&v1(), &[("a", "promoted"), ("b", "promoted")]);
+        let mut v2 = v1();
+        v2.version = "v2".into();
+        let planned = spec_to_value(&v2);
+        let journal = finished(&v2);
+
+        let adopted = finished_outside_terraform(Some(&journal), &v2, &prior, &planned).expect("adopted");
+        assert_eq!(adopted.serving_version.as_deref(), Some("v2"));
+
+        let mut v3 = v1();
+        v3.version = "v3".into();
+        assert!(finished_outside_terraform(Some(&journal), &v3, &prior, &spec_to_value(&v3)).is_none());
+
+        let retargeted = two_regions("v2", ["192.0.2.1", "192.0.2.9"], vec![25, 100], 1, OnFailure::RollbackRegion);
+        assert!(
+            finished_outside_terraform(Some(&journal), &retargeted, &prior, &spec_to_value(&retargeted)).is_none(),
+            "the journal rolled out other targets"
+        );
+
+        let mut only_a = deployed(&v1(), &[("a", "promoted")]);
+        let a_only = {
+            let mut spec = v1();
+            spec.regions.retain(|r| r.name == "a");
+            spec.waves[0].regions.retain(|r| r == "a");
+            spec
+        };
+        only_a.set("region", spec_to_value(&a_only).get("region").cloned().unwrap_or(Value::Null));
+        assert!(
+            finished_outside_terraform(Some(&journal), &v2, &only_a, &planned).is_none(),
+            "b was added back since: its slots must be published again"
+        );
+        assert!(finished_outside_terraform(None, &v2, &prior, &planned).is_none());
+    }
 }

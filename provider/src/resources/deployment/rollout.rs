@@ -519,3 +519,132 @@ pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outc
     }
     state
 }
+
+#[cfg(test)]
+mod tests {
+    use globaldeploy_engine::model::OnFailure;
+    use globaldeploy_engine::outcome::RegionStatus;
+
+    use super::super::fixtures::two_regions;
+    use super::super::values::spec_to_value;
+    use super::*;
+
+    /// The planned value of a v1 → v2 rollout that moves `a` and `b` to `198.51.100.*`.
+    fn planned_v2() -> Value {
+        spec_to_value(&two_regions(
+            "v2",
+            ["198.51.100.1", "198.51.100.2"],
+            vec![25, 100],
+            1,
+            OnFailure::RollbackRegion,
+        ))
+    }
+
+    /// The state before it: v1 on `192.0.2.*`.
+    fn prior_v1() -> Value {
+        spec_to_value(&two_regions(
+            "v1",
+            ["192.0.2.1", "192.0.2.2"],
+            vec![25, 100],
+            1,
+            OnFailure::RollbackRegion,
+        ))
+    }
+
+    fn region(status: RegionStatus, slot: Slot, version: &str, target: Option<&str>) -> RegionOutcome {
+        RegionOutcome {
+            status,
+            active_slot: Some(slot),
+            version: Some(version.into()),
+            target: target.map(|t| Target::Records(vec![t.into()])),
+        }
+    }
+
+    fn outcome(status: RolloutStatus, serving: Option<&str>, regions: [(&str, RegionOutcome); 2]) -> Outcome {
+        Outcome {
+            deployment: "api".into(),
+            rollout_id: "v2@1".into(),
+            status,
+            target_version: "v2".into(),
+            serving_version: serving.map(str::to_owned),
+            regions: regions.into_iter().map(|(r, o)| (r.to_owned(), o)).collect(),
+            failure: None,
+            rollback_reason: None,
+        }
+    }
+
+    fn target_of(state: &Value, name: &str) -> Option<Value> {
+        state
+            .get("region")?
+            .as_list()?
+            .iter()
+            .find(|r| r.get("name").and_then(Value::as_str) == Some(name))?
+            .get("target")
+            .cloned()
+    }
+
+    fn one(target: &str) -> Option<Value> {
+        Some(Value::list(vec![Value::string(target)]))
+    }
+
+    #[test]
+    fn a_succeeded_rollout_is_the_state_of_the_new_version_everywhere() {
+        let done = outcome(
+            RolloutStatus::Succeeded,
+            Some("v2"),
+            [
+                ("a", region(RegionStatus::Promoted, Slot::Green, "v2", Some("198.51.100.1"))),
+                ("b", region(RegionStatus::Promoted, Slot::Green, "v2", Some("198.51.100.2"))),
+            ],
+        );
+        let state = state_from_outcome(&planned_v2(), &done, Some(&Value::string("v1")));
+        assert_eq!(state.get("status"), Some(&Value::string("succeeded")));
+        assert_eq!(state.get("version"), Some(&Value::string("v2")));
+        assert_eq!(state.get("active_version"), Some(&Value::string("v2")));
+        let both = |value: &str| Some(Value::map([("a", Value::string(value)), ("b", Value::string(value))]));
+        assert_eq!(state.get("active_slot").cloned(), both("green"));
+        assert_eq!(state.get("region_version").cloned(), both("v2"));
+        assert_eq!(state.get("region_status").cloned(), both("promoted"));
+    }
+
+    #[test]
+    fn a_rollback_reads_back_the_version_and_targets_that_serve_so_the_next_plan_proposes_it_again() {
+        let failed = outcome(
+            RolloutStatus::RolledBack,
+            None,
+            [
+                ("a", region(RegionStatus::Promoted, Slot::Green, "v2", Some("198.51.100.1"))),
+                // b is back on blue serving v1; the journal does not say from which target.
+                ("b", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
+            ],
+        );
+        let state = state_from_outcome(&planned_v2(), &failed, Some(&Value::string("v1")));
+        assert_eq!(state.get("status"), Some(&Value::string("rolled_back")));
+        assert_eq!(state.get("version"), Some(&Value::string("v1")), "not every region serves v2");
+        assert_eq!(state.get("active_version"), Some(&Value::Null));
+        assert_eq!(
+            state.get("region_status"),
+            Some(&Value::map([
+                ("a", Value::string("promoted")),
+                ("b", Value::string("rolled_back"))
+            ]))
+        );
+
+        let state = keep_prior_targets(state, &prior_v1(), &failed);
+        assert_eq!(target_of(&state, "a"), one("198.51.100.1"), "a serves v2 from its new target");
+        assert_eq!(target_of(&state, "b"), one("192.0.2.2"), "b serves v1 from its prior target");
+
+        // A carried region that `rollback_all` returned to its idle slot serves that slot's target.
+        let carried = outcome(
+            RolloutStatus::RolledBack,
+            None,
+            [
+                ("a", region(RegionStatus::RolledBack, Slot::Blue, "v1", Some("192.0.2.7"))),
+                ("b", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
+            ],
+        );
+        let state = keep_prior_targets(state_from_outcome(&planned_v2(), &carried, None), &prior_v1(), &carried);
+        assert_eq!(target_of(&state, "a"), one("192.0.2.7"));
+        assert_eq!(target_of(&state, "b"), one("192.0.2.2"));
+    }
+}
