@@ -26,6 +26,7 @@ pub const DEPLOYMENT_COMPUTED: &[&str] = &[
     "active_version",
     "status",
     "region_status",
+    "region_drift",
     "region_version",
     "active_slot",
     "rollout_plan",

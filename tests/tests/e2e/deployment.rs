@@ -1142,24 +1142,22 @@ fn drift_outside_terraform_is_planned_back_and_restored() {
     let change = fx.planned_change("drift.tfplan");
     assert_no_rollout(&change);
     assert_eq!(
-        change["before"]["region_status"]["us-east-1"],
-        "promoted, drifted: blue weight 50, want 0; green weight 50, want 100"
+        change["before"]["region_drift"],
+        serde_json::json!({"us-east-1": "blue weight 50, want 0; green weight 50, want 100"}),
+        "only us-east-1 drifted"
     );
-    assert_eq!(change["after"]["region_status"]["us-east-1"], "promoted");
+    assert_eq!(change["after"]["region_drift"], serde_json::json!({}));
+    assert_eq!(
+        change["before"]["region_status"], change["after"]["region_status"],
+        "drift is not a rollout status"
+    );
     for (region, status) in change["after"]["region_status"].as_object().expect("region_status") {
         assert_eq!(status, "promoted", "{region}");
-        if region != "us-east-1" {
-            assert_eq!(
-                change["before"]["region_status"][region], "promoted",
-                "{region} did not drift"
-            );
-        }
     }
     let plan = fx.ws.plan();
     plan.assert_success()
         .assert_contains("update in-place")
-        .assert_contains(r#""us-east-1""#)
-        .assert_contains(r#""promoted, drifted: blue weight 50, want 0; green weight 50, want 100" -> "promoted""#);
+        .assert_contains(r#"- "us-east-1" = "blue weight 50, want 0; green weight 50, want 100" -> null"#);
     fx.ws.terraform(&["apply", "drift.tfplan"]).assert_success();
     for (region, weights) in fx.weights() {
         assert_eq!(weights, (0, 100), "{region}: the exact weights are back");
@@ -1181,12 +1179,11 @@ fn drift_outside_terraform_is_planned_back_and_restored() {
     let change = fx.planned_change("retarget.tfplan");
     assert_no_rollout(&change);
     assert_eq!(
-        change["before"]["region_status"]["us-west-2"],
-        "promoted, drifted: green target A 192.0.2.99, want A 192.0.2.10"
-    );
-    assert_eq!(
-        change["before"]["region_status"]["eu-west-1"],
-        "promoted, drifted: green record set missing"
+        change["before"]["region_drift"],
+        serde_json::json!({
+            "us-west-2": "green target A 192.0.2.99, want A 192.0.2.10",
+            "eu-west-1": "green record set missing",
+        })
     );
     fx.ws.terraform(&["apply", "retarget.tfplan"]).assert_success();
     assert_eq!(
@@ -1638,7 +1635,9 @@ fn state_written_at_schema_version_0_is_upgraded_without_changes() {
     let fx = Fixture::new("rollback_region");
     fx.create_v1();
     // What the provider wrote before `region` became a set: schema version 0, the blocks in the
-    // configuration's order (here reversed, as if the configuration had been reordered since).
+    // configuration's order (here reversed, as if the configuration had been reordered since),
+    // and before drift had its own attribute: none, and a drift mark in `region_status` that a
+    // repair since has made stale.
     let path = fx.ws.path().join("terraform.tfstate");
     let mut state: Json = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
     let schema_version = |state: &Json| -> Vec<i64> {
@@ -1657,10 +1656,10 @@ fn state_written_at_schema_version_0_is_upgraded_without_changes() {
         }
         for instance in resource["instances"].as_array_mut().expect("instances") {
             instance["schema_version"] = Json::from(0);
-            instance["attributes"]["region"]
-                .as_array_mut()
-                .expect("region list")
-                .reverse();
+            let attributes = &mut instance["attributes"];
+            attributes["region"].as_array_mut().expect("region list").reverse();
+            attributes.as_object_mut().expect("attributes").remove("region_drift");
+            attributes["region_status"]["us-east-1"] = Json::from("promoted, drifted: green weight 0, want 100");
         }
     }
     state["serial"] = Json::from(state["serial"].as_i64().unwrap_or(0) + 1);
@@ -1675,9 +1674,18 @@ fn state_written_at_schema_version_0_is_upgraded_without_changes() {
     let upgraded: Json = serde_json::from_str(&std::fs::read_to_string(&path).expect("state")).expect("JSON");
     assert_eq!(
         schema_version(&upgraded),
-        [1],
+        [2],
         "the refreshed state is stored at the new version"
     );
+    let attributes = upgraded["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["type"] == "globaldeploy_deployment")
+        .map(|r| r["instances"][0]["attributes"].clone())
+        .expect("the deployment");
+    assert_eq!(attributes["region_status"]["us-east-1"], "promoted");
+    assert_eq!(attributes["region_drift"], serde_json::json!({}));
     assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
 }
 

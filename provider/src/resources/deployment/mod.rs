@@ -37,7 +37,7 @@
 //!   deployment serves (the old version), `status`, `region_status` and `active_slot` as they
 //!   are. The next plan therefore proposes the rollout again.
 //! - **Read** refreshes status from the journal and compares every region's slots with what
-//!   should serve (drift shows in `region_status`, a set of a region never published too; every
+//!   should serve (drift shows in `region_drift`, a set of a region never published too; every
 //!   slot gone removes the resource from state); **delete** removes both slots of every region
 //!   in one batch (a replacement's: of the regions the new object does not continue); **import** takes the
 //!   deployment name and rebuilds the configuration from the journal's last intent.
@@ -61,7 +61,7 @@ use globaldeploy_engine::state::RolloutState;
 use globaldeploy_engine::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_engine::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
-use globaldeploy_sdk::framework::resource::upgrade_list_nesting_to_set;
+use globaldeploy_sdk::framework::resource::unsupported_state_version;
 use globaldeploy_sdk::framework::timeouts::timeout;
 use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resource, Schema};
 
@@ -85,8 +85,9 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2 * 3600);
 /// How long one traffic change may take to become INSYNC.
 const INSYNC_TIMEOUT: Duration = Duration::from_secs(300);
 /// The state's schema version. 1: the `region` blocks are a set keyed by `name` (0 stored them
-/// as a list; both are the same JSON array, so [`Deployment::upgrade_state`] keeps it as is).
-const SCHEMA_VERSION: i64 = 1;
+/// as a list; both are the same JSON array). 2: drift has its own attribute, `region_drift`
+/// (1 appended it to `region_status`). See [`Deployment::upgrade_state`].
+const SCHEMA_VERSION: i64 = 2;
 /// Computed attributes that only a rollout changes.
 const ROLLOUT_COMPUTED: &[&str] = &[
     "active_version",
@@ -184,6 +185,8 @@ impl Resource<ProviderClient> for Deployment {
             },
         };
         planned.set("rollout_plan", rows);
+        // Every apply leaves the slots as they should be: an update restores drift first.
+        planned.set("region_drift", slots::drift_value(&[]));
         if rollout && !prior.is_null() {
             // Also when only a region whose publication failed is published again (no input
             // changed): what the rollout leaves is known after apply.
@@ -392,8 +395,15 @@ impl Resource<ProviderClient> for Deployment {
     }
 
     fn upgrade_state(&self, from_version: i64, state: serde_json::Value, diags: &mut Diagnostics) -> Option<serde_json::Value> {
-        // Version 0 nested `region` as a list.
-        upgrade_list_nesting_to_set(self.type_name(), from_version, state, diags)
+        match from_version {
+            // The list of version 0 is the set's JSON; drift is found again by the refresh that
+            // follows every upgrade.
+            0 | 1 => Some(slots::without_legacy_drift_marks(state)),
+            _ => {
+                diags.push(unsupported_state_version(self.type_name(), from_version));
+                None
+            }
+        }
     }
 
     async fn import(&self, ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
@@ -538,15 +548,11 @@ fn rows_at_rest(prior: &Value, spec: &DeploymentSpec) -> Value {
     }
 }
 
-/// `planned` keeps what the last rollout left in `prior` (no rollout is planned), without the
-/// drift marks refresh put in `region_status`.
+/// `planned` keeps what the last rollout left in `prior` (no rollout is planned).
 fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
     let regions = region_names(planned);
     for name in ROLLOUT_COMPUTED {
         let mut value = prior.get(name).cloned().unwrap_or(Value::Null);
-        if name == &"region_status" {
-            value = slots::without_drift(Some(&value));
-        }
         // Regions removed from the configuration leave the per-region maps with their slots.
         if let Some(map) = value.as_map().filter(|_| !regions.is_empty()) {
             value = Value::map(
@@ -700,7 +706,7 @@ mod tests {
     use super::*;
 
     /// The state of `spec` after every region was published or promoted at `spec.version` on
-    /// blue, with `region_status` as given (refresh may have marked drift in it).
+    /// blue, with `region_status` as given.
     fn deployed(spec: &DeploymentSpec, region_status: &[(&str, &str)]) -> Value {
         let mut state = spec_to_value(spec);
         let each = |value: &str| Value::map(spec.regions.iter().map(|r| (r.name.clone(), Value::string(value))));
@@ -795,11 +801,8 @@ mod tests {
     }
 
     #[test]
-    fn without_a_rollout_the_plan_keeps_what_the_last_one_left_without_drift_marks_or_removed_regions() {
-        let prior = deployed(
-            &v1(),
-            &[("a", "promoted, drifted: blue weight 50, want 100"), ("b", "promoted")],
-        );
+    fn without_a_rollout_the_plan_keeps_what_the_last_one_left_for_the_regions_it_keeps() {
+        let prior = deployed(&v1(), &[("a", "promoted"), ("b", "promoted")]);
         let mut only_a = v1();
         only_a.regions.retain(|r| r.name == "a");
         only_a.waves[0].regions.retain(|r| r == "a");
@@ -814,8 +817,7 @@ mod tests {
         assert_eq!(planned.get("active_version"), Some(&Value::string("v1")));
         assert_eq!(
             planned.get("region_status"),
-            Some(&Value::map([("a", Value::string("promoted"))])),
-            "the drift mark comes off: the apply restores the slot"
+            Some(&Value::map([("a", Value::string("promoted"))]))
         );
         assert_eq!(planned.get("active_slot"), Some(&Value::map([("a", Value::string("blue"))])));
         assert_eq!(planned.get("region_version"), Some(&Value::map([("a", Value::string("v1"))])));

@@ -179,10 +179,15 @@ pub(super) fn schema_block() -> Block {
     .attribute(
         Attribute::computed("region_status", Type::map(Type::String))
             .description(
-                "Each region's status after the last rollout, e.g. `promoted`, `rolled_back`, `halted (25 %)`; \
-                 `<status>, drifted: <what differs>` when a refresh found its record sets changed outside Terraform \
-                 (the next apply restores them).",
+                "Each region's status after the last rollout, e.g. `promoted`, `rolled_back`, `halted (25 %)`.",
             ),
+    )
+    .attribute(
+        Attribute::computed("region_drift", Type::map(Type::String)).description(
+            "The regions whose record sets a refresh found changed outside Terraform, each with what differs \
+             (e.g. `green weight 50, want 0`); empty when none. The next plan empties it: the apply restores the \
+             record sets, without a rollout.",
+        ),
     )
     .attribute(
         Attribute::computed("region_version", Type::map(Type::String)).description(

@@ -7,10 +7,9 @@
 //! rollout's (the journal is ahead of a state whose apply died), the active slot otherwise
 //! points at the state's target, and every slot holding records has the state's `ttl`.
 //!
-//! Refresh compares that with the zone (the run's cached listing) and records a difference in
-//! `region_status` as `"<status>, drifted: <what differs>"`; the plan sets the status back to
-//! `<status>`, so Terraform proposes an in-place update that names the region and what differs,
-//! and the update writes every differing set in one batch (`Route53Traffic::settle`, which never
+//! Refresh compares that with the zone (the run's cached listing) and records each difference in
+//! `region_drift` (region → what differs); the plan empties that map, so Terraform proposes an
+//! in-place update that names the region and what differs, and the update writes every differing set in one batch (`Route53Traffic::settle`, which never
 //! leaves a name with all weights at 0). A repair is not a rollout: nothing is journaled and
 //! `rollout_plan` does not change. A changed `ttl` reaches both slots the same way.
 //!
@@ -33,43 +32,30 @@ use super::rollout::under_lease;
 use super::INSYNC_TIMEOUT;
 use crate::ProviderClient;
 
-/// Separates a region's status from the drift refresh found, in `region_status`.
-const DRIFT_MARK: &str = ", drifted: ";
+/// States written at schema version 1 appended drift to `region_status` after this mark.
+const LEGACY_DRIFT_MARK: &str = ", drifted: ";
 
-/// The region statuses of `state` without drift marks: what the plan proposes to restore.
-pub(super) fn without_drift(region_status: Option<&Value>) -> Value {
-    match region_status.and_then(Value::as_map) {
-        Some(statuses) => Value::map(statuses.iter().map(|(region, status)| {
-            let status = match status.as_str() {
-                Some(text) => Value::string(text.split(DRIFT_MARK).next().unwrap_or(text)),
-                None => status.clone(),
-            };
-            (region.clone(), status)
-        })),
-        None => region_status.cloned().unwrap_or(Value::Null),
+/// A stored state of schema version 0 or 1 (JSON) at version 2: `region_status` without the
+/// drift marks version 1 appended (`"promoted, drifted: …"`), and `region_drift` empty until
+/// the refresh that follows the upgrade compares the slots again.
+pub(super) fn without_legacy_drift_marks(mut state: serde_json::Value) -> serde_json::Value {
+    if let Some(statuses) = state.get_mut("region_status").and_then(serde_json::Value::as_object_mut) {
+        for status in statuses.values_mut() {
+            if let Some((plain, _)) = status.as_str().and_then(|s| s.split_once(LEGACY_DRIFT_MARK)) {
+                *status = serde_json::Value::from(plain);
+            }
+        }
     }
+    if let Some(object) = state.as_object_mut() {
+        object.insert("region_drift".to_owned(), serde_json::json!({}));
+    }
+    state
 }
 
-/// Records `drift` in `state`'s `region_status`, e.g. `"promoted, drifted: blue weight 50,
-/// want 100"`.
-fn mark_drift(state: &mut Value, drift: &[RegionDrift]) {
-    let mut statuses: BTreeMap<String, Value> = state
-        .get("region_status")
-        .and_then(Value::as_map)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
-    for region in drift {
-        let status = statuses
-            .get(&region.region)
-            .and_then(Value::as_str)
-            .unwrap_or("unknown")
-            .to_owned();
-        statuses.insert(
-            region.region.clone(),
-            Value::string(format!("{status}{DRIFT_MARK}{region}")),
-        );
-    }
-    state.set("region_status", Value::map(statuses));
+/// `region_drift`: each region that drifted, with what differs, e.g. `"blue weight 50, want
+/// 100"`; an empty map when nothing did.
+pub(super) fn drift_value(drift: &[RegionDrift]) -> Value {
+    Value::map(drift.iter().map(|region| (region.region.clone(), Value::string(region.to_string()))))
 }
 
 /// Each region's active slot in `state`'s `active_slot` map.
@@ -150,7 +136,7 @@ fn unpublished(regions: &[RegionSpec], state: &Value, rollout: Option<&RolloutSt
 pub(super) enum Observed {
     /// Every slot of every region is gone: the deployment was deleted outside Terraform.
     Gone,
-    /// `state` with any drift recorded in `region_status`.
+    /// `state` with its `region_drift`.
     State(Value),
 }
 
@@ -164,7 +150,6 @@ pub(super) async fn observe(
     rollout: Option<&RolloutState>,
 ) -> Result<Observed, Route53TrafficError> {
     let mut state = state;
-    state.set("region_status", without_drift(state.get("region_status")));
     let settled = settled_regions(regions, &state, rollout);
     let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
     let mut drift = traffic.drift(&settled).await?;
@@ -175,7 +160,7 @@ pub(super) async fn observe(
     for region in &drift {
         tracing::info!(region = %region.region, drift = %region, "slots differ from what the deployment serves");
     }
-    mark_drift(&mut state, &drift);
+    state.set("region_drift", drift_value(&drift));
     Ok(Observed::State(state))
 }
 
@@ -365,39 +350,38 @@ mod tests {
     }
 
     #[test]
-    fn drift_marks_come_off_for_the_plan() {
-        let mut state = Value::object([(
-            "region_status",
-            Value::map([
-                ("a".to_owned(), Value::string("promoted")),
-                ("b".to_owned(), Value::string("halted (25 %)")),
-            ]),
-        )]);
-        let clean = state.get("region_status").cloned();
-        mark_drift(
-            &mut state,
-            &[RegionDrift {
-                region: "b".into(),
-                slots: vec![SlotDrift {
-                    slot: Slot::Green,
-                    difference: Difference::Weight {
-                        actual: 0,
-                        expected: 25,
-                    },
-                }],
-                gone: false,
+    fn drift_is_recorded_by_region_with_what_differs() {
+        let drift = RegionDrift {
+            region: "b".into(),
+            slots: vec![SlotDrift {
+                slot: Slot::Green,
+                difference: Difference::Weight {
+                    actual: 0,
+                    expected: 25,
+                },
             }],
-        );
-        let marked = state.get("region_status").cloned();
+            gone: false,
+        };
         assert_eq!(
-            marked
-                .as_ref()
-                .and_then(Value::as_map)
-                .and_then(|m| m.get("b"))
-                .and_then(Value::as_str),
-            Some("halted (25 %), drifted: green weight 0, want 25")
+            drift_value(&[drift]),
+            Value::map([("b", Value::string("green weight 0, want 25"))])
         );
-        assert_eq!(Some(without_drift(marked.as_ref())), clean);
-        assert_eq!(without_drift(None), Value::Null);
+        assert_eq!(drift_value(&[]), Value::map(Vec::<(String, Value)>::new()), "known and empty, never null");
+    }
+
+    #[test]
+    fn a_version_1_state_loses_its_drift_marks_and_gains_an_empty_region_drift() {
+        let state = serde_json::json!({
+            "name": "api",
+            "region_status": {"a": "promoted", "b": "halted (25 %), drifted: green weight 0, want 25"},
+        });
+        assert_eq!(
+            without_legacy_drift_marks(state),
+            serde_json::json!({
+                "name": "api",
+                "region_status": {"a": "promoted", "b": "halted (25 %)"},
+                "region_drift": {},
+            })
+        );
     }
 }

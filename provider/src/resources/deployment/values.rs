@@ -200,6 +200,7 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
         ("active_version", Value::Null),
         ("status", Value::Null),
         ("region_status", Value::Null),
+        ("region_drift", Value::Null),
         ("region_version", Value::Null),
         ("active_slot", Value::Null),
         ("rollout_plan", Value::Null),
