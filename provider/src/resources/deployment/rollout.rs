@@ -354,12 +354,12 @@ pub(super) fn engine_diag(operation: &str, deployment: &str, err: &RunError) -> 
                 globaldeploy_engine::human_time::duration(*limit)
             ),
         ),
-        RunError::Engine(err @ EngineError::Unfinished { .. }) => Diagnostic::error(
+        RunError::Engine(EngineError::Unfinished { rollout_id, .. }) => Diagnostic::error(
             format!("An earlier rollout of {deployment:?} has not finished"),
             format!(
-                "{err}. The provider does not guess whether a half-done rollout should be finished or reverted: \
-                 finish it with `globaldeploy resume` (or revert it with `globaldeploy rollback {deployment}`), then \
-                 run terraform apply again."
+                "Rollout {rollout_id} of {deployment:?} has not finished. The provider does not guess whether a \
+                 half-done rollout should be finished or reverted: finish it with `globaldeploy resume` (or revert it \
+                 with `globaldeploy rollback {deployment}`), then run terraform apply again."
             ),
         ),
         RunError::Engine(err @ EngineError::Journal(JournalError::LeaseHeld { .. })) => Diagnostic::error(
@@ -523,7 +523,7 @@ pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outc
 #[cfg(test)]
 mod tests {
     use globaldeploy_engine::model::OnFailure;
-    use globaldeploy_engine::outcome::RegionStatus;
+    use globaldeploy_engine::outcome::{FailedDuring, GateFailure, Measured, RegionStatus};
 
     use super::super::fixtures::two_regions;
     use super::super::values::spec_to_value;
@@ -646,5 +646,91 @@ mod tests {
         let state = keep_prior_targets(state_from_outcome(&planned_v2(), &carried, None), &prior_v1(), &carried);
         assert_eq!(target_of(&state, "a"), one("192.0.2.7"));
         assert_eq!(target_of(&state, "b"), one("192.0.2.2"));
+    }
+
+    /// Each diagnostic as Terraform prints it: summary, then detail.
+    fn rendered(diags: &[Diagnostic]) -> String {
+        diags
+            .iter()
+            .map(|d| format!("Error: {}\n\n{}", d.summary, d.detail))
+            .collect::<Vec<_>>()
+            .join("\n\n---\n\n")
+    }
+
+    #[test]
+    fn a_failed_rollout_says_what_failed_what_serves_and_what_the_next_plan_does() {
+        let mut gate_failed = outcome(
+            RolloutStatus::RolledBack,
+            None,
+            [
+                ("a", region(RegionStatus::Promoted, Slot::Green, "v2", Some("198.51.100.1"))),
+                ("b", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
+            ],
+        );
+        gate_failed.failure = Some(GateFailure {
+            wave: "all".into(),
+            region: "b".into(),
+            step_percent: 25,
+            during: FailedDuring::Step,
+            gate: "deployment gate 0 (http https://b.api.example.com/healthz)".into(),
+            measured: Measured {
+                samples: 5,
+                successes: 2,
+                required_ratio: 0.99,
+                min_samples: 5,
+                p95_latency_ms: Some(120),
+                max_latency_ms: None,
+                consecutive_failures: 2,
+                last_detail: "status 503".into(),
+            },
+        });
+        let mut requested = outcome(
+            RolloutStatus::RolledBack,
+            Some("v1"),
+            [
+                ("a", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
+                ("b", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
+            ],
+        );
+        requested.rollback_reason = Some("requested by alice@laptop: latency regression".into());
+        let mut diags = Diagnostics::new();
+        report_failure(&gate_failed, &mut diags);
+        report_failure(&requested, &mut diags);
+        let mut succeeded = requested.clone();
+        succeeded.status = RolloutStatus::Succeeded;
+        report_failure(&succeeded, &mut diags);
+        assert_eq!(diags.iter().count(), 2, "a success reports nothing");
+        insta::assert_snapshot!(rendered(&diags.iter().cloned().collect::<Vec<_>>()));
+    }
+
+    #[test]
+    fn a_rollout_that_could_not_run_says_what_to_do() {
+        let unfinished = || EngineError::Unfinished {
+            deployment: "api".into(),
+            rollout_id: "v2@1".into(),
+        };
+        let diags = [
+            engine_diag("update", "api", &RunError::Setup("the journal directory /ci/journal is not writable".into())),
+            engine_diag("update", "api", &RunError::TimedOut(Duration::from_secs(5400), unfinished())),
+            engine_diag("update", "api", &RunError::Engine(unfinished())),
+            engine_diag(
+                "create",
+                "api",
+                &RunError::Engine(EngineError::Journal(JournalError::LeaseHeld {
+                    deployment: "api".into(),
+                    holder: "terraform@ci on ci-host (pid 7)".into(),
+                    takeable_at: 1_700_000_030_000,
+                    now: 1_700_000_000_000,
+                })),
+            ),
+            engine_diag(
+                "update",
+                "api",
+                &RunError::Engine(EngineError::NoRollout {
+                    deployment: "api".into(),
+                }),
+            ),
+        ];
+        insta::assert_snapshot!(rendered(&diags));
     }
 }

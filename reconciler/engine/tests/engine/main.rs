@@ -3,6 +3,7 @@
 //! randomized rollouts, all on the in-memory ports of [`globaldeploy_engine::testing`].
 
 mod concurrent_samples;
+mod error_texts;
 mod journal_indexes;
 mod lease;
 mod scenarios;
