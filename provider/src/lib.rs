@@ -1,6 +1,6 @@
 //! The globaldeploy Terraform provider: its configuration and its resources.
 //!
-//! The provider block (§3 of the spec) is parsed into [`config::ProviderConfig`]; resources live
+//! The provider block (docs/index.md) is parsed into [`config::ProviderConfig`]; resources live
 //! one per file under [`resources`], each registered there by one line.
 #![deny(clippy::print_stdout)]
 

@@ -5,7 +5,7 @@
 //! its cty values to the same JSON (`cty::json::encode`) and calls [`deployment_from_json`], and
 //! the CLI reads plan files with it, so plan, CLI and provider cannot disagree.
 //!
-//! Shape (SPEC §4.5): `name, version, zone_id`, `waves: [{name, regions, max_parallel,
+//! Shape (the resource's attributes): `name, version, zone_id`, `waves: [{name, regions, max_parallel,
 //! bake_time, require_approval, gate: [...]}]`, `strategy: {steps, step_interval, on_failure}`
 //! (a single block: an object, or a one-element list as some tools write it),
 //! `region: [{name, record_name, ttl, target, target_alias: {name, zone_id,

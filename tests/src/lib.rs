@@ -149,12 +149,16 @@ fn command_timeout() -> Duration {
 pub struct Output {
     /// The command line, for messages.
     pub command: String,
+    /// How it exited.
     pub status: ExitStatus,
+    /// Its standard output.
     pub stdout: String,
+    /// Its standard error.
     pub stderr: String,
 }
 
 impl Output {
+    /// Whether it exited with 0.
     pub fn success(&self) -> bool {
         self.status.success()
     }
@@ -646,6 +650,7 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The port it listens on, on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port
     }

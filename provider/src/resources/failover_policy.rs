@@ -1,4 +1,4 @@
-//! `globaldeploy_failover_policy` (§4.3): the PRIMARY/SECONDARY failover pair of one DNS name
+//! `globaldeploy_failover_policy` (docs/resources/failover_policy.md): the PRIMARY/SECONDARY failover pair of one DNS name
 //! and type, created, changed and deleted atomically.
 //!
 //! Route 53 answers with the primary while it is healthy and with the secondary otherwise.

@@ -1,4 +1,4 @@
-//! The `gate` block (§4.6): one health check plus how its samples are judged.
+//! The `gate` block (docs/resources/deployment.md, "gate"): one health check plus how its samples are judged.
 //!
 //! Gates are declared on waves and deployments and evaluated by the rollout engine at every
 //! traffic step. The schema and its validation live here once so both resources offer exactly

@@ -1,4 +1,4 @@
-//! `globaldeploy_health_check` (§4.1): a Route 53 health check.
+//! `globaldeploy_health_check` (docs/resources/health_check.md): a Route 53 health check.
 //!
 //! The resource maps one-to-one onto Route 53's `HealthCheckConfig` plus its tags. Two of its
 //! fields cannot change after creation (`type`, `request_interval`), and Route 53 cannot add or

@@ -1,4 +1,4 @@
-//! Data source `globaldeploy_rollout` (§4.7): the status of a deployment's last rollout, read
+//! Data source `globaldeploy_rollout` (docs/data-sources/rollout.md): the status of a deployment's last rollout, read
 //! from the rollout journal (the same facts `globaldeploy status` shows).
 
 use async_trait::async_trait;

@@ -1,4 +1,4 @@
-//! `globaldeploy_wave` (§4.4): a stage of a rollout — which regions move together, how many
+//! `globaldeploy_wave` (docs/resources/wave.md): a stage of a rollout — which regions move together, how many
 //! at once, how long they bake, whether a human approves, and the gates every region of the
 //! wave must pass.
 //!

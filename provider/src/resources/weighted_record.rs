@@ -1,4 +1,4 @@
-//! `globaldeploy_weighted_record` (§4.2): every weighted record set of one DNS name and type,
+//! `globaldeploy_weighted_record` (docs/resources/weighted_record.md): every weighted record set of one DNS name and type,
 //! managed as one unit.
 //!
 //! Each create, update and delete is one atomic ChangeResourceRecordSets batch computed from

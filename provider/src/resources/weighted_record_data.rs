@@ -1,4 +1,4 @@
-//! Data source `globaldeploy_weighted_record` (§4.7): the weighted record sets of an existing
+//! Data source `globaldeploy_weighted_record` (docs/data-sources/weighted_record.md): the weighted record sets of an existing
 //! name and type — their weights and targets — read from the provider's shared zone listing.
 
 use async_trait::async_trait;

@@ -1,5 +1,5 @@
 //! One gate's judgement of one region: the sample window, its verdict after each sample and
-//! the count of consecutive failed evaluations (SPEC §4.6).
+//! the count of consecutive failed evaluations.
 //!
 //! The window holds the last `min_samples` samples taken at the current step, because samples
 //! from an earlier step describe a different traffic mix. An evaluation fails as soon as the

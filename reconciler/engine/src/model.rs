@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-/// A global deployment: one service, one version, rolled out wave by wave (SPEC §4.5).
+/// A global deployment: one service, one version, rolled out wave by wave.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DeploymentSpec {
     /// Deployment name (journal key).
@@ -39,7 +39,7 @@ fn by_name(spec: &DeploymentSpec) -> Vec<&RegionSpec> {
     regions
 }
 
-/// A stage of the rollout (SPEC §4.4).
+/// A stage of the rollout: regions that move together.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WaveSpec {
     /// Wave name.
@@ -111,7 +111,7 @@ pub enum Target {
     },
 }
 
-/// A health gate (SPEC §4.6).
+/// A health gate: one check and how its samples are judged.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GateSpec {
     /// The check.

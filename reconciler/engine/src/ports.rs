@@ -104,7 +104,7 @@ pub trait Clock: Send + Sync {
 }
 
 /// Stores rollout journals (one per deployment, append-only) and the lease that keeps one
-/// rollout per deployment at a time (SPEC §5), fencing every append and lease operation by the
+/// rollout per deployment at a time, fencing every append and lease operation by the
 /// lease's holder and generation ([`crate::journal::lease`] has the rules).
 #[async_trait]
 pub trait JournalStore: Send + Sync {

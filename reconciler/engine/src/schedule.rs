@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use crate::model::{DeploymentSpec, GateSpec, Served};
 
-/// How a rollout moves its regions (SPEC §4.5); `publish` or `shift` in JSON.
+/// How a rollout moves its regions; `publish` or `shift` in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RolloutKind {

@@ -415,7 +415,7 @@ impl RolloutState {
     }
 
     /// The version the whole deployment serves: the new one once every region is promoted,
-    /// else the one every region served before (SPEC §4.5: `version` stays put until the
+    /// else the one every region served before (`version` in state stays put until the
     /// rollout is complete, so the next plan proposes it again). `None` when regions differ or
     /// were never published.
     pub fn serving_version(&self) -> Option<String> {

@@ -242,10 +242,11 @@ impl Fixture {
     /// The deployment's lease, taken for five minutes by another rollout of it (another
     /// machine's apply, or the CLI): "other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)".
     fn lease_held_elsewhere(&self) -> globaldeploy_engine::journal::lease::Lease {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .expect("clock")
-            .as_millis() as u64;
+        let now = globaldeploy_engine::ports::millis(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock"),
+        );
         let other = Holder {
             name: "other-apply".into(),
             host: "ci-runner-2".into(),

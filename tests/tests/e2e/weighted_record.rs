@@ -743,7 +743,7 @@ fn ttl_forbidden_with_alias() {
     );
 }
 
-/// SPEC §4.2's own example: a records endpoint beside an alias endpoint, with the ttl the
+/// The documented example (docs/resources/weighted_record.md): a records endpoint beside an alias endpoint, with the ttl the
 /// records endpoint needs.
 #[test]
 fn records_and_alias_endpoints_may_share_a_record_with_a_ttl() {

@@ -88,6 +88,8 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
     if total_nanos > i64::MAX as f64 {
         return Err(DurationError::Overflow(input.to_owned()));
     }
+    // Sums of non-negative numbers, checked above to fit int64 nanoseconds.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     Ok(Duration::from_nanos(total_nanos.round() as u64))
 }
 

@@ -1,4 +1,4 @@
-//! `globaldeploy_deployment` (§4.5): one service, one version, rolled out wave by wave with
+//! `globaldeploy_deployment` (docs/resources/deployment.md): one service, one version, rolled out wave by wave with
 //! health-gated weighted DNS steps and automatic rollback.
 //!
 //! The resource is a thin shell around the rollout engine (`globaldeploy_engine`), one
@@ -469,8 +469,8 @@ fn rollout_needed(prior: &Value, planned: &Value) -> bool {
 }
 
 /// Plan-time refusal of regions added in the same plan as a new version: the new region would be
-/// published while the others shift, and one rollout does one or the other (SPEC §4.5 create
-/// publishes, update shifts). Regions added with the version unchanged are published alone.
+/// published while the others shift, and one rollout does one or the other (a first
+/// publication puts a region at 100 % on blue once its gates pass; a new version shifts step by step). Regions added with the version unchanged are published alone.
 fn refuse_new_regions_with_a_new_version(
     prior: &Value,
     spec: &DeploymentSpec,

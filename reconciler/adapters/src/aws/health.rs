@@ -1,4 +1,4 @@
-//! Route 53 health checks as globaldeploy sees them (SPEC §4.1), independent of the SDK.
+//! Route 53 health checks as globaldeploy sees them (the `globaldeploy_health_check` resource), independent of the SDK.
 //!
 //! [`HealthCheckSpec`] is what the `globaldeploy_health_check` resource configures; a
 //! [`HealthCheck`] is one that exists, with its id and the caller reference that made its

@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use globaldeploy_engine::ports::millis;
 use rand::Rng;
 
 use super::error::AwsError;
@@ -49,7 +50,7 @@ impl RetryPolicy {
         // 2^31 · 100 ms overflows nothing in u128 millis and is far above any cap.
         let factor = 1u128 << retry.min(31);
         let millis = (self.base.as_millis() * factor).min(self.cap.as_millis());
-        Duration::from_millis(millis as u64)
+        Duration::from_millis(u64::try_from(millis).unwrap_or(u64::MAX))
     }
 
     /// A fresh retry state for one call.
@@ -83,7 +84,7 @@ impl Backoff {
             error = %err,
             retry = self.retries,
             max_retries = self.policy.max_retries,
-            delay_ms = delay.as_millis() as u64,
+            delay_ms = millis(delay),
             "retrying AWS call"
         );
         tokio::time::sleep(delay).await;

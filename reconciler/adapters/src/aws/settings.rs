@@ -1,6 +1,6 @@
 //! The provider block's AWS settings, as plain data.
 //!
-//! This is the one place where the configuration of the AWS client layer lives (SPEC §3): the
+//! This is the one place where the configuration of the AWS client layer lives: the
 //! provider maps its `provider "globaldeploy" {}` block onto [`AwsSettings`], the CLI maps its
 //! flags onto it, and [`super::Route53::new`] consumes it. Every field left `None` falls back to
 //! aws-config's default chain, so the usual `AWS_REGION`, `AWS_PROFILE`, `AWS_ACCESS_KEY_ID`,

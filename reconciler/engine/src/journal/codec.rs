@@ -14,6 +14,8 @@ use crate::model::{
 };
 use crate::ports::millis;
 
+/// An [`Intent`] as the journal stores it: the spec and priors in their own stable JSON shape,
+/// so a change of the model types cannot change what old journals mean.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct IntentRecord {
     rollout_id: String,

@@ -65,6 +65,7 @@ impl Default for FakeClock {
 }
 
 impl FakeClock {
+    /// A clock whose monotonic and wall time both read `millis`.
     pub fn at(millis: u64) -> Self {
         Self {
             state: Mutex::new(ClockState {
@@ -79,6 +80,7 @@ impl FakeClock {
     fn state(&self) -> std::sync::MutexGuard<'_, ClockState> {
         self.state.lock().unwrap()
     }
+    /// The monotonic time, for assertions (the [`Clock`] method needs the trait in scope).
     pub fn now_millis_for_test(&self) -> u64 {
         self.now_millis()
     }
@@ -180,25 +182,30 @@ impl Clock for FakeClock {
 /// the test's `select!` drops the whole driver, as a `kill -9` would).
 pub struct Crash {
     remaining: AtomicI64,
+    /// Notified when the crash point is reached: the test then drops the world.
     pub notify: Notify,
 }
 
 impl Crash {
+    /// Crashes at the `calls`-th port call.
     pub fn after(calls: i64) -> Arc<Self> {
         Arc::new(Self {
             remaining: AtomicI64::new(calls),
             notify: Notify::new(),
         })
     }
+    /// Never crashes.
     pub fn never() -> Arc<Self> {
         Self::after(i64::MAX)
     }
+    /// A port call: returns, or at the chosen one notifies and never completes.
     pub async fn point(&self) {
         if self.remaining.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.notify.notify_one();
             std::future::pending::<()>().await;
         }
     }
+    /// No crash from now on (the restarted process).
     pub fn disarm(&self) {
         self.remaining.store(i64::MAX, Ordering::SeqCst);
     }
@@ -212,25 +219,35 @@ pub type WriteCheck = Box<dyn Fn(&BTreeMap<String, Weights>, &BTreeMap<String, W
 /// consulting the fence before each attempt.
 #[derive(Clone)]
 pub struct Brownout {
+    /// The clock the brown-out is timed by.
     pub clock: Arc<FakeClock>,
+    /// Start (monotonic millis).
     pub from: u64,
+    /// End (monotonic millis).
     pub until: u64,
+    /// The delay before each retried attempt.
     pub retry_after: Duration,
 }
 
 /// Weighted traffic in memory.
 pub struct FakeTraffic {
+    /// Each region's current weights.
     pub weights: Mutex<BTreeMap<String, Weights>>,
     /// The slots that have a record set, by region, with the version each points at.
     pub sets: Mutex<BTreeMap<String, BTreeMap<Slot, String>>>,
+    /// Every weight write, in order.
     pub writes: Mutex<Vec<BTreeMap<String, Weights>>>,
+    /// Every slot preparation, in order.
     pub prepared: Mutex<Vec<SlotAssignment>>,
     /// Retryable failures still to return before succeeding.
     pub fail_next: AtomicU64,
     /// Publications still to land but answer with a non-retryable error (the answer was lost).
     pub lose_publish_answers: AtomicU64,
+    /// Where the process dies.
     pub crash: Mutex<Arc<Crash>>,
+    /// Run on every weight write (the simulation's invariants).
     pub check: Mutex<Option<WriteCheck>>,
+    /// A brown-out of the traffic layer, if any.
     pub brownout: Mutex<Option<Brownout>>,
     /// Write attempts the fence refused.
     pub fenced: AtomicU64,
@@ -303,6 +320,7 @@ impl FakeTraffic {
             );
         }
     }
+    /// The current weights of `region` (0/0 when it has none).
     pub fn get(&self, region: &str) -> Weights {
         self.weights
             .lock()
@@ -458,19 +476,26 @@ impl Traffic for FakeTraffic {
 /// How a region's new version behaves from a moment on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Health {
+    /// Status 200 in 20 ms.
     Healthy,
+    /// Status 503.
     Failing,
+    /// Status 200 in 900 ms.
     Slow,
 }
 
 /// Scripted probes: per region, a list of (from millis, health); healthy by default.
 pub struct FakeProbe {
+    /// The clock the script is timed by.
     pub clock: Arc<FakeClock>,
+    /// Per region, from which monotonic millis on it behaves how.
     pub script: BTreeMap<String, Vec<(u64, Health)>>,
+    /// Samples taken so far.
     pub samples: AtomicU64,
 }
 
 impl FakeProbe {
+    /// Probes following `script`.
     pub fn new(clock: Arc<FakeClock>, script: BTreeMap<String, Vec<(u64, Health)>>) -> Self {
         Self {
             clock,
@@ -515,20 +540,28 @@ impl Probe for FakeProbe {
 /// the same rules as the file store's ([`Lease::takeable`], generations, fenced appends), checked
 /// and acted on under one lock.
 pub struct MemJournal {
+    /// The entries, shared so an invariant check can replay them on every write.
     pub entries: Arc<Mutex<Vec<Entry>>>,
+    /// The lease, if one was ever taken.
     pub lease: Mutex<Option<Lease>>,
+    /// Granted approvals: (rollout id, wave, approver).
     pub approvals: Mutex<Vec<(String, String, String)>>,
+    /// Rollback requests, in order.
     pub rollback_requests: Mutex<Vec<RollbackRequest>>,
     /// Approvals granted automatically this long after they are first looked up.
     pub approve_after: Option<u64>,
+    /// When each approval was first looked up (monotonic millis), for `approve_after`.
     pub asked: Mutex<BTreeMap<String, u64>>,
+    /// The clock of leases and approvals.
     pub clock: Arc<FakeClock>,
+    /// Where the process dies.
     pub crash: Mutex<Arc<Crash>>,
     /// Renewals fail (the store unreachable) from and until these monotonic times.
     pub renewal_outage: Mutex<Option<(u64, u64)>>,
 }
 
 impl MemJournal {
+    /// An empty journal; approvals are granted `approve_after` millis after first asked.
     pub fn new(clock: Arc<FakeClock>, approve_after: Option<u64>) -> Self {
         Self {
             entries: Arc::default(),
@@ -542,6 +575,7 @@ impl MemJournal {
             renewal_outage: Mutex::new(None),
         }
     }
+    /// A copy of the entries.
     pub fn snapshot(&self) -> Vec<Entry> {
         self.entries.lock().unwrap().clone()
     }
@@ -686,10 +720,11 @@ impl Approvals for MemJournal {
 
 /// A real journal store beside fakes: each call holds the virtual clock ([`FakeClock::hold`]),
 /// so a concurrent sleeper (the heartbeat, or the rollout's own waits) cannot move time while
-/// the real file I/O of another is in flight. (Used by the cli tests, which share this file.)
-#[allow(dead_code)]
+/// the real file I/O of another is in flight.
 pub struct Held<J> {
+    /// The real store.
     pub inner: J,
+    /// The virtual clock held during each call.
     pub clock: Arc<FakeClock>,
 }
 

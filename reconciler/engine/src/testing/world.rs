@@ -26,6 +26,8 @@ pub fn holder(name: &str) -> Holder {
     }
 }
 
+/// An HTTP gate on the region's `health_url` (status 200, p95 under 500 ms) sampled every
+/// `interval_s` seconds.
 pub fn gate(interval_s: u64, min_samples: u32, ratio: f64, threshold: u32) -> GateSpec {
     GateSpec {
         check: Check::Http {
@@ -41,6 +43,7 @@ pub fn gate(interval_s: u64, min_samples: u32, ratio: f64, threshold: u32) -> Ga
     }
 }
 
+/// Region `name` at `NAME.api.example.com` with `global_weight` `weight` and a health URL.
 pub fn region(name: &str, weight: u32) -> RegionSpec {
     RegionSpec {
         name: name.into(),
@@ -52,6 +55,7 @@ pub fn region(name: &str, weight: u32) -> RegionSpec {
     }
 }
 
+/// A wave over `regions`, one at a time, no bake, no approval, no gates of its own.
 pub fn wave(name: &str, regions: &[&str]) -> WaveSpec {
     WaveSpec {
         name: name.into(),
@@ -87,10 +91,15 @@ pub fn three_regions(on_failure: OnFailure) -> DeploymentSpec {
     }
 }
 
+/// Every in-memory port of one deployment's world, on one virtual clock.
 pub struct World {
+    /// The virtual clock every fake runs on.
     pub clock: Arc<FakeClock>,
+    /// Route 53 in memory.
     pub traffic: FakeTraffic,
+    /// Scripted region health.
     pub probe: FakeProbe,
+    /// The journal store and approvals.
     pub journal: MemJournal,
 }
 
@@ -159,6 +168,7 @@ impl World {
             .collect()
     }
 
+    /// A driver on this world's ports, holding leases as `name`.
     pub fn driver(&self, name: &str) -> Driver<'_> {
         Driver::new(
             Ports {
@@ -173,11 +183,13 @@ impl World {
         )
     }
 
+    /// Starts a rollout of `spec` from `current` as holder `test` and runs it to its end.
     pub fn start(&self, spec: &DeploymentSpec, current: &BTreeMap<String, Serving>) -> Result<Outcome, EngineError> {
         block_on(self.driver("test").start(spec, current, std::future::pending()))
     }
 }
 
+/// Runs `f` on a current-thread runtime, as one process would.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -203,7 +203,7 @@ fn planned_limit(spec: &DeploymentSpec, state: &RolloutState) -> f64 {
         Position::Preparing { group } | Position::Before { group } | Position::AwaitingApproval { group } => (group, 0),
         Position::RollingBack { .. } | Position::Done => (state.groups.len(), 0),
     };
-    // A publication's one row is its group at 100 %, which it reaches at once (SPEC §4.5).
+    // A publication's one row is its group at 100 %, which it reaches at once.
     let step = if kind == RolloutKind::Publish { 0 } else { step };
     let total: f64 = spec.regions.iter().map(|r| f64::from(r.global_weight)).sum();
     let mut limit: f64 = spec
