@@ -9,8 +9,11 @@
 //! "(known after apply)", and what Terraform would hide (sensitive variables and what is
 //! computed from them) as "(sensitive)".
 //!
-//! The schemas below restate the provider's defaults; the end-to-end tests compare this
-//! command with `terraform plan` on the examples, so the two cannot drift apart unnoticed.
+//! The plan walks the provider's own schemas (the values behind GetProviderSchema): its
+//! defaults, its computed attributes, its nesting; only what the resources' own plan
+//! adjustments add (ids known from the configuration, a health check's default port) is
+//! written here. The end-to-end tests compare this command with `terraform plan` on the
+//! examples.
 
 use std::path::Path;
 
@@ -21,10 +24,9 @@ use crate::args::PlanArgs;
 use crate::error::CliError;
 use crate::plan::{self, PlanReport};
 use globaldeploy_adapters::aws::records::{normalize_name, strip_zone_prefix};
-use globaldeploy_provider::terraform_json::{
-    DEFAULT_FAILURE_THRESHOLD, DEFAULT_GATE_INTERVAL, DEFAULT_GLOBAL_WEIGHT, DEFAULT_MAX_PARALLEL, DEFAULT_MIN_SAMPLES,
-    DEFAULT_PROBE_TIMEOUT, DEFAULT_STEPS, DEFAULT_STEP_INTERVAL, DEFAULT_SUCCESS_RATIO, DEFAULT_TTL,
-};
+use globaldeploy_provider::resources::resources;
+use globaldeploy_sdk::cty;
+use globaldeploy_sdk::{Attribute, Block, Nesting};
 
 /// Loads `dir` and reports what applying it to an empty state would do. Warnings (what was
 /// not evaluated) go to stderr.
@@ -105,147 +107,30 @@ fn sets_wholly_sensitive(mut mask: serde_json::Value) -> serde_json::Value {
     mask
 }
 
-/// How a nested block is written in Terraform's JSON.
-#[derive(Clone, Copy)]
-enum Nesting {
-    /// A list of objects (`[]` when absent); set blocks (`region`, `endpoint`) are written so too.
-    List,
-    /// One object (`null` when absent).
-    Single,
+/// The provider's schema of `resource_type`.
+fn schema(resource_type: &str) -> Option<Block> {
+    resources()
+        .into_iter()
+        .find(|resource| resource.type_name() == resource_type)
+        .map(|resource| resource.schema().block)
 }
 
-/// What the provider fills in when it plans a new resource or block.
-#[derive(Default)]
-struct Schema {
-    /// Optional attributes with defaults.
-    defaults: Vec<(&'static str, Value)>,
-    /// Attributes known only after apply.
-    computed: Vec<&'static str>,
-    /// Nested blocks.
-    blocks: Vec<(&'static str, Nesting, Schema)>,
+/// An attribute's default as the `hcl` crate's value.
+fn default_of(attribute: &Attribute) -> Option<Value> {
+    let default = attribute.default.as_ref()?;
+    cty::json::encode(default, &attribute.ty).ok().map(from_json)
 }
 
-fn text(s: &str) -> Value {
-    Value::String(s.to_owned())
-}
-
-fn number(n: f64) -> Value {
-    serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
-}
-
-fn gate() -> Schema {
-    let http = Schema {
-        defaults: vec![
-            ("expect_status", Value::List(vec![200.into()])),
-            ("timeout", text(DEFAULT_PROBE_TIMEOUT)),
-        ],
-        ..Schema::default()
-    };
-    Schema {
-        defaults: vec![
-            ("interval", text(DEFAULT_GATE_INTERVAL)),
-            ("min_samples", i64::from(DEFAULT_MIN_SAMPLES).into()),
-            ("success_ratio", number(DEFAULT_SUCCESS_RATIO)),
-            ("failure_threshold", i64::from(DEFAULT_FAILURE_THRESHOLD).into()),
-        ],
-        blocks: vec![
-            ("http", Nesting::Single, http),
-            ("route53_health_check", Nesting::Single, Schema::default()),
-        ],
-        ..Schema::default()
+/// A JSON value (known, unmarked) as the `hcl` crate's value.
+fn from_json(json: serde_json::Value) -> Value {
+    match json {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(b),
+        serde_json::Value::Number(n) => Value::Number(n),
+        serde_json::Value::String(s) => Value::String(s),
+        serde_json::Value::Array(items) => Value::List(items.into_iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, from_json(v))).collect()),
     }
-}
-
-fn alias() -> Schema {
-    Schema {
-        defaults: vec![("evaluate_target_health", false.into())],
-        ..Schema::default()
-    }
-}
-
-fn timeouts() -> (&'static str, Nesting, Schema) {
-    ("timeouts", Nesting::Single, Schema::default())
-}
-
-fn wave() -> Schema {
-    Schema {
-        defaults: vec![
-            ("max_parallel", i64::from(DEFAULT_MAX_PARALLEL).into()),
-            ("bake_time", text("0s")),
-            ("require_approval", false.into()),
-        ],
-        computed: vec!["id"],
-        blocks: vec![("gate", Nesting::List, gate())],
-    }
-}
-
-fn deployment() -> Schema {
-    let region = Schema {
-        defaults: vec![
-            ("ttl", DEFAULT_TTL.into()),
-            ("global_weight", i64::from(DEFAULT_GLOBAL_WEIGHT).into()),
-        ],
-        blocks: vec![("target_alias", Nesting::Single, alias())],
-        ..Schema::default()
-    };
-    let strategy = Schema {
-        defaults: vec![
-            (
-                "steps",
-                Value::List(DEFAULT_STEPS.iter().map(|s| i64::from(*s).into()).collect()),
-            ),
-            ("step_interval", text(DEFAULT_STEP_INTERVAL)),
-            ("on_failure", text("rollback_region")),
-        ],
-        ..Schema::default()
-    };
-    Schema {
-        computed: vec![
-            "active_version",
-            "status",
-            "region_status",
-            "active_slot",
-            "rollout_plan",
-        ],
-        blocks: vec![
-            ("gate", Nesting::List, gate()),
-            ("region", Nesting::List, region),
-            ("strategy", Nesting::Single, strategy),
-            timeouts(),
-        ],
-        ..Schema::default()
-    }
-}
-
-fn record(blocks: Vec<(&'static str, Nesting, Schema)>) -> Schema {
-    Schema {
-        computed: vec!["id", "fqdn"],
-        blocks,
-        ..Schema::default()
-    }
-}
-
-fn schema(resource_type: &str) -> Option<Schema> {
-    let endpoint = || Schema {
-        blocks: vec![("alias", Nesting::Single, alias())],
-        ..Schema::default()
-    };
-    Some(match resource_type {
-        "globaldeploy_wave" => wave(),
-        "globaldeploy_deployment" => deployment(),
-        "globaldeploy_weighted_record" => record(vec![("endpoint", Nesting::List, endpoint()), timeouts()]),
-        "globaldeploy_failover_policy" => record(vec![
-            ("primary", Nesting::Single, endpoint()),
-            ("secondary", Nesting::Single, endpoint()),
-            timeouts(),
-        ]),
-        "globaldeploy_health_check" => Schema {
-            defaults: vec![("failure_threshold", 3.into()), ("request_interval", 30.into())],
-            computed: vec!["id"],
-            ..Schema::default()
-        },
-        _ => return None,
-    })
 }
 
 /// Plans globaldeploy resources as the provider does on create.
@@ -256,6 +141,8 @@ impl Planner for ProviderPlanner {
         let Some(schema) = schema(resource_type).filter(|_| mode == Mode::Managed) else {
             return configured;
         };
+        // The schema leaves `port` unknown when unset; the resource's plan knows it from `type`.
+        let port_unset = matches!(configured.get("port"), None | Some(Value::Null));
         let mut planned = plan_block(&schema, configured);
         if let Value::Object(map) = &mut planned {
             match resource_type {
@@ -274,7 +161,7 @@ impl Planner for ProviderPlanner {
                         }
                     }
                 }
-                "globaldeploy_health_check" if matches!(map.get("port"), None | Some(Value::Null)) => {
+                "globaldeploy_health_check" if port_unset => {
                     let port = match map.get("type") {
                         Some(Value::String(t)) if t.starts_with("HTTPS") => 443.into(),
                         Some(Value::String(t)) if t.starts_with("HTTP") => 80.into(),
@@ -303,31 +190,37 @@ impl Planner for ProviderPlanner {
     }
 }
 
-fn plan_block(schema: &Schema, configured: Value) -> Value {
+/// What the provider plans for a new `block` configured as `configured` (the SDK's create
+/// plan): unset attributes take their defaults, computed ones without a default are unknown,
+/// and nested blocks are planned in turn, a single block as an object (`null` when absent), a
+/// list or set as a list (as Terraform's JSON writes both).
+fn plan_block(block: &Block, configured: Value) -> Value {
     let Value::Object(mut map) = configured else {
         return configured;
     };
-    for (name, default) in &schema.defaults {
-        if matches!(map.get(*name), None | Some(Value::Null)) {
-            map.insert((*name).to_owned(), default.clone());
+    for attribute in &block.attributes {
+        if !matches!(map.get(&attribute.name), None | Some(Value::Null)) {
+            continue;
+        }
+        if let Some(default) = default_of(attribute) {
+            map.insert(attribute.name.clone(), default);
+        } else if attribute.is_computed() {
+            map.insert(attribute.name.clone(), Value::Unknown);
         }
     }
-    for name in &schema.computed {
-        map.entry((*name).to_owned()).or_insert(Value::Unknown);
-    }
-    for (name, nesting, inner) in &schema.blocks {
-        let blocks = map.remove(*name).unwrap_or(Value::List(Vec::new()));
-        let planned = match (nesting, blocks) {
-            (Nesting::List, Value::List(items)) => {
-                Value::List(items.into_iter().map(|item| plan_block(inner, item)).collect())
+    for nested in &block.blocks {
+        let blocks = map.remove(&nested.name).unwrap_or(Value::List(Vec::new()));
+        let planned = match (nested.nesting, blocks) {
+            (Nesting::List | Nesting::Set, Value::List(items)) => {
+                Value::List(items.into_iter().map(|item| plan_block(&nested.block, item)).collect())
             }
             (Nesting::Single, Value::List(items)) => items
                 .into_iter()
                 .next()
-                .map_or(Value::Null, |item| plan_block(inner, item)),
+                .map_or(Value::Null, |item| plan_block(&nested.block, item)),
             (_, other) => other,
         };
-        map.insert((*name).to_owned(), planned);
+        map.insert(nested.name.clone(), planned);
     }
     Value::Object(map)
 }
@@ -337,14 +230,7 @@ mod tests {
     use super::*;
 
     fn object(json: serde_json::Value) -> Value {
-        match json {
-            serde_json::Value::Null => Value::Null,
-            serde_json::Value::Bool(b) => Value::Bool(b),
-            serde_json::Value::Number(n) => Value::Number(n),
-            serde_json::Value::String(s) => Value::String(s),
-            serde_json::Value::Array(items) => Value::List(items.into_iter().map(object).collect()),
-            serde_json::Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, object(v))).collect()),
-        }
+        from_json(json)
     }
 
     #[test]
