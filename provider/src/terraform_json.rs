@@ -37,6 +37,8 @@ use globaldeploy_sdk::framework::duration::parse_duration;
 
 /// Default wave `max_parallel`.
 pub const DEFAULT_MAX_PARALLEL: u32 = 1;
+/// Default wave `bake_time`.
+pub const DEFAULT_BAKE_TIME: &str = "0s";
 /// Default gate `interval`.
 pub const DEFAULT_GATE_INTERVAL: &str = "5s";
 /// Default gate `min_samples`.
@@ -45,6 +47,8 @@ pub const DEFAULT_MIN_SAMPLES: u32 = 5;
 pub const DEFAULT_SUCCESS_RATIO: f64 = 0.99;
 /// Default gate `failure_threshold`.
 pub const DEFAULT_FAILURE_THRESHOLD: u32 = 3;
+/// Default http probe `expect_status`.
+pub const DEFAULT_EXPECT_STATUS: &[u16] = &[200];
 /// Default http probe `timeout`.
 pub const DEFAULT_PROBE_TIMEOUT: &str = "2s";
 /// Default region `ttl`.
@@ -53,6 +57,8 @@ pub const DEFAULT_TTL: i64 = 60;
 pub const DEFAULT_GLOBAL_WEIGHT: u32 = 1;
 /// Default strategy steps.
 pub const DEFAULT_STEPS: &[u8] = &[5, 25, 50, 100];
+/// Default strategy `on_failure`.
+pub const DEFAULT_ON_FAILURE: &str = "rollback_region";
 /// Default strategy `step_interval`.
 pub const DEFAULT_STEP_INTERVAL: &str = "1m";
 
@@ -251,7 +257,7 @@ fn wave(value: &Value, path: &str) -> R<WaveSpec> {
         name: string(obj, "name", path)?,
         regions: strings(obj, "regions", path)?,
         max_parallel: unsigned(obj, "max_parallel", path, Some(DEFAULT_MAX_PARALLEL))?,
-        bake_time: duration(obj, "bake_time", path, Some("0s"))?,
+        bake_time: duration(obj, "bake_time", path, Some(DEFAULT_BAKE_TIME))?,
         require_approval: boolean(obj, "require_approval", path, false)?,
         gates: gates(obj, path)?,
     })
@@ -283,7 +289,7 @@ fn strategy(value: Option<&Value>, path: &str) -> R<Strategy> {
         }
     };
     let on_failure = match opt_string(obj, "on_failure", path)?.as_deref() {
-        None | Some("rollback_region") => OnFailure::RollbackRegion,
+        None | Some(DEFAULT_ON_FAILURE) => OnFailure::RollbackRegion,
         Some("rollback_all") => OnFailure::RollbackAll,
         Some("halt") => OnFailure::Halt,
         Some(other) => {
@@ -364,7 +370,7 @@ fn gate(value: &Value, path: &str) -> R<GateSpec> {
     let check = match (http, r53) {
         (Some(http), None) => {
             let expect_status = match field(http, "expect_status") {
-                None => vec![200],
+                None => DEFAULT_EXPECT_STATUS.to_vec(),
                 Some(_) => {
                     let p = join(&http_path, "expect_status");
                     list(http, "expect_status", &http_path)?

@@ -11,12 +11,13 @@ use globaldeploy_sdk::framework::duration::parse_duration;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock};
 
+use crate::terraform_json::{
+    DEFAULT_EXPECT_STATUS, DEFAULT_FAILURE_THRESHOLD, DEFAULT_GATE_INTERVAL, DEFAULT_MIN_SAMPLES,
+    DEFAULT_PROBE_TIMEOUT, DEFAULT_SUCCESS_RATIO,
+};
+
 /// The checks a gate may hold; exactly one per gate.
 const CHECKS: &[&str] = &["http", "route53_health_check"];
-/// Time between two evaluations unless configured.
-const DEFAULT_INTERVAL: &str = "5s";
-/// Probe timeout unless configured.
-const DEFAULT_TIMEOUT: &str = "2s";
 /// The shortest interval, timeout and latency bound: the engine counts in milliseconds, and a
 /// zero interval would sample without pause.
 const SHORTEST: Duration = Duration::from_millis(1);
@@ -33,15 +34,24 @@ pub fn gate_block() -> NestedBlock {
             Attribute::with_default(
                 "expect_status",
                 Type::list(Type::Number),
-                Value::list(vec![Value::int(200)]),
+                Value::list(
+                    DEFAULT_EXPECT_STATUS
+                        .iter()
+                        .map(|s| Value::int(i64::from(*s)))
+                        .collect(),
+                ),
             )
-            .description("HTTP status codes that count as healthy. Default: `[200]`.")
+            .description(format!(
+                "HTTP status codes that count as healthy. Default: `{DEFAULT_EXPECT_STATUS:?}`."
+            ))
             .validate(validators::length_between(1, 100))
             .validate(validators::each(validators::int_between(100, 599))),
         )
         .attribute(
-            Attribute::with_default("timeout", Type::String, DEFAULT_TIMEOUT)
-                .description("How long one probe may take before it counts as failed. Default: `\"2s\"`.")
+            Attribute::with_default("timeout", Type::String, DEFAULT_PROBE_TIMEOUT)
+                .description(format!(
+                    "How long one probe may take before it counts as failed. Default: `{DEFAULT_PROBE_TIMEOUT:?}`."
+                ))
                 .validate(validators::duration_at_least(SHORTEST)),
         )
         .attribute(
@@ -56,23 +66,27 @@ pub fn gate_block() -> NestedBlock {
     );
     let gate = Block::new("A health gate: exactly one check (`http` or `route53_health_check`) and how it is judged.")
         .attribute(
-            Attribute::with_default("interval", Type::String, DEFAULT_INTERVAL)
-                .description("Time between two evaluations, at least `\"1ms\"`. Default: `\"5s\"`.")
+            Attribute::with_default("interval", Type::String, DEFAULT_GATE_INTERVAL)
+                .description(format!("Time between two evaluations, at least `\"1ms\"`. Default: `{DEFAULT_GATE_INTERVAL:?}`."))
                 .validate(validators::duration_at_least(SHORTEST)),
         )
         .attribute(
-            Attribute::with_default("min_samples", Type::Number, Value::int(5))
-                .description("Samples needed before the gate can pass. Default: `5`.")
+            Attribute::with_default("min_samples", Type::Number, Value::int(i64::from(DEFAULT_MIN_SAMPLES)))
+                .description(format!("Samples needed before the gate can pass. Default: `{DEFAULT_MIN_SAMPLES}`."))
                 .validate(validators::int_between(1, 10_000)),
         )
         .attribute(
-            Attribute::with_default("success_ratio", Type::Number, Value::float(0.99))
-                .description("Share of successful samples in the window needed to pass, in (0, 1]. Default: `0.99`.")
+            Attribute::with_default("success_ratio", Type::Number, Value::float(DEFAULT_SUCCESS_RATIO))
+                .description(format!(
+                    "Share of successful samples in the window needed to pass, in (0, 1]. Default: `{DEFAULT_SUCCESS_RATIO}`."
+                ))
                 .validate(validators::number_above_up_to(0.0, 1.0)),
         )
         .attribute(
-            Attribute::with_default("failure_threshold", Type::Number, Value::int(3))
-                .description("Consecutive failed evaluations that trigger the failure policy. Default: `3`.")
+            Attribute::with_default("failure_threshold", Type::Number, Value::int(i64::from(DEFAULT_FAILURE_THRESHOLD)))
+                .description(format!(
+                    "Consecutive failed evaluations that trigger the failure policy. Default: `{DEFAULT_FAILURE_THRESHOLD}`."
+                ))
                 .validate(validators::int_between(1, 1000)),
         )
         .block(NestedBlock::single("http", http))
@@ -98,11 +112,11 @@ pub fn validate_gates(config: &Value, diags: &mut Diagnostics) {
         return;
     };
     for (index, gate) in gates.iter().enumerate() {
-        let interval = duration_or(gate.get("interval"), DEFAULT_INTERVAL);
+        let interval = duration_or(gate.get("interval"), DEFAULT_GATE_INTERVAL);
         let timeout = gate
             .get("http")
             .filter(|h| !h.is_null())
-            .and_then(|h| duration_or(h.get("timeout"), DEFAULT_TIMEOUT));
+            .and_then(|h| duration_or(h.get("timeout"), DEFAULT_PROBE_TIMEOUT));
         if let (Some(interval), Some(timeout)) = (interval, timeout) {
             if timeout > interval {
                 diags.error_at(

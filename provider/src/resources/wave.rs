@@ -15,6 +15,7 @@ use globaldeploy_sdk::{Attribute, Block, Context, Diagnostics, Resource, Schema}
 
 use super::aws_region::region_name;
 use super::gate::{gate_block, validate_gates};
+use crate::terraform_json::{DEFAULT_BAKE_TIME, DEFAULT_MAX_PARALLEL};
 use crate::ProviderClient;
 
 /// The `globaldeploy_wave` resource type.
@@ -52,15 +53,17 @@ impl Resource<ProviderClient> for Wave {
                 .validate(validators::unique()),
         )
         .attribute(
-            Attribute::with_default("max_parallel", Type::Number, Value::int(1))
-                .description("How many regions of this wave shift traffic at the same time. Default: `1`.")
+            Attribute::with_default("max_parallel", Type::Number, Value::int(i64::from(DEFAULT_MAX_PARALLEL)))
+                .description(format!(
+                    "How many regions of this wave shift traffic at the same time. Default: `{DEFAULT_MAX_PARALLEL}`."
+                ))
                 .validate(validators::int_at_least(1)),
         )
         .attribute(
-            Attribute::with_default("bake_time", Type::String, "0s")
-                .description(
-                    "How long a region is observed at 100 % before it is promoted, e.g. `\"10m\"`. Default: `\"0s\"`.",
-                )
+            Attribute::with_default("bake_time", Type::String, DEFAULT_BAKE_TIME)
+                .description(format!(
+                    "How long a region is observed at 100 % before it is promoted, e.g. `\"10m\"`. Default: `{DEFAULT_BAKE_TIME:?}`.",
+                ))
                 .validate(validators::duration_at_least(Duration::ZERO)),
         )
         .attribute(

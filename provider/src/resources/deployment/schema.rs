@@ -13,6 +13,9 @@ use super::DEFAULT_TIMEOUT;
 use crate::resources::aws_region::region_name;
 use crate::resources::gate::gate_block;
 use crate::resources::wave::Wave;
+use crate::terraform_json::{
+    DEFAULT_GLOBAL_WEIGHT, DEFAULT_ON_FAILURE, DEFAULT_STEPS, DEFAULT_STEP_INTERVAL, DEFAULT_TTL,
+};
 
 const ON_FAILURE: &[&str] = &["rollback_region", "rollback_all", "halt"];
 
@@ -45,27 +48,29 @@ pub(super) fn schema_block() -> Block {
             Attribute::with_default(
                 "steps",
                 Type::list(Type::Number),
-                Value::list([5, 25, 50, 100].into_iter().map(Value::int).collect()),
+                Value::list(DEFAULT_STEPS.iter().map(|s| Value::int(i64::from(*s))).collect()),
             )
-            .description(
+            .description(format!(
                 "Percent of a region's traffic on the new version at each step, strictly ascending and ending at \
-                 `100`. Default: `[5, 25, 50, 100]`.",
-            )
+                 `100`. Default: `{DEFAULT_STEPS:?}`.",
+            ))
             .validate(validators::length_between(1, 100))
             .validate(validators::each(validators::int_between(1, 100))),
         )
         .attribute(
-            Attribute::with_default("step_interval", Type::String, "1m")
-                .description("Hold at each step while the gates are evaluated, e.g. `\"1m\"`. Default: `\"1m\"`.")
+            Attribute::with_default("step_interval", Type::String, DEFAULT_STEP_INTERVAL)
+                .description(format!(
+                    "Hold at each step while the gates are evaluated, e.g. `\"1m\"`. Default: `{DEFAULT_STEP_INTERVAL:?}`."
+                ))
                 .validate(validators::duration_at_least(Duration::ZERO)),
         )
         .attribute(
-            Attribute::with_default("on_failure", Type::String, "rollback_region")
-                .description(
+            Attribute::with_default("on_failure", Type::String, DEFAULT_ON_FAILURE)
+                .description(format!(
                     "What a failed gate does: `rollback_region` returns that region to its old slot and stops; \
                      `rollback_all` also returns every already-promoted region; `halt` freezes weights where they \
-                     are. Default: `\"rollback_region\"`.",
-                )
+                     are. Default: `{DEFAULT_ON_FAILURE:?}`.",
+                ))
                 .validate(validators::one_of(ON_FAILURE)),
         );
     let alias = Block::new("An alias target instead of literal `target` records.")
@@ -102,8 +107,8 @@ pub(super) fn schema_block() -> Block {
                 .validate(validators::not_empty()),
         )
         .attribute(
-            Attribute::with_default("ttl", Type::Number, Value::int(60))
-                .description("TTL of the region's record sets (literal targets only). Default: `60`.")
+            Attribute::with_default("ttl", Type::Number, Value::int(DEFAULT_TTL))
+                .description(format!("TTL of the region's record sets (literal targets only). Default: `{DEFAULT_TTL}`."))
                 .validate(validators::int_between(0, 2_147_483_647)),
         )
         .attribute(
@@ -119,11 +124,11 @@ pub(super) fn schema_block() -> Block {
                 .description("URL probed by `http` gates that have no `url` of their own."),
         )
         .attribute(
-            Attribute::with_default("global_weight", Type::Number, Value::int(1))
-                .description(
+            Attribute::with_default("global_weight", Type::Number, Value::int(i64::from(DEFAULT_GLOBAL_WEIGHT)))
+                .description(format!(
                     "This region's share of global traffic (relative to the other regions), used for \
-                     `global_exposure_percent`. Default: `1`.",
-                )
+                     `global_exposure_percent`. Default: `{DEFAULT_GLOBAL_WEIGHT}`.",
+                ))
                 .validate(validators::int_between(0, 1_000_000)),
         )
         .block(NestedBlock::single("target_alias", alias));
