@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use globaldeploy_engine::model::{DeploymentSpec, OnFailure, RegionSpec, Strategy, Target, WaveSpec};
+use globaldeploy_engine::model::{
+    DeploymentSpec, OnFailure, Prior, RegionSpec, Serving, Slot, Strategy, Target, WaveSpec, Weights,
+};
 
 /// Region `name` serving `target`, at `NAME.api.example.com`.
 pub(super) fn region(name: &str, target: &str) -> RegionSpec {
@@ -45,5 +47,18 @@ pub(super) fn two_regions(
         },
         regions: vec![region("a", targets[0]), region("b", targets[1])],
         gates: Vec::new(),
+    }
+}
+
+/// What a region serving `v1` on blue (all its traffic there) was before a rollout.
+pub(super) fn v1_on_blue() -> Prior {
+    Prior {
+        serving: Some(Serving {
+            slot: Slot::Blue,
+            version: "v1".into(),
+            target: None,
+            idle: None,
+        }),
+        weights: Weights::all_on(Slot::Blue),
     }
 }

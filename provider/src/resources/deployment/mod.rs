@@ -699,10 +699,10 @@ async fn restore_before_update(client: &ProviderClient, spec: &DeploymentSpec, p
 #[cfg(test)]
 mod tests {
     use globaldeploy_engine::journal::entry::Intent;
-    use globaldeploy_engine::model::{OnFailure, Prior, Serving, Slot, Weights};
+    use globaldeploy_engine::model::OnFailure;
     use globaldeploy_engine::outcome::RegionStatus;
 
-    use super::fixtures::{region, two_regions};
+    use super::fixtures::{region, two_regions, v1_on_blue};
     use super::*;
 
     /// The state of `spec` after every region was published or promoted at `spec.version` on
@@ -825,15 +825,7 @@ mod tests {
 
     /// The journal's rollout of `spec` from v1 on blue, finished with every region promoted.
     fn finished(spec: &DeploymentSpec) -> RolloutState {
-        let on_blue = Prior {
-            serving: Some(Serving {
-                slot: Slot::Blue,
-                version: "v1".into(),
-                target: None,
-                idle: None,
-            }),
-            weights: Weights::all_on(Slot::Blue),
-        };
+        let on_blue = v1_on_blue();
         let mut rs = RolloutState::from_intent(&Intent {
             rollout_id: format!("{}@1", spec.version),
             started_at: 1,

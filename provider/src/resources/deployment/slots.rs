@@ -263,25 +263,17 @@ async fn delete_fenced(
 mod tests {
     use globaldeploy_engine::outcome::RolloutStatus;
     use globaldeploy_engine::journal::entry::Intent;
-    use globaldeploy_engine::model::{OnFailure, Prior, Serving, Target};
+    use globaldeploy_engine::model::{OnFailure, Target};
     use globaldeploy_adapters::traffic::{Difference, SlotDrift};
 
-    use super::super::fixtures::{region, two_regions};
+    use super::super::fixtures::{region, two_regions, v1_on_blue};
     use super::*;
 
     /// A finished v1 → v2 rollout of regions `a` and `b` (both on blue before) with the given
     /// end statuses; the rollout wrote `198.51.100.*` targets.
     fn rollout(a: RegionStatus, b: RegionStatus) -> RolloutState {
         let spec = two_regions("v2", ["198.51.100.1", "198.51.100.2"], vec![25, 100], 2, OnFailure::Halt);
-        let on_blue = Prior {
-            serving: Some(Serving {
-                slot: Slot::Blue,
-                version: "v1".into(),
-                target: None,
-                idle: None,
-            }),
-            weights: Weights { blue: 100, green: 0 },
-        };
+        let on_blue = v1_on_blue();
         let mut rs = RolloutState::from_intent(&Intent {
             rollout_id: "v2@1".into(),
             started_at: 1,
