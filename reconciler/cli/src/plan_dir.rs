@@ -15,7 +15,9 @@
 //! written here. The end-to-end tests compare this command with `terraform plan` on the
 //! examples.
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use globaldeploy_hcl::{CliVariable, Configuration, Mode, Planner, Value, Variables};
 use serde_json::json;
@@ -107,12 +109,16 @@ fn sets_wholly_sensitive(mut mask: serde_json::Value) -> serde_json::Value {
     mask
 }
 
-/// The provider's schema of `resource_type`.
-fn schema(resource_type: &str) -> Option<Block> {
-    resources()
-        .into_iter()
-        .find(|resource| resource.type_name() == resource_type)
-        .map(|resource| resource.schema().block)
+/// The provider's schema of `resource_type`, built once per process rather than once per
+/// resource of the configuration.
+fn schema(resource_type: &str) -> Option<&'static Block> {
+    static SCHEMAS: LazyLock<BTreeMap<&'static str, Block>> = LazyLock::new(|| {
+        resources()
+            .into_iter()
+            .map(|resource| (resource.type_name(), resource.schema().block))
+            .collect()
+    });
+    SCHEMAS.get(resource_type)
 }
 
 /// An attribute's default as the `hcl` crate's value.
@@ -143,7 +149,7 @@ impl Planner for ProviderPlanner {
         };
         // The schema leaves `port` unknown when unset; the resource's plan knows it from `type`.
         let port_unset = matches!(configured.get("port"), None | Some(Value::Null));
-        let mut planned = plan_block(&schema, configured);
+        let mut planned = plan_block(schema, configured);
         if let Value::Object(map) = &mut planned {
             match resource_type {
                 // The provider identifies a deployment by its name.

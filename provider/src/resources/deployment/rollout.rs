@@ -529,26 +529,19 @@ mod tests {
     use super::super::values::spec_to_value;
     use super::*;
 
+    /// Regions `a` and `b` at `version` serving `targets`.
+    fn deployment(version: &str, targets: [&str; 2]) -> Value {
+        spec_to_value(&two_regions(version, targets, vec![25, 100], 1, OnFailure::RollbackRegion))
+    }
+
     /// The planned value of a v1 → v2 rollout that moves `a` and `b` to `198.51.100.*`.
     fn planned_v2() -> Value {
-        spec_to_value(&two_regions(
-            "v2",
-            ["198.51.100.1", "198.51.100.2"],
-            vec![25, 100],
-            1,
-            OnFailure::RollbackRegion,
-        ))
+        deployment("v2", ["198.51.100.1", "198.51.100.2"])
     }
 
     /// The state before it: v1 on `192.0.2.*`.
     fn prior_v1() -> Value {
-        spec_to_value(&two_regions(
-            "v1",
-            ["192.0.2.1", "192.0.2.2"],
-            vec![25, 100],
-            1,
-            OnFailure::RollbackRegion,
-        ))
+        deployment("v1", ["192.0.2.1", "192.0.2.2"])
     }
 
     fn region(status: RegionStatus, slot: Slot, version: &str, target: Option<&str>) -> RegionOutcome {

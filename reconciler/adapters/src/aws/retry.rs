@@ -102,24 +102,14 @@ impl Backoff {
 pub(crate) async fn retrying<T, F, Fut>(
     policy: &RetryPolicy,
     bucket: &TokenBucket,
-    mut attempt: F,
+    attempt: F,
 ) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    let mut backoff = policy.start();
-    loop {
-        bucket.acquire().await;
-        match attempt().await {
-            Ok(value) => return Ok(value),
-            Err(err) => {
-                if !backoff.wait(&err).await {
-                    return Err(err);
-                }
-            }
-        }
-    }
+    // A call that may simply be repeated has nothing to look for before it is sent again.
+    retrying_unless_applied(policy, bucket, "", attempt, || async { Ok(None) }).await
 }
 
 /// [`retrying`] for a write that must not be applied twice (a change batch, a health check's
