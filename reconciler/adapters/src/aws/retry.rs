@@ -99,11 +99,7 @@ impl Backoff {
 
 /// Runs `attempt` until it succeeds, fails for good, or the retries are spent. Each attempt
 /// first takes a token from `bucket`.
-pub(crate) async fn retrying<T, F, Fut>(
-    policy: &RetryPolicy,
-    bucket: &TokenBucket,
-    attempt: F,
-) -> Result<T, AwsError>
+pub(crate) async fn retrying<T, F, Fut>(policy: &RetryPolicy, bucket: &TokenBucket, attempt: F) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,

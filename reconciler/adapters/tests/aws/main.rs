@@ -9,21 +9,12 @@ use std::sync::Arc;
 use globaldeploy_adapters::aws::{
     AliasTarget, AwsError, AwsSettings, Change, ChangeAction, HealthCheckSpec, HealthCheckType, RecordSet, Route53,
 };
+use globaldeploy_adapters::testing::weighted_set;
 use globaldeploy_fault_proxy::{Fault, FaultConfig, FaultProxy};
 use support::{client, deadline, Moto};
 
 fn weighted(name: &str, id: &str, weight: i64, value: &str) -> RecordSet {
-    RecordSet {
-        name: name.into(),
-        rtype: "A".into(),
-        set_identifier: Some(id.into()),
-        weight: Some(weight),
-        failover: None,
-        ttl: Some(60),
-        records: vec![value.into()],
-        alias: None,
-        health_check_id: None,
-    }
+    weighted_set(name, id, weight, &[value])
 }
 
 fn change(action: ChangeAction, set: RecordSet) -> Change {
