@@ -98,14 +98,31 @@ impl Backoff {
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the retries are spent. Each attempt
-/// first takes a token from `bucket`.
-pub(crate) async fn retrying<T, F, Fut>(policy: &RetryPolicy, bucket: &TokenBucket, attempt: F) -> Result<T, AwsError>
+/// first takes a token from `bucket`. (Its own loop rather than [`retrying_unless_applied`]
+/// with nothing to look for: every Route 53 call goes through here, and the extra layer of
+/// nested futures pushes the provider's deepest async blocks past rustc's layout query limit
+/// in a clean build.)
+pub(crate) async fn retrying<T, F, Fut>(
+    policy: &RetryPolicy,
+    bucket: &TokenBucket,
+    mut attempt: F,
+) -> Result<T, AwsError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, AwsError>>,
 {
-    // A call that may simply be repeated has nothing to look for before it is sent again.
-    retrying_unless_applied(policy, bucket, "", attempt, || async { Ok(None) }).await
+    let mut backoff = policy.start();
+    loop {
+        bucket.acquire().await;
+        match attempt().await {
+            Ok(value) => return Ok(value),
+            Err(err) => {
+                if !backoff.wait(&err).await {
+                    return Err(err);
+                }
+            }
+        }
+    }
 }
 
 /// [`retrying`] for a write that must not be applied twice (a change batch, a health check's
