@@ -24,4 +24,4 @@ mod value;
 pub use error::Error;
 pub use number::Number;
 pub use ty::Type;
-pub use value::Value;
+pub use value::{NotAnObject, Value};

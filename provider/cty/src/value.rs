@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use crate::Number;
 
 /// A cty value.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum Value {
     /// The null value (of whatever type the position has).
+    #[default]
     Null,
     /// A value that will only be known after apply.
     Unknown,
@@ -169,21 +170,36 @@ impl Value {
         }
     }
 
-    /// Sets an object's attribute. A value that is not an object (null, say) is first replaced
-    /// by an empty object.
-    pub fn set(&mut self, attribute: &str, value: Value) {
-        if !matches!(self, Value::Object(_)) {
-            *self = Value::Object(BTreeMap::new());
-        }
-        if let Value::Object(attributes) = self {
-            attributes.insert(attribute.to_owned(), value);
+    /// Sets an object's attribute. Any other value is left as it is and reported: writing an
+    /// attribute into a null or a list is a mistake of the caller, not something to paper over
+    /// by replacing the value with an object.
+    pub fn set(&mut self, attribute: &str, value: Value) -> Result<(), NotAnObject> {
+        match self {
+            Value::Object(attributes) => {
+                attributes.insert(attribute.to_owned(), value);
+                Ok(())
+            }
+            other => Err(NotAnObject {
+                attribute: attribute.to_owned(),
+                found: other.kind(),
+            }),
         }
     }
 }
 
+/// [`Value::set`] on a value that is not an object.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("cannot set attribute {attribute:?} of a {found} value: only objects have attributes")]
+pub struct NotAnObject {
+    /// The attribute that was to be set.
+    pub attribute: String,
+    /// What the value is instead.
+    pub found: &'static str,
+}
+
 impl Value {
     /// The name of this value's variant, for type-mismatch errors.
-    pub(crate) fn kind(&self) -> &'static str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
             Value::Unknown => "unknown",
@@ -317,7 +333,7 @@ mod tests {
         assert_eq!(object.get("port").and_then(Value::as_i64), Some(80));
         assert_eq!(Value::float(80.0).as_i64(), Some(80));
         assert_eq!(Value::float(80.5).as_i64(), None);
-        object.set("port", Value::int(443));
+        object.set("port", Value::int(443)).expect("an object");
         if let Some(name) = object.get_mut("name") {
             *name = "api".into();
         }
@@ -326,8 +342,12 @@ mod tests {
             Value::object([("name", Value::from("api")), ("port", Value::int(443))])
         );
         let mut null = Value::Null;
-        null.set("a", Value::bool(true));
-        assert_eq!(null.get("a").and_then(Value::as_bool), Some(true));
+        let refused = null.set("a", Value::bool(true)).expect_err("null is not an object");
+        assert_eq!(
+            refused.to_string(),
+            "cannot set attribute \"a\" of a null value: only objects have attributes"
+        );
+        assert_eq!(null, Value::Null, "left as it was");
         assert_eq!(
             Value::set_of(vec![Value::int(1)]).as_list().map(<[Value]>::len),
             Some(1)

@@ -69,7 +69,9 @@ impl Resource<String> for Thing {
             panic!("the thing refused to be created");
         }
         let mut state = planned.clone();
-        state.set("id", Value::string(format!("{greeting}-1")));
+        state
+            .set("id", Value::string(format!("{greeting}-1")))
+            .expect("a planned resource is an object");
         state
     }
 

@@ -20,18 +20,19 @@ use async_trait::async_trait;
 use globaldeploy_adapters::aws::{normalize_name, Change, ChangeAction, Failover, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
+use globaldeploy_sdk::framework::model::{Model, ModelError};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{
     Attribute, AttributePath, Block, Context, Diagnostics, NestedBlock, PlanRequest, Resource, Schema,
 };
 
 use super::record_address::{
-    current_sets, delete_batch, plan_address, read_state, str_at, with_address_attributes, with_computed, update_state,
-    write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
+    current_sets, delete_batch, plan_address, read_state, refreshed_ttl, with_address_attributes, with_computed,
+    update_state, write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
 };
 use super::record_target::{
-    alias_block, batch_weight, display_name, keep_prior_target_spelling, records_attribute, target_from_value,
-    target_to_values_like, validate_target, validate_ttl_with_aliases, MAX_BATCH_CHARS, MAX_BATCH_ELEMENTS,
+    alias_block, display_name, keep_prior_target_spelling, records_attribute, validate_target,
+    validate_ttl_with_aliases, AliasModel, RecordTarget, MAX_BATCH_CHARS, MAX_BATCH_ELEMENTS,
 };
 use crate::ProviderClient;
 
@@ -105,12 +106,14 @@ impl Resource<ProviderClient> for FailoverPolicy {
         validate_policy(config, diags);
     }
 
-    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, _diags: &mut Diagnostics) {
+    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
         let PlanRequest { prior, plan, .. } = request;
         if plan.planned.is_null() || !plan.planned.is_known() {
             return;
         }
-        keep_prior_role_spelling(prior, &mut plan.planned);
+        if let Err(err) = keep_prior_role_spelling(prior, &mut plan.planned) {
+            diags.push(err.diagnostic());
+        }
         plan_address(prior, plan);
     }
 
@@ -151,7 +154,14 @@ impl Resource<ProviderClient> for FailoverPolicy {
         }
         // UPSERT, not CREATE: the listing above showed neither set exists, and moto refuses a
         // CREATE identical to one in its journal even after the set was deleted.
-        let changes: Vec<Change> = desired_sets(planned, &[])
+        let desired = match desired_sets(planned, &[]) {
+            Ok(desired) => desired,
+            Err(err) => {
+                diags.push(err.diagnostic());
+                return Value::Null;
+            }
+        };
+        let changes: Vec<Change> = desired
             .into_iter()
             .map(|set| Change {
                 action: ChangeAction::Upsert,
@@ -178,8 +188,22 @@ impl Resource<ProviderClient> for FailoverPolicy {
         let Some(client) = ctx.client_or_report(diags) else {
             return prior.clone();
         };
-        let changes_for = |current: &[RecordSet]| changes_between(current, &desired_sets(planned, current));
-        update_state(client, KIND, prior, planned, failover_only, changes_for, diags).await
+        let mut unfit = None;
+        let changes_for = |current: &[RecordSet]| match desired_sets(planned, current) {
+            Ok(desired) => changes_between(current, &desired),
+            Err(err) => {
+                unfit = Some(err);
+                Vec::new()
+            }
+        };
+        let state = update_state(client, KIND, prior, planned, failover_only, changes_for, diags).await;
+        match unfit {
+            Some(err) => {
+                diags.push(err.diagnostic());
+                prior.clone()
+            }
+            None => state,
+        }
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {
@@ -236,10 +260,14 @@ impl Resource<ProviderClient> for FailoverPolicy {
             return None;
         }
         let mut state = Value::object(address.import_state());
-        for attribute in ["ttl", "primary", "secondary", "timeouts"] {
-            state.set(attribute, Value::Null);
+        // The first refresh fills the roles in.
+        match FailoverPolicyModel::default().write_into(&mut state) {
+            Ok(()) => Some(state),
+            Err(err) => {
+                diags.push(err.diagnostic());
+                None
+            }
         }
-        Some(state)
     }
 }
 
@@ -264,34 +292,95 @@ pub fn set_identifier(name: &str, rtype: &str, role: Failover) -> String {
     format!("h{hash:016x}{suffix}")
 }
 
+globaldeploy_sdk::model! {
+    /// The attributes of a `globaldeploy_failover_policy` this resource reads and rewrites;
+    /// `id`, `zone_id`, `name`, `type` and `fqdn` are [`RecordAddress`]'s.
+    #[derive(Default)]
+    pub struct FailoverPolicyModel {
+        /// TTL of the sets that use records.
+        pub ttl: Option<i64>,
+        /// The set answered while its health check passes.
+        pub primary: Option<Role>,
+        /// The set answered when the primary is unhealthy.
+        pub secondary: Option<Role>,
+        /// Left to the framework's timeouts.
+        pub timeouts: Value,
+    }
+}
+
+globaldeploy_sdk::model! {
+    /// A `primary` or `secondary` block.
+    pub struct Role {
+        /// Literal records (see [`RecordTarget`]).
+        pub records: Option<Vec<String>>,
+        /// Or an alias.
+        pub alias: Option<AliasModel>,
+        /// The health check Route 53 judges it by.
+        pub health_check_id: Option<String>,
+    }
+}
+
+impl FailoverPolicyModel {
+    /// The block of `role`.
+    fn role(&self, role: Failover) -> Option<&Role> {
+        match role {
+            Failover::Primary => self.primary.as_ref(),
+            Failover::Secondary => self.secondary.as_ref(),
+        }
+    }
+}
+
+impl Role {
+    /// The role of set `set` as Route 53 reports it, its target spelled like `prior` where
+    /// Route 53 means the same.
+    fn of_set(set: &RecordSet, prior: Option<&Role>) -> Role {
+        let mut target = RecordTarget::of_set(set);
+        if let Some(prior) = prior {
+            target = target.spelled_like(&RecordTarget {
+                records: prior.records.clone(),
+                alias: prior.alias.clone(),
+            });
+        }
+        Role {
+            records: target.records,
+            alias: target.alias,
+            health_check_id: set.health_check_id.clone(),
+        }
+    }
+}
+
 /// The record sets a (planned) resource value describes. A role that already has a set in
 /// `current` keeps that set's identifier; otherwise it gets [`set_identifier`].
-pub fn desired_sets(value: &Value, current: &[RecordSet]) -> Vec<RecordSet> {
-    let target = RecordAddress::of(value);
-    let ttl = value.get("ttl").and_then(Value::as_i64);
-    ROLES
+pub fn desired_sets(value: &Value, current: &[RecordSet]) -> Result<Vec<RecordSet>, ModelError> {
+    let address = RecordAddress::of(value);
+    let policy = FailoverPolicyModel::decode(value)?;
+    Ok(ROLES
         .iter()
-        .filter_map(|(role, block)| {
-            let config = value.get(block).filter(|b| !b.is_null())?;
-            let (records, alias) = target_from_value(config);
+        .filter_map(|(role, _)| {
+            let config = policy.role(*role)?;
+            let (records, alias) = RecordTarget {
+                records: config.records.clone(),
+                alias: config.alias.clone(),
+            }
+            .to_aws();
             let identifier = current
                 .iter()
                 .find(|set| set.failover == Some(*role))
                 .and_then(|set| set.set_identifier.clone())
-                .unwrap_or_else(|| set_identifier(&target.name, &target.rtype, *role));
+                .unwrap_or_else(|| set_identifier(&address.name, &address.rtype, *role));
             Some(RecordSet {
-                name: normalize_name(&target.name),
-                rtype: target.rtype.clone(),
+                name: normalize_name(&address.name),
+                rtype: address.rtype.clone(),
                 set_identifier: Some(identifier),
                 weight: None,
                 failover: Some(*role),
-                ttl: if alias.is_some() { None } else { ttl },
+                ttl: if alias.is_some() { None } else { policy.ttl },
                 records,
                 alias,
-                health_check_id: str_at(config, "health_check_id").map(str::to_owned),
+                health_check_id: config.health_check_id.clone(),
             })
         })
-        .collect()
+        .collect())
 }
 
 /// The one batch that turns `current` (the name's failover sets) into `desired`: UPSERT the
@@ -326,60 +415,35 @@ pub fn changes_between(current: &[RecordSet], desired: &[RecordSet]) -> Vec<Chan
 /// The state for `sets` (the name's failover sets as Route 53 reports them), keeping the prior
 /// state's spelling wherever it denotes the same thing. A role without a set is null, which
 /// the next plan shows as a block to add.
-fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
-    let mut new_state = with_computed(state);
-    for (role, block) in ROLES {
-        let value = match sets.iter().find(|set| set.failover == Some(role)) {
-            Some(set) => {
-                let (records, alias) = target_to_values_like(set, state.get(block));
-                Value::object([
-                    ("records", records),
-                    (
-                        "health_check_id",
-                        set.health_check_id.clone().map_or(Value::Null, Value::string),
-                    ),
-                    ("alias", alias),
-                ])
-            }
-            None => Value::Null,
-        };
-        new_state.set(block, value);
-    }
-    let state_ttl = state.get("ttl").and_then(Value::as_i64);
-    let ttls: Vec<i64> = sets
-        .iter()
-        .filter(|s| s.alias.is_none())
-        .filter_map(|s| s.ttl)
-        .collect();
-    let ttl = match ttls.first() {
-        None => Value::Null,
-        // A set whose TTL differs from the state's is drift: show it.
-        Some(first) => Value::int(
-            ttls.iter()
-                .copied()
-                .find(|t| Some(*t) != state_ttl)
-                .or(state_ttl)
-                .unwrap_or(*first),
-        ),
+fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Result<Value, ModelError> {
+    let prior = FailoverPolicyModel::decode(state)?;
+    let role = |role: Failover| {
+        let set = sets.iter().find(|set| set.failover == Some(role))?;
+        Some(Role::of_set(set, prior.role(role)))
     };
-    new_state.set("ttl", ttl);
-    if new_state.get("timeouts").is_none() {
-        new_state.set("timeouts", Value::Null);
-    }
-    new_state
+    let refreshed = FailoverPolicyModel {
+        ttl: refreshed_ttl(sets, prior.ttl),
+        primary: role(Failover::Primary),
+        secondary: role(Failover::Secondary),
+        timeouts: prior.timeouts.clone(),
+    };
+    let mut new_state = with_computed(state);
+    refreshed.write_into(&mut new_state)?;
+    Ok(new_state)
 }
 
 /// Keeps the prior state's spelling of each role's target (record order, alias names) where the
 /// configuration only spells the same thing differently, so the plan shows no diff.
-fn keep_prior_role_spelling(prior: &Value, planned: &mut Value) {
+fn keep_prior_role_spelling(prior: &Value, planned: &mut Value) -> Result<(), ModelError> {
     for (_, block) in ROLES {
-        let Some(before) = prior.get(block).filter(|b| !b.is_null() && b.is_known()) else {
+        let Some(before) = prior.get(block).filter(|b| !b.is_null()) else {
             continue;
         };
-        if let Some(item) = planned.get_mut(block).filter(|b| !b.is_null() && b.is_wholly_known()) {
-            keep_prior_target_spelling(before, item);
+        if let Some(item) = planned.get_mut(block).filter(|b| !b.is_null()) {
+            keep_prior_target_spelling(before, item)?;
         }
     }
+    Ok(())
 }
 
 /// Checks across the attributes and blocks: each target's rules (records xor alias, CNAME
@@ -400,10 +464,10 @@ fn validate_policy(config: &Value, diags: &mut Diagnostics) {
             continue;
         }
         validate_target(target, rtype, ttl, &path, diags);
-        if target.get("records").is_none_or(Value::is_wholly_known)
-            && target.get("alias").is_none_or(Value::is_wholly_known)
-        {
-            let (e, c) = batch_weight(target);
+        // A target not known yet, or one that does not decode (a null record value, reported
+        // by its own validators), is not counted.
+        if let Ok(target) = RecordTarget::decode(target) {
+            let (e, c) = target.batch_weight();
             elements += e;
             chars += c;
         }
@@ -478,8 +542,20 @@ fn validate_primary_can_fail_over(primary: &Value, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use globaldeploy_adapters::aws::AliasTarget;
+    use globaldeploy_sdk::framework::model::undeclared;
 
+    use super::super::record_address::str_at;
     use super::*;
+
+    #[test]
+    fn the_models_fit_the_schema() {
+        let schema = FailoverPolicy.schema().block;
+        assert_eq!(undeclared::<FailoverPolicyModel>(&schema), Vec::<&str>::new());
+        for (_, role) in ROLES {
+            let block = &schema.find_block(role).expect("a role block").block;
+            assert_eq!(undeclared::<Role>(block), Vec::<&str>::new());
+        }
+    }
 
     fn records(values: &[&str]) -> Value {
         Value::list(values.iter().map(|v| Value::string(*v)).collect())
@@ -659,7 +735,7 @@ mod tests {
             target(records(&["192.0.2.1"]), Value::Null, Value::Null),
             target(Value::Null, alias(Value::bool(false)), Value::Null),
         );
-        let created = desired_sets(&planned, &[]);
+        let created = desired_sets(&planned, &[]).expect("fits the model");
         assert_eq!(created[0].set_identifier.as_deref(), Some("api.example.com-A-primary"));
         assert_eq!(created[1].ttl, None, "aliases have no TTL");
         // An imported pair with other identifiers: the secondary changes from records to alias.
@@ -667,7 +743,7 @@ mod tests {
             set(Failover::Primary, "one", "192.0.2.1"),
             set(Failover::Secondary, "two", "192.0.2.2"),
         ];
-        let desired = desired_sets(&planned, &current);
+        let desired = desired_sets(&planned, &current).expect("fits the model");
         let changes = changes_between(&current, &desired);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].action, ChangeAction::Upsert);
@@ -677,7 +753,7 @@ mod tests {
             Some("DR.api.example.com")
         );
         // A missing secondary is created in the same batch.
-        let changes = changes_between(&current[..1], &desired_sets(&planned, &current[..1]));
+        let changes = changes_between(&current[..1], &desired_sets(&planned, &current[..1]).expect("fits the model"));
         assert_eq!(
             changes.iter().map(|c| c.action).collect::<Vec<_>>(),
             vec![ChangeAction::Upsert]
@@ -703,7 +779,7 @@ mod tests {
             zone_id: "/hostedzone/Z1".into(),
             evaluate_target_health: false,
         });
-        let read = state_from_sets(&state, &[primary.clone(), secondary.clone()]);
+        let read = state_from_sets(&state, &[primary.clone(), secondary.clone()]).expect("fits the model");
         assert_eq!(read.get("primary"), state.get("primary"));
         assert_eq!(read.get("secondary"), state.get("secondary"));
         assert_eq!(str_at(&read, "id"), Some("Z1/api.example.com/A"));
@@ -711,7 +787,7 @@ mod tests {
         // Drift: the secondary's alias target changed, the TTL too.
         secondary.alias.as_mut().unwrap().name = "other.example.com.".into();
         primary.ttl = Some(300);
-        let read = state_from_sets(&state, &[primary.clone(), secondary]);
+        let read = state_from_sets(&state, &[primary.clone(), secondary]).expect("fits the model");
         assert_eq!(
             read.get("secondary")
                 .and_then(|s| s.get("alias"))
@@ -720,7 +796,7 @@ mod tests {
         );
         assert_eq!(read.get("ttl"), Some(&Value::int(300)));
         // Only the primary left: the secondary is null.
-        let read = state_from_sets(&state, &[primary]);
+        let read = state_from_sets(&state, &[primary]).expect("fits the model");
         assert_eq!(read.get("secondary"), Some(&Value::Null));
     }
 }

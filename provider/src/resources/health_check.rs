@@ -18,6 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use globaldeploy_adapters::aws::{AwsError, HealthCheck as RemoteHealthCheck, HealthCheckSpec, HealthCheckType};
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::model::ModelError;
 use globaldeploy_sdk::framework::schema::Presence;
 use globaldeploy_sdk::framework::validators::{self, Validator};
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Context, Diagnostics, PlanRequest, Resource, Schema};
@@ -166,7 +167,7 @@ impl Resource<ProviderClient> for HealthCheck {
         validate_combination(config, diags);
     }
 
-    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, _diags: &mut Diagnostics) {
+    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
         let planned = &mut request.plan.planned;
         // The port defaults by type. Planning the default even when nothing else changed is what
         // makes a port changed outside Terraform show as drift.
@@ -176,7 +177,9 @@ impl Resource<ProviderClient> for HealthCheck {
                 Some(value) if !value.is_known() => Value::Unknown,
                 _ => Value::Null,
             };
-            planned.set("port", port);
+            if let Err(err) = planned.set("port", port) {
+                diags.push(ModelError::from(err).diagnostic());
+            }
         }
         // Route 53 can change an IP address but cannot add or remove one.
         if !request.prior.is_null() {
@@ -205,11 +208,7 @@ impl Resource<ProviderClient> for HealthCheck {
         let name = describe_spec(&spec);
         tracing::info!(health_check = %name, caller_reference, "creating Route 53 health check");
         match client.route53.create_health_check(&spec, &caller_reference).await {
-            Ok(id) => {
-                let mut state = planned.clone();
-                state.set("id", Value::string(id));
-                state
-            }
+            Ok(id) => state_with_id(planned, id, diags),
             Err(err) => {
                 let (summary, detail) = aws_failure("create", &name, &err);
                 diags.error(summary, detail);
@@ -218,11 +217,7 @@ impl Resource<ProviderClient> for HealthCheck {
                 client.route53.invalidate_health_checks();
                 match client.route53.list_health_checks().await {
                     Ok(checks) => match checks.iter().find(|c| c.caller_reference == caller_reference) {
-                        Some(check) => {
-                            let mut state = planned.clone();
-                            state.set("id", Value::string(check.id.clone()));
-                            state
-                        }
+                        Some(check) => state_with_id(planned, check.id.clone(), diags),
                         None => Value::Null,
                     },
                     Err(_) => Value::Null,
@@ -279,11 +274,7 @@ impl Resource<ProviderClient> for HealthCheck {
         };
         tracing::info!(health_check = %id, "updating Route 53 health check");
         match client.route53.update_health_check(&id, &spec).await {
-            Ok(()) => {
-                let mut state = planned.clone();
-                state.set("id", Value::string(id));
-                state
-            }
+            Ok(()) => state_with_id(planned, id, diags),
             Err(err) => {
                 let (summary, mut detail) = aws_failure("update", &id, &err);
                 if err.is_not_found() {
@@ -633,6 +624,19 @@ impl Validator for TagsValidator {
 
 // ----- values <-> Route 53 ------------------------------------------------------------------
 
+/// The state of health check `id`: the plan with its id. A plan is an object; were it not, the
+/// error names the check, so a check Route 53 has is never lost without a trace.
+fn state_with_id(planned: &Value, id: String, diags: &mut Diagnostics) -> Value {
+    let mut state = planned.clone();
+    if let Err(err) = state.set("id", Value::string(&id)) {
+        diags.error(
+            format!("Cannot record health check {id}"),
+            format!("Route 53 has health check {id}, but its state cannot be written: {err}. Import it with its id."),
+        );
+    }
+    state
+}
+
 fn string_at(value: &Value, name: &str) -> Option<String> {
     value.get(name).and_then(Value::as_str).map(str::to_owned)
 }
@@ -866,7 +870,7 @@ mod tests {
                 ["type", "fqdn", "ip_address", "port", "resource_path", "search_string"].map(|k| (k, Value::Null)),
             );
             for (k, v) in pairs {
-                object.set(k, v.clone());
+                object.set(k, v.clone()).expect("an object");
             }
             object
         };

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use globaldeploy_adapters::aws::records::strip_zone_prefix;
 use globaldeploy_adapters::aws::{AwsError, Change, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::model::ModelError;
 use globaldeploy_sdk::framework::path::PathStep;
 use globaldeploy_sdk::framework::plan::Plan;
 use globaldeploy_sdk::framework::timeouts::timeout;
@@ -168,15 +169,38 @@ pub fn with_computed(value: &Value) -> Value {
     state
 }
 
+/// Fills `id` and `fqdn` in once the address is known (a value that is not an object, such as
+/// a null plan of a destroy, has neither).
 fn set_computed(value: &mut Value) {
     if let (Some(zone), Some(name), Some(rtype)) =
         (str_at(value, "zone_id"), str_at(value, "name"), str_at(value, "type"))
     {
-        let id = record_id(zone, name, rtype);
-        let fqdn = display_name(name);
-        value.set("id", Value::string(id));
-        value.set("fqdn", Value::string(fqdn));
+        let id = Value::string(record_id(zone, name, rtype));
+        let fqdn = Value::string(display_name(name));
+        if let Value::Object(attributes) = value {
+            attributes.insert("id".to_owned(), id);
+            attributes.insert("fqdn".to_owned(), fqdn);
+        }
     }
+}
+
+/// The `ttl` a refresh records for `sets` (a resource's sets as Route 53 reports them), given
+/// the state's `state_ttl`: a set whose TTL differs from the state's is drift, so that TTL is
+/// shown; null when every set is an alias (aliases have no TTL of their own).
+pub fn refreshed_ttl(sets: &[RecordSet], state_ttl: Option<i64>) -> Option<i64> {
+    let ttls: Vec<i64> = sets
+        .iter()
+        .filter(|s| s.alias.is_none())
+        .filter_map(|s| s.ttl)
+        .collect();
+    let first = *ttls.first()?;
+    Some(
+        ttls.iter()
+            .copied()
+            .find(|t| Some(*t) != state_ttl)
+            .or(state_ttl)
+            .unwrap_or(first),
+    )
 }
 
 /// The identity part of planning an update or create: keeps the prior spelling of a name or
@@ -185,14 +209,19 @@ fn set_computed(value: &mut Value) {
 pub fn plan_address(prior: &Value, plan: &mut Plan) {
     if !prior.is_null() {
         let planned = &mut plan.planned;
-        if let (Some(old), Some(new)) = (str_at(prior, "name"), str_at(planned, "name")) {
-            if old != new && same_name(old, new) {
-                planned.set("name", Value::string(old));
-            }
-        }
-        if let (Some(old), Some(new)) = (str_at(prior, "zone_id"), str_at(planned, "zone_id")) {
-            if old != new && strip_zone_prefix(old) == strip_zone_prefix(new) {
-                planned.set("zone_id", Value::string(old));
+        type SameSpelling = fn(&str, &str) -> bool;
+        let same: [(&str, SameSpelling); 2] = [
+            ("name", same_name),
+            ("zone_id", |a, b| strip_zone_prefix(a) == strip_zone_prefix(b)),
+        ];
+        for (attribute, same) in same {
+            let Some(old) = str_at(prior, attribute) else {
+                continue;
+            };
+            if let Some(Value::String(spelled)) = planned.get_mut(attribute) {
+                if spelled != old && same(old, spelled) {
+                    old.clone_into(spelled);
+                }
             }
         }
         let planned = &plan.planned;
@@ -248,7 +277,7 @@ pub async fn read_state(
     kind: RecordKind,
     state: &Value,
     owned: fn(Vec<RecordSet>) -> Vec<RecordSet>,
-    to_state: fn(&Value, &[RecordSet]) -> Value,
+    to_state: fn(&Value, &[RecordSet]) -> Result<Value, ModelError>,
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let address = RecordAddress::of(state);
@@ -264,7 +293,13 @@ pub async fn read_state(
         tracing::info!(record = %address, "every {} set is gone; removing from state", kind.sets);
         return None;
     }
-    Some(to_state(state, &sets))
+    match to_state(state, &sets) {
+        Ok(refreshed) => Some(refreshed),
+        Err(err) => {
+            diags.push(err.diagnostic());
+            Some(state.clone())
+        }
+    }
 }
 
 /// An update of a record resource: the owned sets now, turned into the one batch `changes_for`

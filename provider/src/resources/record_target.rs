@@ -10,6 +10,7 @@
 use globaldeploy_adapters::aws::records::strip_zone_prefix;
 use globaldeploy_adapters::aws::{normalize_name, AliasTarget, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::model::{Model, ModelError};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock};
 
@@ -123,91 +124,99 @@ pub fn validate_target(
     }
 }
 
-/// The records and alias of a target object (known values only).
-pub fn target_from_value(target: &Value) -> (Vec<String>, Option<AliasTarget>) {
-    let records = target
-        .get("records")
-        .and_then(Value::as_list)
-        .map(|items| items.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-        .unwrap_or_default();
-    let alias = target
-        .get("alias")
-        .filter(|a| !a.is_null() && a.is_known())
-        .map(|alias| AliasTarget {
-            name: alias.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
-            zone_id: strip_zone_prefix(alias.get("zone_id").and_then(Value::as_str).unwrap_or_default()).to_owned(),
-            evaluate_target_health: alias
-                .get("evaluate_target_health")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-        });
-    (records, alias)
-}
-
-/// The `records` and `alias` values of a record set as Route 53 reports it: one of them null.
-pub fn target_to_values(set: &RecordSet) -> (Value, Value) {
-    match &set.alias {
-        Some(alias) => (
-            Value::Null,
-            Value::object([
-                ("name", Value::string(display_name(&alias.name))),
-                ("zone_id", Value::string(strip_zone_prefix(&alias.zone_id))),
-                ("evaluate_target_health", Value::bool(alias.evaluate_target_health)),
-            ]),
-        ),
-        None => (
-            Value::list(set.records.iter().map(Value::string).collect()),
-            Value::Null,
-        ),
+globaldeploy_sdk::model! {
+    /// An `alias` block as configuration and state spell it.
+    pub struct AliasModel {
+        /// The DNS name the alias points at.
+        pub name: String,
+        /// The hosted zone of the alias target.
+        pub zone_id: String,
+        /// Whether Route 53 follows the target's health.
+        pub evaluate_target_health: bool,
     }
 }
 
-/// Like [`target_to_values`], but keeping the spelling of `prior` (configuration or state) where
-/// it denotes the same thing: records in the prior order when they are the same values, the
-/// alias name and zone id as written when they are the same name and zone. This is what keeps a
-/// refresh from showing a diff that is only spelling.
-pub fn target_to_values_like(set: &RecordSet, prior: Option<&Value>) -> (Value, Value) {
-    let (records, alias) = target_to_values(set);
-    let Some(prior) = prior.filter(|p| p.is_known() && !p.is_null()) else {
-        return (records, alias);
-    };
-    let records = match (prior.get("records"), &records) {
-        (Some(before @ Value::List(old)), Value::List(new)) if same_values(old, new) => before.clone(),
-        _ => records,
-    };
-    let alias = match (prior.get("alias"), &alias) {
-        (Some(before), Value::Object(_)) if before.is_known() && !before.is_null() => {
-            let mut merged = alias.clone();
-            if let (Some(old), Some(new)) = (str_of(before, "name"), str_of(&alias, "name")) {
-                if same_name(old, new) {
-                    merged.set("name", Value::string(old));
-                }
-            }
-            if let (Some(old), Some(new)) = (str_of(before, "zone_id"), str_of(&alias, "zone_id")) {
-                if strip_zone_prefix(old) == strip_zone_prefix(new) {
-                    merged.set("zone_id", Value::string(old));
-                }
-            }
-            merged
+globaldeploy_sdk::model! {
+    /// What a record set points at, read from (and written into) a target object — an
+    /// `endpoint`, `primary` or `secondary` block — whose other attributes it leaves alone.
+    #[derive(Default)]
+    pub struct RecordTarget {
+        /// Literal record values, with the resource's `ttl`.
+        pub records: Option<Vec<String>>,
+        /// Or an alias.
+        pub alias: Option<AliasModel>,
+    }
+}
+
+impl RecordTarget {
+    /// The target of a record set as Route 53 reports it.
+    pub fn of_set(set: &RecordSet) -> RecordTarget {
+        match &set.alias {
+            Some(alias) => RecordTarget {
+                records: None,
+                alias: Some(AliasModel {
+                    name: display_name(&alias.name),
+                    zone_id: strip_zone_prefix(&alias.zone_id).to_owned(),
+                    evaluate_target_health: alias.evaluate_target_health,
+                }),
+            },
+            None => RecordTarget {
+                records: Some(set.records.clone()),
+                alias: None,
+            },
         }
-        _ => alias,
-    };
-    (records, alias)
+    }
+
+    /// The records and alias the AWS layer writes.
+    pub fn to_aws(&self) -> (Vec<String>, Option<AliasTarget>) {
+        let alias = self.alias.as_ref().map(|alias| AliasTarget {
+            name: alias.name.clone(),
+            zone_id: strip_zone_prefix(&alias.zone_id).to_owned(),
+            evaluate_target_health: alias.evaluate_target_health,
+        });
+        (self.records.clone().unwrap_or_default(), alias)
+    }
+
+    /// This target, spelled as `prior` (configuration or state) wherever both denote the same
+    /// thing: records in the prior order when they are the same values, the alias name and zone
+    /// id as written when they are the same name and zone. This is what keeps a refresh or a
+    /// plan from showing a diff that is only spelling.
+    #[must_use]
+    pub fn spelled_like(mut self, prior: &RecordTarget) -> RecordTarget {
+        if let (Some(old), Some(new)) = (&prior.records, &self.records) {
+            if same_values(old, new) {
+                self.records = Some(old.clone());
+            }
+        }
+        if let (Some(old), Some(new)) = (&prior.alias, &mut self.alias) {
+            if same_name(&old.name, &new.name) {
+                new.name.clone_from(&old.name);
+            }
+            if strip_zone_prefix(&old.zone_id) == strip_zone_prefix(&new.zone_id) {
+                new.zone_id.clone_from(&old.zone_id);
+            }
+        }
+        self
+    }
+
+    /// How many ResourceRecord elements and value characters this target contributes to a
+    /// change batch (Route 53 limits a batch to 1,000 elements and 32,000 characters; an UPSERT
+    /// counts twice).
+    pub fn batch_weight(&self) -> (usize, usize) {
+        match (&self.alias, &self.records) {
+            (Some(alias), _) => (0, alias.name.len()),
+            (None, Some(records)) => (records.len(), records.iter().map(String::len).sum()),
+            (None, None) => (0, 0),
+        }
+    }
 }
 
-fn str_of<'v>(value: &'v Value, name: &str) -> Option<&'v str> {
-    value.get(name).and_then(Value::as_str)
-}
-
-/// Whether two lists of values hold the same strings regardless of order.
-fn same_values(a: &[Value], b: &[Value]) -> bool {
-    let sorted = |items: &[Value]| {
-        let mut v: Vec<String> = items
-            .iter()
-            .map(|i| i.as_str().unwrap_or_default().to_owned())
-            .collect();
-        v.sort_unstable();
-        v
+/// Whether two lists hold the same strings regardless of order.
+fn same_values(a: &[String], b: &[String]) -> bool {
+    let sorted = |items: &[String]| {
+        let mut sorted = items.to_vec();
+        sorted.sort_unstable();
+        sorted
     };
     a.len() == b.len() && sorted(a) == sorted(b)
 }
@@ -215,32 +224,13 @@ fn same_values(a: &[Value], b: &[Value]) -> bool {
 /// Keeps `before`'s spelling of a target in the planned `item` where both denote the same thing
 /// (the same records in another order, an alias name in another case or with a trailing dot, a
 /// zone id with its `/hostedzone/` prefix): Terraform accepts the prior value as the plan for
-/// such attributes, and the plan then shows no diff.
-pub fn keep_prior_target_spelling(before: &Value, item: &mut Value) {
-    if let (Some(Value::List(old)), Some(Value::List(new))) = (before.get("records"), item.get("records")) {
-        if same_values(old, new) {
-            let old = Value::List(old.clone());
-            item.set("records", old);
-        }
+/// such attributes, and the plan then shows no diff. Targets not wholly known are left as planned.
+pub fn keep_prior_target_spelling(before: &Value, item: &mut Value) -> Result<(), ModelError> {
+    if !before.is_wholly_known() || !item.is_wholly_known() {
+        return Ok(());
     }
-    let (Some(old_alias), Some(new_alias)) = (before.get("alias"), item.get("alias").cloned()) else {
-        return;
-    };
-    if old_alias.is_null() || new_alias.is_null() {
-        return;
-    }
-    let mut merged = new_alias.clone();
-    if let (Some(a), Some(b)) = (str_of(old_alias, "name"), str_of(&new_alias, "name")) {
-        if same_name(a, b) {
-            merged.set("name", Value::string(a));
-        }
-    }
-    if let (Some(a), Some(b)) = (str_of(old_alias, "zone_id"), str_of(&new_alias, "zone_id")) {
-        if strip_zone_prefix(a) == strip_zone_prefix(b) {
-            merged.set("zone_id", Value::string(a));
-        }
-    }
-    item.set("alias", merged);
+    let prior = RecordTarget::decode(before)?;
+    RecordTarget::decode(item)?.spelled_like(&prior).write_into(item)
 }
 
 /// A DNS name as Route 53 compares it: lower case, trailing dot, escapes decoded.
@@ -261,17 +251,6 @@ pub fn display_name(name: &str) -> String {
 /// Whether two spellings denote the same DNS name.
 pub fn same_name(a: &str, b: &str) -> bool {
     normalize_name(a) == normalize_name(b)
-}
-
-/// How many ResourceRecord elements and value characters a target contributes to a change
-/// batch (Route 53 limits a batch to 1,000 elements and 32,000 characters; an UPSERT counts
-/// twice).
-pub fn batch_weight(target: &Value) -> (usize, usize) {
-    let (records, alias) = target_from_value(target);
-    match alias {
-        Some(alias) => (0, alias.name.len()),
-        None => (records.len(), records.iter().map(String::len).sum()),
-    }
 }
 
 /// `ttl` is for the targets that use records; when every target of a resource is an alias
@@ -305,6 +284,8 @@ pub fn validate_ttl_with_aliases<'a>(
 
 #[cfg(test)]
 mod tests {
+    use globaldeploy_sdk::framework::model::ToValue;
+
     use super::*;
 
     fn target(records: Value, alias: Value) -> Value {
@@ -403,7 +384,8 @@ mod tests {
 
     #[test]
     fn conversions_round_trip_and_keep_spelling() {
-        let (records, alias_target) = target_from_value(&target(Value::Null, alias()));
+        let configured = RecordTarget::decode(&target(Value::Null, alias())).expect("a target");
+        let (records, alias_target) = configured.to_aws();
         assert!(records.is_empty());
         let set = RecordSet {
             name: "api.example.com.".into(),
@@ -420,11 +402,24 @@ mod tests {
             }),
             health_check_id: None,
         };
-        let (_, plain) = target_to_values(&set);
-        assert_eq!(plain.get("name"), Some(&Value::string("euw1.api.example.com")));
-        assert_eq!(plain.get("zone_id"), Some(&Value::string("Z1")));
-        let (_, kept) = target_to_values_like(&set, Some(&target(Value::Null, alias())));
-        assert_eq!(kept, alias());
+        let plain = RecordTarget::of_set(&set).alias.expect("an alias");
+        assert_eq!(plain.name, "euw1.api.example.com");
+        assert_eq!(plain.zone_id, "Z1");
+        assert_eq!(RecordTarget::of_set(&set).spelled_like(&configured), configured);
+        assert_eq!(configured.to_value(), target(Value::Null, alias()));
+    }
+
+    #[test]
+    fn records_keep_their_prior_order_only_when_they_are_the_same_values() {
+        let records = |values: &[&str]| RecordTarget {
+            records: Some(values.iter().map(|v| (*v).to_owned()).collect()),
+            alias: None,
+        };
+        let prior = records(&["192.0.2.2", "192.0.2.1"]);
+        assert_eq!(records(&["192.0.2.1", "192.0.2.2"]).spelled_like(&prior), prior);
+        let changed = records(&["192.0.2.1", "192.0.2.3"]);
+        assert_eq!(changed.clone().spelled_like(&prior), changed);
+        assert_eq!(prior.batch_weight(), (2, 18));
     }
 
     #[test]

@@ -1,16 +1,41 @@
 //! Data source `globaldeploy_rollout` (docs/data-sources/rollout.md): the status of a deployment's last rollout, read
 //! from the rollout journal (the same facts `globaldeploy status` shows).
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use globaldeploy_engine::ports::JournalStore;
 use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_engine::journal::replay;
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::model::Model;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
 
 use crate::config::JournalLocation;
 use crate::ProviderClient;
+
+globaldeploy_sdk::model! {
+    /// What a read finds in the journal (the configuration names the deployment).
+    struct RolloutRead {
+        /// The rollout's id.
+        id: String,
+        /// `running` or how it ended.
+        status: String,
+        /// The version being rolled out.
+        target_version: String,
+        /// The version every region serves, if they agree.
+        serving_version: Option<String>,
+        /// When it started.
+        started_at: String,
+        /// Each region's status.
+        region_status: BTreeMap<String, String>,
+        /// Each published region's serving slot.
+        active_slot: BTreeMap<String, String>,
+        /// Why it failed, if it did.
+        failure: Option<String>,
+    }
+}
 
 /// The `globaldeploy_rollout` data source.
 #[derive(Clone, Copy, Debug, Default)]
@@ -119,38 +144,36 @@ impl DataSource<ProviderClient> for RolloutData {
             }
         };
         let regions = state.region_outcomes();
+        let read = RolloutRead {
+            id: state.rollout_id.clone(),
+            status: state.status.map_or("running", |s| s.as_str()).to_owned(),
+            target_version: state.spec.version.clone(),
+            serving_version: state.serving_version(),
+            started_at: state.started_at.to_string(),
+            region_status: regions.iter().map(|(r, o)| (r.clone(), o.status.to_string())).collect(),
+            active_slot: regions
+                .iter()
+                .filter_map(|(r, o)| Some((r.clone(), o.active_slot?.as_str().to_owned())))
+                .collect(),
+            failure: state.failure.as_ref().map(ToString::to_string),
+        };
         let mut out = config.clone();
-        out.set("id", Value::string(&state.rollout_id));
-        out.set("status", Value::string(state.status.map_or("running", |s| s.as_str())));
-        out.set("target_version", Value::string(&state.spec.version));
-        out.set(
-            "serving_version",
-            state.serving_version().map_or(Value::Null, Value::string),
-        );
-        out.set("started_at", Value::string(state.started_at.to_string()));
-        out.set(
-            "region_status",
-            Value::map(
-                regions
-                    .iter()
-                    .map(|(r, o)| (r.clone(), Value::string(o.status.to_string()))),
-            ),
-        );
-        out.set(
-            "active_slot",
-            Value::map(
-                regions
-                    .iter()
-                    .filter_map(|(r, o)| Some((r.clone(), Value::string(o.active_slot?.as_str())))),
-            ),
-        );
-        out.set(
-            "failure",
-            state
-                .failure
-                .as_ref()
-                .map_or(Value::Null, |f| Value::string(f.to_string())),
-        );
+        if let Err(err) = read.write_into(&mut out) {
+            diags.push(err.diagnostic());
+            return Value::Null;
+        }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use globaldeploy_sdk::framework::model::undeclared;
+
+    use super::*;
+
+    #[test]
+    fn the_model_fits_the_schema() {
+        assert_eq!(undeclared::<RolloutRead>(&RolloutData.schema().block), Vec::<&str>::new());
     }
 }

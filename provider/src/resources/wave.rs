@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::model::ModelError;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, Diagnostics, Resource, Schema};
 
@@ -78,10 +79,12 @@ impl Resource<ProviderClient> for Wave {
         validate_gates(config, diags);
     }
 
-    async fn create(&self, _ctx: &Context<ProviderClient>, planned: &Value, _diags: &mut Diagnostics) -> Value {
+    async fn create(&self, _ctx: &Context<ProviderClient>, planned: &Value, diags: &mut Diagnostics) -> Value {
         let mut state = planned.clone();
         let name = planned.get("name").cloned().unwrap_or(Value::Null);
-        state.set("id", name);
+        if let Err(err) = state.set("id", name) {
+            diags.push(ModelError::from(err).diagnostic());
+        }
         state
     }
 

@@ -16,18 +16,19 @@ use globaldeploy_adapters::aws::{normalize_name, Change, ChangeAction, RecordSet
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::resource::upgrade_list_nesting_to_set;
 use globaldeploy_sdk::framework::timeouts::timeouts_block;
+use globaldeploy_sdk::framework::model::{Model, ModelError, SetOf};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{
     Attribute, AttributePath, Block, Context, Diagnostic, Diagnostics, NestedBlock, PlanRequest, Resource, Schema,
 };
 
 use super::record_address::{
-    current_sets, delete_batch, plan_address, read_state, str_at, with_address_attributes, with_computed, update_state,
-    write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
+    current_sets, delete_batch, plan_address, read_state, refreshed_ttl, str_at, with_address_attributes,
+    with_computed, update_state, write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
 };
 use super::record_target::{
-    alias_block, batch_weight, keep_prior_target_spelling, records_attribute, target_from_value,
-    target_to_values_like, validate_target, validate_ttl_with_aliases, MAX_BATCH_CHARS, MAX_BATCH_ELEMENTS,
+    alias_block, keep_prior_target_spelling, records_attribute, validate_target, validate_ttl_with_aliases, AliasModel,
+    RecordTarget, MAX_BATCH_CHARS, MAX_BATCH_ELEMENTS,
 };
 use crate::ProviderClient;
 
@@ -115,12 +116,14 @@ impl Resource<ProviderClient> for WeightedRecord {
         validate_endpoints(config, diags);
     }
 
-    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, _diags: &mut Diagnostics) {
+    async fn modify_plan(&self, _ctx: &Context<ProviderClient>, request: PlanRequest<'_>, diags: &mut Diagnostics) {
         let PlanRequest { prior, plan, .. } = request;
         if plan.planned.is_null() || !plan.planned.is_known() {
             return;
         }
-        keep_prior_endpoint_spelling(prior, &mut plan.planned);
+        if let Err(err) = keep_prior_endpoint_spelling(prior, &mut plan.planned) {
+            diags.push(err.diagnostic());
+        }
         plan_address(prior, plan);
     }
 
@@ -128,7 +131,14 @@ impl Resource<ProviderClient> for WeightedRecord {
         let Some(client) = ctx.client_or_report(diags) else {
             return Value::Null;
         };
-        let changes: Vec<Change> = desired_sets(planned)
+        let desired = match desired_sets(planned) {
+            Ok(desired) => desired,
+            Err(err) => {
+                diags.push(err.diagnostic());
+                return Value::Null;
+            }
+        };
+        let changes: Vec<Change> = desired
             .into_iter()
             .map(|set| Change {
                 action: ChangeAction::Create,
@@ -155,7 +165,14 @@ impl Resource<ProviderClient> for WeightedRecord {
         let Some(client) = ctx.client_or_report(diags) else {
             return prior.clone();
         };
-        let changes_for = |current: &[RecordSet]| changes_between(current, &desired_sets(planned));
+        let desired = match desired_sets(planned) {
+            Ok(desired) => desired,
+            Err(err) => {
+                diags.push(err.diagnostic());
+                return prior.clone();
+            }
+        };
+        let changes_for = |current: &[RecordSet]| changes_between(current, &desired);
         update_state(client, KIND, prior, planned, weighted_only, changes_for, diags).await
     }
 
@@ -164,10 +181,10 @@ impl Resource<ProviderClient> for WeightedRecord {
             return;
         };
         let address = RecordAddress::of(prior);
-        let owned: HashSet<String> = endpoints(prior)
-            .iter()
-            .filter_map(|ep| str_at(ep, "set_identifier").map(str::to_owned))
-            .collect();
+        let owned: HashSet<String> = match WeightedRecordModel::decode(prior) {
+            Ok(record) => record.endpoint.0.into_iter().map(|ep| ep.set_identifier).collect(),
+            Err(err) => return diags.push(err.diagnostic()),
+        };
         let current = match current_sets(client, &address, weighted_only).await {
             Ok(sets) => sets,
             Err(err) if err.is_not_found() => return,
@@ -188,15 +205,75 @@ impl Resource<ProviderClient> for WeightedRecord {
     async fn import(&self, _ctx: &Context<ProviderClient>, id: &str, diags: &mut Diagnostics) -> Option<Value> {
         let address = RecordAddress::parse_import_id(id, diags)?;
         let mut state = Value::object(address.import_state());
-        state.set("ttl", Value::Null);
-        state.set("endpoint", Value::set_of(Vec::new()));
-        state.set("timeouts", Value::Null);
-        Some(state)
+        // The first refresh fills the endpoints in.
+        let nothing_read = WeightedRecordModel {
+            ttl: None,
+            endpoint: SetOf::default(),
+            timeouts: Value::Null,
+        };
+        match nothing_read.write_into(&mut state) {
+            Ok(()) => Some(state),
+            Err(err) => {
+                diags.push(err.diagnostic());
+                None
+            }
+        }
     }
 }
 
-fn endpoints(value: &Value) -> &[Value] {
-    value.get("endpoint").and_then(Value::as_list).unwrap_or_default()
+globaldeploy_sdk::model! {
+    /// The attributes of a `globaldeploy_weighted_record` this resource reads and rewrites;
+    /// `id`, `zone_id`, `name`, `type` and `fqdn` are [`RecordAddress`]'s.
+    pub struct WeightedRecordModel {
+        /// TTL of the sets that use records.
+        pub ttl: Option<i64>,
+        /// Every weighted set of the name.
+        pub endpoint: SetOf<Endpoint>,
+        /// Left to the framework's timeouts.
+        pub timeouts: Value,
+    }
+}
+
+globaldeploy_sdk::model! {
+    /// One `endpoint` block: a weighted set, as the resource and its data source show it.
+    pub struct Endpoint {
+        /// Identifies the set among the name's weighted sets.
+        pub set_identifier: String,
+        /// Its relative weight.
+        pub weight: i64,
+        /// Literal records (see [`RecordTarget`]).
+        pub records: Option<Vec<String>>,
+        /// Or an alias.
+        pub alias: Option<AliasModel>,
+        /// The health check Route 53 answers it by.
+        pub health_check_id: Option<String>,
+    }
+}
+
+impl Endpoint {
+    /// Where this endpoint points.
+    fn target(&self) -> RecordTarget {
+        RecordTarget {
+            records: self.records.clone(),
+            alias: self.alias.clone(),
+        }
+    }
+
+    /// The endpoint of weighted set `set` (which has an identifier and a weight: see
+    /// [`weighted_only`]), its target written as `prior` spelled it where Route 53 means the same.
+    pub fn of_set(set: &RecordSet, prior: Option<&Endpoint>) -> Endpoint {
+        let mut target = RecordTarget::of_set(set);
+        if let Some(prior) = prior {
+            target = target.spelled_like(&prior.target());
+        }
+        Endpoint {
+            set_identifier: set.set_identifier.clone().unwrap_or_default(),
+            weight: set.weight.unwrap_or_default(),
+            records: target.records,
+            alias: target.alias,
+            health_check_id: set.health_check_id.clone(),
+        }
+    }
 }
 
 /// The weighted sets among `sets` (a failover pair of the same name is not ours).
@@ -206,47 +283,29 @@ fn weighted_only(sets: Vec<RecordSet>) -> Vec<RecordSet> {
         .collect()
 }
 
-/// One `endpoint` block of a weighted set, as the resource and its data source show it; the
-/// target is written as `prior` spelled it where Route 53 means the same (see
-/// [`target_to_values_like`]).
-pub fn endpoint_value(set: &RecordSet, prior: Option<&Value>) -> Value {
-    let (records, alias) = target_to_values_like(set, prior);
-    Value::object([
-        (
-            "set_identifier",
-            Value::string(set.set_identifier.clone().unwrap_or_default()),
-        ),
-        ("weight", set.weight.map_or(Value::Null, Value::int)),
-        ("records", records),
-        ("alias", alias),
-        (
-            "health_check_id",
-            set.health_check_id.clone().map_or(Value::Null, Value::string),
-        ),
-    ])
-}
-
 /// The record sets a (planned) resource value describes.
-pub fn desired_sets(value: &Value) -> Vec<RecordSet> {
-    let target = RecordAddress::of(value);
-    let ttl = value.get("ttl").and_then(Value::as_i64);
-    endpoints(value)
-        .iter()
+pub fn desired_sets(value: &Value) -> Result<Vec<RecordSet>, ModelError> {
+    let address = RecordAddress::of(value);
+    let record = WeightedRecordModel::decode(value)?;
+    Ok(record
+        .endpoint
+        .0
+        .into_iter()
         .map(|ep| {
-            let (records, alias) = target_from_value(ep);
+            let (records, alias) = ep.target().to_aws();
             RecordSet {
-                name: normalize_name(&target.name),
-                rtype: target.rtype.clone(),
-                set_identifier: str_at(ep, "set_identifier").map(str::to_owned),
-                weight: ep.get("weight").and_then(Value::as_i64),
+                name: normalize_name(&address.name),
+                rtype: address.rtype.clone(),
+                set_identifier: Some(ep.set_identifier),
+                weight: Some(ep.weight),
                 failover: None,
-                ttl: if alias.is_some() { None } else { ttl },
+                ttl: if alias.is_some() { None } else { record.ttl },
                 records,
                 alias,
-                health_check_id: str_at(ep, "health_check_id").map(str::to_owned),
+                health_check_id: ep.health_check_id,
             }
         })
-        .collect()
+        .collect())
 }
 
 /// The one batch that turns `current` (the name's weighted sets in the zone) into `desired`:
@@ -282,74 +341,48 @@ pub fn changes_between(current: &[RecordSet], desired: &[RecordSet]) -> Vec<Chan
 
 /// The state for `sets` (the name's weighted sets as Route 53 reports them), keeping the prior
 /// state's spelling wherever it denotes the same thing. `endpoint` is a set keyed by
-/// `set_identifier`, so the order Route 53 lists the sets in carries no meaning.
-fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Value {
-    let prior_endpoints = endpoints(state);
-    let by_id: BTreeMap<&str, &RecordSet> = sets
+/// `set_identifier`, so the order Route 53 lists the sets in carries no meaning: the state's
+/// endpoints keep their order, sets added outside Terraform follow.
+fn state_from_sets(state: &Value, sets: &[RecordSet]) -> Result<Value, ModelError> {
+    let prior = WeightedRecordModel::decode(state)?;
+    let mut unseen: BTreeMap<&str, &RecordSet> = sets
         .iter()
         .filter_map(|set| set.set_identifier.as_deref().map(|id| (id, set)))
         .collect();
-    let mut ordered: Vec<(&RecordSet, Option<&Value>)> = Vec::new();
-    let mut used = HashSet::new();
-    for ep in prior_endpoints {
-        if let Some(id) = str_at(ep, "set_identifier") {
-            if let Some(set) = by_id.get(id) {
-                if used.insert(id.to_owned()) {
-                    ordered.push((set, Some(ep)));
-                }
-            }
-        }
-    }
-    for (id, set) in &by_id {
-        if !used.contains(*id) {
-            ordered.push((set, None));
-        }
-    }
-    let endpoint_values: Vec<Value> = ordered
+    let mut endpoint: SetOf<Endpoint> = prior
+        .endpoint
         .iter()
-        .map(|(set, prior)| endpoint_value(set, *prior))
+        .filter_map(|before| {
+            let set = unseen.remove(before.set_identifier.as_str())?;
+            Some(Endpoint::of_set(set, Some(before)))
+        })
         .collect();
-    let state_ttl = state.get("ttl").and_then(Value::as_i64);
-    let ttls: Vec<i64> = sets
-        .iter()
-        .filter(|s| s.alias.is_none())
-        .filter_map(|s| s.ttl)
-        .collect();
-    let ttl = if ttls.is_empty() {
-        Value::Null
-    } else {
-        // A set whose TTL differs from the state's is drift: show it.
-        Value::int(
-            ttls.iter()
-                .copied()
-                .find(|t| Some(*t) != state_ttl)
-                .or(state_ttl)
-                .unwrap_or(ttls[0]),
-        )
+    endpoint.extend(unseen.values().map(|set| Endpoint::of_set(set, None)));
+    let refreshed = WeightedRecordModel {
+        ttl: refreshed_ttl(sets, prior.ttl),
+        endpoint,
+        timeouts: prior.timeouts,
     };
     let mut new_state = with_computed(state);
-    new_state.set("ttl", ttl);
-    new_state.set("endpoint", Value::set_of(endpoint_values));
-    if new_state.get("timeouts").is_none() {
-        new_state.set("timeouts", Value::Null);
-    }
-    new_state
+    refreshed.write_into(&mut new_state)?;
+    Ok(new_state)
 }
 
 /// Keeps the prior state's spelling of each endpoint's target (record order, alias names) where
 /// the configuration only spells the same thing differently: Terraform accepts the prior value
 /// as the plan for such attributes, and the plan then shows no diff.
-fn keep_prior_endpoint_spelling(prior: &Value, planned: &mut Value) {
-    let prior_endpoints = endpoints(prior);
+fn keep_prior_endpoint_spelling(prior: &Value, planned: &mut Value) -> Result<(), ModelError> {
+    let prior_endpoints = prior.get("endpoint").and_then(Value::as_list).unwrap_or_default();
     let Some(Value::Set(items)) = planned.get_mut("endpoint") else {
-        return;
+        return Ok(());
     };
-    for item in items.iter_mut().filter(|item| item.is_wholly_known()) {
+    for item in items.iter_mut() {
         let id = str_at(item, "set_identifier");
         if let Some(before) = prior_endpoints.iter().find(|b| id.is_some() && str_at(b, "set_identifier") == id) {
-            keep_prior_target_spelling(before, item);
+            keep_prior_target_spelling(before, item)?;
         }
     }
+    Ok(())
 }
 
 /// Checks across endpoints: each target's rules, unique set identifiers, and that the largest
@@ -391,10 +424,10 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
                 );
             }
         }
-        let target_known = endpoint.get("records").is_none_or(Value::is_wholly_known)
-            && endpoint.get("alias").is_none_or(Value::is_wholly_known);
-        if target_known {
-            let (e, c) = batch_weight(endpoint);
+        // A target not known yet, or one that does not decode (a null record value, reported
+        // by its own validators), is not counted.
+        if let Ok(target) = RecordTarget::decode(endpoint) {
+            let (e, c) = target.batch_weight();
             elements += 2 * e;
             chars += 2 * c;
             if !size_reported && (elements > MAX_BATCH_ELEMENTS || chars > MAX_BATCH_CHARS) {
@@ -440,6 +473,7 @@ fn validate_endpoints(config: &Value, diags: &mut Diagnostics) {
 mod tests {
     use globaldeploy_adapters::aws::AliasTarget;
     use globaldeploy_adapters::testing::weighted_set;
+    use globaldeploy_sdk::framework::model::undeclared;
 
     use super::*;
 
@@ -527,16 +561,19 @@ mod tests {
             ],
         );
         let mut planned = prior.clone();
-        planned.set(
-            "endpoint",
-            Value::set_of(vec![
-                endpoint("b", records(&["192.0.2.3"]), Value::Null),
-                endpoint("a", records(&["192.0.2.1", "192.0.2.2"]), Value::Null),
-            ]),
-        );
-        keep_prior_endpoint_spelling(&prior, &mut planned);
-        let a = endpoints(&planned).iter().find(|e| str_at(e, "set_identifier") == Some("a")).unwrap();
-        assert_eq!(a.get("records"), Some(&records(&["192.0.2.2", "192.0.2.1"])));
+        planned
+            .set(
+                "endpoint",
+                Value::set_of(vec![
+                    endpoint("b", records(&["192.0.2.3"]), Value::Null),
+                    endpoint("a", records(&["192.0.2.1", "192.0.2.2"]), Value::Null),
+                ]),
+            )
+            .expect("an object");
+        keep_prior_endpoint_spelling(&prior, &mut planned).expect("endpoints fit the model");
+        let planned = WeightedRecordModel::decode(&planned).expect("a weighted record");
+        let a = planned.endpoint.iter().find(|e| e.set_identifier == "a").expect("endpoint a");
+        assert_eq!(a.records, Some(vec!["192.0.2.2".to_owned(), "192.0.2.1".to_owned()]));
     }
 
     #[test]
@@ -595,7 +632,7 @@ mod tests {
                     endpoint("a", Value::list(vec![Value::string("192.0.2.1")]), Value::Null),
                 ],
             );
-            c.set("name", Value::string("API.example.com."));
+            c.set("name", Value::string("API.example.com.")).expect("an object");
             c
         };
         let mut b = set("b", 1, "192.0.2.9");
@@ -610,14 +647,35 @@ mod tests {
         });
         extra.records.clear();
         extra.ttl = None;
-        let read = state_from_sets(&state, &[a, b, extra]);
-        let eps = endpoints(&read);
-        assert_eq!(str_at(&eps[0], "set_identifier"), Some("b"));
-        assert_eq!(eps[0].get("records"), endpoints(&state)[0].get("records"));
-        assert_eq!(eps[1].get("weight"), Some(&Value::int(7)));
-        assert_eq!(str_at(&eps[2], "set_identifier"), Some("z"));
-        assert_eq!(read.get("ttl"), Some(&Value::int(300)));
+        let read = state_from_sets(&state, &[a, b, extra]).expect("the state fits the model");
+        let record = WeightedRecordModel::decode(&read).expect("a weighted record");
+        let prior = WeightedRecordModel::decode(&state).expect("a weighted record");
+        let ids: Vec<&str> = record.endpoint.iter().map(|e| e.set_identifier.as_str()).collect();
+        assert_eq!(ids, ["b", "a", "z"], "the state's order, then the sets added outside Terraform");
+        assert_eq!(record.endpoint[0].records, prior.endpoint[0].records, "the state's spelling");
+        assert_eq!(record.endpoint[1].weight, 7, "drift shows");
+        assert_eq!(record.ttl, Some(300), "a TTL that differs from the state's shows");
         assert_eq!(str_at(&read, "name"), Some("API.example.com."));
         assert_eq!(str_at(&read, "id"), Some("Z1/api.example.com/A"));
+        assert_eq!(read.get("timeouts"), Some(&Value::Null), "a missing timeouts block reads as null");
+    }
+
+    #[test]
+    fn a_state_that_does_not_fit_the_model_is_reported_at_its_attribute() {
+        let mut state = config(Value::int(60), vec![endpoint("a", Value::Null, Value::Null)]);
+        state.set("ttl", Value::string("60")).expect("an object");
+        let err = state_from_sets(&state, &[set("a", 1, "192.0.2.1")]).expect_err("a string ttl");
+        assert_eq!(err.path, AttributePath::attr("ttl"));
+    }
+
+    #[test]
+    fn the_models_fit_the_schema() {
+        let schema = WeightedRecord.schema().block;
+        assert_eq!(undeclared::<WeightedRecordModel>(&schema), Vec::<&str>::new());
+        let endpoint = &schema.find_block("endpoint").expect("an endpoint block").block;
+        assert_eq!(undeclared::<Endpoint>(endpoint), Vec::<&str>::new());
+        let alias = &endpoint.find_block("alias").expect("an alias block").block;
+        assert_eq!(undeclared::<AliasModel>(alias), Vec::<&str>::new());
+        assert_eq!(undeclared::<RecordTarget>(endpoint), Vec::<&str>::new());
     }
 }

@@ -1,20 +1,39 @@
 //! Data source `globaldeploy_weighted_record` (docs/data-sources/weighted_record.md): the weighted record sets of an existing
 //! name and type — their weights and targets — read from the provider's shared zone listing.
 
+use std::collections::BTreeMap;
+
 use async_trait::async_trait;
 use globaldeploy_adapters::aws::records::strip_zone_prefix;
 use globaldeploy_sdk::cty::{Type, Value};
+use globaldeploy_sdk::framework::model::Model;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
 
 use super::record_target::{display_name, RECORD_TYPES};
-use super::weighted_record::endpoint_value;
+use super::weighted_record::Endpoint;
 use super::record_address::record_id;
 use crate::ProviderClient;
 
 /// The `globaldeploy_weighted_record` data source.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WeightedRecordData;
+
+globaldeploy_sdk::model! {
+    /// What a read finds (the configuration is the address read).
+    struct WeightedRecordRead {
+        /// `ZONEID/name/TYPE`.
+        id: String,
+        /// The name, lower case, without the trailing dot.
+        fqdn: String,
+        /// The TTL of the sets that use records.
+        ttl: Option<i64>,
+        /// Weight of each set, by set identifier (only sets with a weight are read).
+        weights: BTreeMap<String, i64>,
+        /// Every weighted set, ordered by set identifier.
+        endpoints: Vec<Endpoint>,
+    }
+}
 
 fn alias_type() -> Type {
     Type::object([
@@ -103,24 +122,42 @@ impl DataSource<ProviderClient> for WeightedRecordData {
             return Value::Null;
         }
         sets.sort_by(|a, b| a.set_identifier.cmp(&b.set_identifier));
-        let endpoints: Vec<Value> = sets.iter().map(|set| endpoint_value(set, None)).collect();
-        let weights = Value::map(sets.iter().map(|set| {
-            (
-                set.set_identifier.clone().unwrap_or_default(),
-                set.weight.map_or(Value::Null, Value::int),
-            )
-        }));
-        let ttl = sets
-            .iter()
-            .filter(|s| s.alias.is_none())
-            .find_map(|s| s.ttl)
-            .map_or(Value::Null, Value::int);
+        let read = WeightedRecordRead {
+            id: record_id(&zone, name, &rtype),
+            fqdn: display_name(name),
+            ttl: sets.iter().filter(|s| s.alias.is_none()).find_map(|s| s.ttl),
+            weights: sets
+                .iter()
+                .map(|set| (set.set_identifier.clone().unwrap_or_default(), set.weight.unwrap_or_default()))
+                .collect(),
+            endpoints: sets.iter().map(|set| Endpoint::of_set(set, None)).collect(),
+        };
         let mut state = config.clone();
-        state.set("id", Value::string(record_id(&zone, name, &rtype)));
-        state.set("fqdn", Value::string(display_name(name)));
-        state.set("ttl", ttl);
-        state.set("weights", weights);
-        state.set("endpoints", Value::list(endpoints));
+        if let Err(err) = read.write_into(&mut state) {
+            diags.push(err.diagnostic());
+            return Value::Null;
+        }
         state
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use globaldeploy_sdk::framework::model::undeclared;
+
+    use super::*;
+
+    #[test]
+    fn the_model_fits_the_schema() {
+        let block = WeightedRecordData.schema().block;
+        assert_eq!(undeclared::<WeightedRecordRead>(&block), Vec::<&str>::new());
+        let Type::Object(attributes) = endpoint_type() else {
+            panic!("an endpoint is an object");
+        };
+        let mut declared: Vec<&str> = attributes.keys().map(String::as_str).collect();
+        let mut modelled = Endpoint::ATTRIBUTES.to_vec();
+        declared.sort_unstable();
+        modelled.sort_unstable();
+        assert_eq!(declared, modelled, "the endpoints the data source shows are the resource's endpoint blocks");
     }
 }

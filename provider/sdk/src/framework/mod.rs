@@ -2,6 +2,7 @@
 
 pub mod diagnostics;
 pub mod duration;
+pub mod model;
 pub mod path;
 pub mod plan;
 pub mod resource;

@@ -65,9 +65,10 @@ enum Pass {
 }
 
 fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Value, pass: Pass) {
-    if planned.is_null() || !planned.is_known() {
+    // Only a block that is there (an object) has attributes to fill.
+    let Value::Object(planned_attributes) = planned else {
         return;
-    }
+    };
     for attribute in &block.attributes {
         let configured = config.get(&attribute.name).is_some_and(|v| !v.is_null());
         if configured {
@@ -76,7 +77,7 @@ fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Valu
         match pass {
             Pass::Defaults => {
                 if let Some(default) = &attribute.default {
-                    planned.set(&attribute.name, default.clone());
+                    planned_attributes.insert(attribute.name.clone(), default.clone());
                 }
             }
             Pass::Computed if attribute.is_computed() && attribute.default.is_none() => {
@@ -85,7 +86,7 @@ fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Valu
                     (UnknownPolicy::UseStateForUnknown, Some(value)) => value.clone(),
                     _ => Value::Unknown,
                 };
-                planned.set(&attribute.name, value);
+                planned_attributes.insert(attribute.name.clone(), value);
             }
             Pass::Computed => {}
         }
@@ -94,7 +95,7 @@ fn fill(block: &Block, config: &Value, prior: Option<&Value>, planned: &mut Valu
         let name = nested.name.as_str();
         let config_value = config.get(name).cloned().unwrap_or(Value::Null);
         let prior_value = prior.and_then(|p| p.get(name)).cloned().unwrap_or(Value::Null);
-        let Some(planned_value) = planned.get_mut(name) else {
+        let Some(planned_value) = planned_attributes.get_mut(name) else {
             continue;
         };
         match nested.nesting {
@@ -242,7 +243,9 @@ mod tests {
     fn defaults_apply_inside_list_blocks() {
         let item = |n: Value| Value::object([("n", n)]);
         let mut config = object("a", Value::Null, Value::Null, Value::Null);
-        config.set("item", Value::list(vec![item(Value::Null), item(Value::int(3))]));
+        config
+            .set("item", Value::list(vec![item(Value::Null), item(Value::int(3))]))
+            .expect("an object");
         let planned = plan(&schema(), &Value::Null, &config, &config).planned;
         assert_eq!(
             planned.get("item"),

@@ -61,6 +61,7 @@ use globaldeploy_engine::state::RolloutState;
 use globaldeploy_engine::model::{DeploymentSpec, RegionSpec};
 use globaldeploy_engine::schedule::{self, RolloutKind};
 use globaldeploy_sdk::cty::Value;
+use globaldeploy_sdk::framework::model::ModelError;
 use globaldeploy_sdk::framework::resource::unsupported_state_version;
 use globaldeploy_sdk::framework::timeouts::timeout;
 use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resource, Schema};
@@ -146,8 +147,9 @@ impl Resource<ProviderClient> for Deployment {
         if planned.is_null() || !planned.is_known() {
             return;
         }
+        let mut outputs: Vec<(&str, Value)> = Vec::new();
         if let Some(name) = planned.get("name").filter(|n| n.is_known() && !n.is_null()).cloned() {
-            planned.set("id", name);
+            outputs.push(("id", name));
         }
         // A rollout moves only the regions that do not serve the planned version and target yet.
         let served = if prior.is_null() { BTreeMap::new() } else { served_of(prior) };
@@ -184,20 +186,22 @@ impl Resource<ProviderClient> for Deployment {
                 _ => Value::Unknown,
             },
         };
-        planned.set("rollout_plan", rows);
+        outputs.push(("rollout_plan", rows));
         // Every apply leaves the slots as they should be: an update restores drift first.
-        planned.set("region_drift", slots::drift_value(&[]));
+        outputs.push(("region_drift", slots::drift_value(&[])));
         if rollout && !prior.is_null() {
             // Also when only a region whose publication failed is published again (no input
             // changed): what the rollout leaves is known after apply.
-            for name in ROLLOUT_COMPUTED {
-                planned.set(name, Value::Unknown);
-            }
+            outputs.extend(ROLLOUT_COMPUTED.iter().map(|name| (*name, Value::Unknown)));
         }
         if !rollout {
             // No rollout: what the last rollout left stays true, and slots that drifted are
             // planned back to it (an in-place update that names the drifted regions).
-            keep_rollout_computed(planned, prior);
+            outputs.extend(rollout_computed_at_rest(planned, prior));
+        }
+        match with_attributes(planned.clone(), outputs) {
+            Ok(filled) => *planned = filled,
+            Err(err) => diags.push(err.diagnostic()),
         }
     }
 
@@ -234,7 +238,7 @@ impl Resource<ProviderClient> for Deployment {
         );
         match run(ctx, client, &spec, &current, limit).await {
             Ok(outcome) => {
-                let state = state_from_outcome(planned, &outcome, None);
+                let state = or_report(state_from_outcome(planned, &outcome, None), planned, diags);
                 report_failure(&outcome, diags);
                 state
             }
@@ -243,7 +247,9 @@ impl Resource<ProviderClient> for Deployment {
                 // Whatever was published is owned by this resource: save it tainted; the next
                 // apply replaces it, keeping what serves (see `replacement`).
                 match journal_state(client, &spec.name, None).await {
-                    Ok(Some(rs)) if rs.spec.name == spec.name => state_from_rollout(planned, &rs, None),
+                    Ok(Some(rs)) if rs.spec.name == spec.name => {
+                        or_report(state_from_rollout(planned, &rs, None), planned, diags)
+                    }
                     Ok(_) => Value::Null,
                     Err(diag) => {
                         diags.push(diag);
@@ -270,19 +276,24 @@ impl Resource<ProviderClient> for Deployment {
             }
         };
         if let Some(rs) = &rollout {
-            let prior_version = state.get("version").cloned();
-            state = state_from_rollout(&state, rs, prior_version.as_ref());
+            let prior_version = version_of(&state);
+            state = or_report(state_from_rollout(&state, rs, prior_version.as_deref()), &state, diags);
         }
         if rollout.as_ref().is_some_and(|rs| rs.status.is_none()) {
             // An unfinished rollout owns the weights (and `globaldeploy resume` finishes it).
             return Some(state);
         }
-        match slots::observe(client, &spec.zone_id, &spec.regions, state.clone(), rollout.as_ref()).await {
+        match slots::observe(client, &spec.zone_id, &spec.regions, &state, rollout.as_ref()).await {
             Ok(Observed::Gone) => {
                 tracing::info!(deployment = %spec.name, "no region has its slots any more; removing from state");
                 None
             }
-            Ok(Observed::State(observed)) => Some(observed),
+            Ok(Observed::Drift(drift)) => {
+                if let Err(err) = state.set("region_drift", drift) {
+                    diags.push(ModelError::from(err).diagnostic());
+                }
+                Some(state)
+            }
             Err(err) => {
                 diags.error(
                     format!("Cannot read the slots of deployment {:?}", spec.name),
@@ -323,18 +334,17 @@ impl Resource<ProviderClient> for Deployment {
                 diags.error(restore_failed(&spec), message);
                 return prior.clone();
             }
-            let mut state = planned.clone();
-            keep_rollout_computed(&mut state, prior);
-            return state;
+            let state = with_attributes(planned.clone(), rollout_computed_at_rest(planned, prior));
+            return or_report(state, prior, diags);
         }
-        let prior_version = prior.get("version").cloned();
+        let prior_version = version_of(prior);
         if let Some(outcome) = finished_outside_terraform(rollout.as_ref(), &spec, prior, planned) {
             tracing::info!(
                 deployment = %spec.name,
                 rollout = %outcome.rollout_id,
                 "the journal shows this rollout already succeeded; adopting it without moving traffic"
             );
-            return state_from_outcome(planned, &outcome, prior_version.as_ref());
+            return or_report(state_from_outcome(planned, &outcome, prior_version.as_deref()), prior, diags);
         }
         // The rollout starts from the exact weights the journal knows, and moves both slots at
         // the new TTL.
@@ -415,13 +425,20 @@ impl Resource<ProviderClient> for Deployment {
             }
             Ok(Some(rs)) => {
                 let base = spec_to_value(&rs.spec);
-                let state = state_from_rollout(&base, &rs, None);
-                let mut state = state;
-                if let Some(Ok(spec)) = spec_of(&state) {
-                    // The rows of the journal's last rollout, as its plan showed them.
-                    state.set("rollout_plan", plan_rows(&spec, &rs.carried, rs.kind));
+                let imported = state_from_rollout(&base, &rs, None).and_then(|mut state| {
+                    if let Some(Ok(spec)) = spec_of(&state) {
+                        // The rows of the journal's last rollout, as its plan showed them.
+                        state.set("rollout_plan", plan_rows(&spec, &rs.carried, rs.kind))?;
+                    }
+                    Ok(state)
+                });
+                match imported {
+                    Ok(state) => Some(state),
+                    Err(err) => {
+                        diags.push(err.diagnostic());
+                        None
+                    }
                 }
-                Some(state)
             }
             Ok(None) => {
                 diags.error(
@@ -548,10 +565,10 @@ fn rows_at_rest(prior: &Value, spec: &DeploymentSpec) -> Value {
     }
 }
 
-/// `planned` keeps what the last rollout left in `prior` (no rollout is planned).
-fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
+/// What the last rollout left in `prior`, for `planned` to keep (no rollout is planned).
+fn rollout_computed_at_rest(planned: &Value, prior: &Value) -> Vec<(&'static str, Value)> {
     let regions = region_names(planned);
-    for name in ROLLOUT_COMPUTED {
+    let kept = ROLLOUT_COMPUTED.iter().map(|&name| {
         let mut value = prior.get(name).cloned().unwrap_or(Value::Null);
         // Regions removed from the configuration leave the per-region maps with their slots.
         if let Some(map) = value.as_map().filter(|_| !regions.is_empty()) {
@@ -561,8 +578,20 @@ fn keep_rollout_computed(planned: &mut Value, prior: &Value) {
                     .map(|(region, v)| (region.clone(), v.clone())),
             );
         }
-        planned.set(name, value);
+        (name, value)
+    });
+    kept.collect()
+}
+
+/// `value` with `attributes` set (a value that is not an object has none).
+fn with_attributes<'a>(
+    mut value: Value,
+    attributes: impl IntoIterator<Item = (&'a str, Value)>,
+) -> Result<Value, ModelError> {
+    for (name, attribute) in attributes {
+        value.set(name, attribute)?;
     }
+    Ok(value)
 }
 
 /// Before any traffic moves in an update: refuses record names another deployment owns, and
@@ -622,6 +651,21 @@ fn finished_outside_terraform(
 /// version where it succeeded; after a failure the version and targets that serve, so the next
 /// plan proposes the rollout again; after an engine error the prior inputs, refreshed from the
 /// journal.
+/// The version a deployment value records (null while a create plans it).
+fn version_of(value: &Value) -> Option<String> {
+    value.get("version").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// The state a rollout left; should the value not fit the deployment's model (a provider bug),
+/// the error is reported and `fallback` is kept, so the state never claims a rollout it cannot
+/// record.
+fn or_report(recorded: Result<Value, ModelError>, fallback: &Value, diags: &mut Diagnostics) -> Value {
+    recorded.unwrap_or_else(|err| {
+        diags.push(err.diagnostic());
+        fallback.clone()
+    })
+}
+
 async fn roll_out(
     ctx: &Context<ProviderClient>,
     client: &ProviderClient,
@@ -631,24 +675,26 @@ async fn roll_out(
     rollout: Option<&RolloutState>,
     diags: &mut Diagnostics,
 ) -> Value {
-    let prior_version = prior.get("version").cloned();
+    let prior_version = version_of(prior);
     let current = current_serving(prior, spec, rollout);
     let limit = timeout(planned, "update", DEFAULT_TIMEOUT);
     tracing::info!(
         deployment = %spec.name,
-        from = prior_version.as_ref().and_then(|v| v.as_str()).unwrap_or_default(),
+        from = prior_version.as_deref().unwrap_or_default(),
         to = %spec.version,
         "starting rollout"
     );
     match run(ctx, client, spec, &current, limit).await {
         Ok(outcome) => {
-            let state = state_from_outcome(planned, &outcome, prior_version.as_ref());
-            // Regions that went back serve their prior targets, whatever sent them back.
-            let state = if outcome.status != RolloutStatus::Succeeded {
-                keep_prior_targets(state, prior, &outcome)
-            } else {
-                state
-            };
+            let state = state_from_outcome(planned, &outcome, prior_version.as_deref()).and_then(|state| {
+                // Regions that went back serve their prior targets, whatever sent them back.
+                if outcome.status == RolloutStatus::Succeeded {
+                    Ok(state)
+                } else {
+                    keep_prior_targets(state, prior, &outcome)
+                }
+            });
+            let state = or_report(state, prior, diags);
             report_failure(&outcome, diags);
             state
         }
@@ -658,7 +704,9 @@ async fn roll_out(
             // refreshed with what the journal says about the regions.
             let mut state = prior.clone();
             match journal_state(client, &spec.name, Some(prior)).await {
-                Ok(Some(rs)) => state = state_from_rollout(&state, &rs, prior_version.as_ref()),
+                Ok(Some(rs)) => {
+                    state = or_report(state_from_rollout(&state, &rs, prior_version.as_deref()), &state, diags);
+                }
                 Ok(None) => {}
                 Err(diag) => diags.push(diag),
             }
@@ -708,16 +756,21 @@ mod tests {
     /// The state of `spec` after every region was published or promoted at `spec.version` on
     /// blue, with `region_status` as given.
     fn deployed(spec: &DeploymentSpec, region_status: &[(&str, &str)]) -> Value {
-        let mut state = spec_to_value(spec);
         let each = |value: &str| Value::map(spec.regions.iter().map(|r| (r.name.clone(), Value::string(value))));
-        state.set("status", Value::string("succeeded"));
-        state.set("active_version", Value::string(&spec.version));
-        state.set("active_slot", each("blue"));
-        state.set("region_version", each(&spec.version));
-        state.set(
-            "region_status",
-            Value::map(region_status.iter().map(|(r, s)| (*r, Value::string(*s)))),
-        );
+        let state = with_attributes(
+            spec_to_value(spec),
+            [
+                ("status", Value::string("succeeded")),
+                ("active_version", Value::string(&spec.version)),
+                ("active_slot", each("blue")),
+                ("region_version", each(&spec.version)),
+                (
+                    "region_status",
+                    Value::map(region_status.iter().map(|(r, s)| (*r, Value::string(*s)))),
+                ),
+            ],
+        )
+        .expect("an object");
         state
     }
 
@@ -757,7 +810,7 @@ mod tests {
         assert!(rollout_needed(&prior, &spec_to_value(&grown)), "c is published");
 
         let mut unknown = spec_to_value(&v1());
-        unknown.set("region", Value::Unknown);
+        unknown.set("region", Value::Unknown).expect("an object");
         assert!(rollout_needed(&prior, &unknown), "unknown regions count as changed");
     }
 
@@ -794,7 +847,7 @@ mod tests {
         assert!(diags.is_empty(), "{:?}", errors(&diags));
 
         let mut creating = spec_to_value(&v1());
-        creating.set("version", Value::Null);
+        creating.set("version", Value::Null).expect("an object");
         let mut diags = Diagnostics::new();
         refuse_new_regions_with_a_new_version(&creating, &grown("v2"), &served, &mut diags);
         assert!(diags.is_empty(), "a create has no version to change from");
@@ -806,12 +859,10 @@ mod tests {
         let mut only_a = v1();
         only_a.regions.retain(|r| r.name == "a");
         only_a.waves[0].regions.retain(|r| r == "a");
-        let mut planned = spec_to_value(&only_a);
-        for name in ROLLOUT_COMPUTED {
-            planned.set(name, Value::Unknown);
-        }
+        let planned = with_attributes(spec_to_value(&only_a), ROLLOUT_COMPUTED.iter().map(|name| (*name, Value::Unknown)))
+            .expect("an object");
 
-        keep_rollout_computed(&mut planned, &prior);
+        let planned = with_attributes(planned.clone(), rollout_computed_at_rest(&planned, &prior)).expect("an object");
 
         assert_eq!(planned.get("status"), Some(&Value::string("succeeded")));
         assert_eq!(planned.get("active_version"), Some(&Value::string("v1")));
@@ -867,7 +918,9 @@ mod tests {
             spec.waves[0].regions.retain(|r| r == "a");
             spec
         };
-        only_a.set("region", spec_to_value(&a_only).get("region").cloned().unwrap_or(Value::Null));
+        only_a
+            .set("region", spec_to_value(&a_only).get("region").cloned().unwrap_or(Value::Null))
+            .expect("an object");
         assert!(
             finished_outside_terraform(Some(&journal), &v2, &only_a, &planned).is_none(),
             "b was added back since: its slots must be published again"

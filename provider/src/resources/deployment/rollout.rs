@@ -23,10 +23,12 @@ use globaldeploy_engine::journal::replay;
 use globaldeploy_adapters::probes::{GateProbe, HttpProbe};
 use globaldeploy_adapters::traffic::Route53Traffic;
 use globaldeploy_sdk::cty::Value;
+use globaldeploy_sdk::framework::model::{FromValue, Model, ModelError};
+use globaldeploy_sdk::AttributePath;
 use globaldeploy_sdk::{Context, Diagnostic, Diagnostics};
 
 use super::validation::json_error_diag;
-use super::values::{region_names, spec_of, target_values};
+use super::values::{region_names, spec_of, RegionTarget};
 use super::INSYNC_TIMEOUT;
 use crate::config::JournalLocation;
 use crate::ProviderClient;
@@ -412,112 +414,127 @@ pub(super) fn report_failure(outcome: &Outcome, diags: &mut Diagnostics) {
     );
 }
 
-/// `region_status`, `active_slot` and `region_version` of `regions`, for the regions `base`
-/// declares (a rollout before a region was removed still lists it).
-fn region_maps(base: &Value, regions: &BTreeMap<String, RegionOutcome>) -> [(&'static str, Value); 3] {
+globaldeploy_sdk::model! {
+    /// What a rollout records in a deployment's state beside its configuration: the version that
+    /// serves, how the rollout stands, and each region's status, serving slot and version.
+    pub struct RolloutRecord {
+        /// The version the whole deployment serves (what the next plan compares against).
+        pub version: Option<String>,
+        /// `running`, or how the rollout ended.
+        pub status: Option<String>,
+        /// The version every region serves, null while they differ.
+        pub active_version: Option<String>,
+        /// Each region's status.
+        pub region_status: Option<BTreeMap<String, String>>,
+        /// Each published region's serving slot.
+        pub active_slot: Option<BTreeMap<String, String>>,
+        /// The version each published region serves.
+        pub region_version: Option<BTreeMap<String, String>>,
+    }
+}
+
+/// `base` (a deployment value) with the truth of a rollout whose status is `status` and whose
+/// regions stand as `regions`: the region maps for the regions `base` declares (a rollout before
+/// a region was removed still lists it), and `version`/`active_version` = the version the whole
+/// deployment serves (`serving`), else `fallback_version` (what served before), else `base`'s
+/// version, with `active_version` null. `rollout_plan` stays as planned: it describes the
+/// rollout that ran.
+fn recorded(
+    base: &Value,
+    status: &str,
+    regions: &BTreeMap<String, RegionOutcome>,
+    serving: Option<&str>,
+    fallback_version: Option<&str>,
+) -> Result<Value, ModelError> {
     let declared = region_names(base);
     let regions: BTreeMap<&String, &RegionOutcome> = regions
         .iter()
         .filter(|(name, _)| declared.is_empty() || declared.contains(*name))
         .collect();
-    let status = Value::map(
-        regions
-            .iter()
-            .map(|(r, o)| ((*r).clone(), Value::string(o.status.to_string()))),
-    );
-    let slots = Value::map(
-        regions
-            .iter()
-            .filter_map(|(r, o)| Some(((*r).clone(), Value::string(o.active_slot?.as_str())))),
-    );
-    let versions = Value::map(
-        regions
-            .iter()
-            .filter_map(|(r, o)| Some(((*r).clone(), Value::string(o.version.as_deref()?)))),
-    );
-    [("region_status", status), ("active_slot", slots), ("region_version", versions)]
-}
-
-/// `base` with the outcome's truth: status, region maps, and `version`/`active_version` = the
-/// version the whole deployment serves (`fallback_version` when regions differ). `rollout_plan`
-/// stays as planned: it describes the rollout that ran.
-pub(super) fn state_from_outcome(base: &Value, outcome: &Outcome, fallback_version: Option<&Value>) -> Value {
+    let planned_version: Option<String> = FromValue::from_value(
+        base.get("version").unwrap_or(&Value::Null),
+        &AttributePath::attr("version"),
+    )?;
+    let record = RolloutRecord {
+        version: serving.or(fallback_version).map(str::to_owned).or(planned_version),
+        status: Some(status.to_owned()),
+        active_version: serving.map(str::to_owned),
+        region_status: Some(regions.iter().map(|(r, o)| ((*r).clone(), o.status.to_string())).collect()),
+        active_slot: Some(
+            regions
+                .iter()
+                .filter_map(|(r, o)| Some(((*r).clone(), o.active_slot?.as_str().to_owned())))
+                .collect(),
+        ),
+        region_version: Some(
+            regions
+                .iter()
+                .filter_map(|(r, o)| Some(((*r).clone(), o.version.clone()?)))
+                .collect(),
+        ),
+    };
     let mut state = base.clone();
-    state.set("status", Value::string(outcome.status.as_str()));
-    for (name, map) in region_maps(base, &outcome.regions) {
-        state.set(name, map);
-    }
-    set_versions(&mut state, outcome.serving_version.as_deref(), fallback_version);
-    state
+    record.write_into(&mut state)?;
+    Ok(state)
 }
 
-fn set_versions(state: &mut Value, serving: Option<&str>, fallback_version: Option<&Value>) {
-    match serving {
-        Some(version) => {
-            state.set("version", Value::string(version));
-            state.set("active_version", Value::string(version));
-        }
-        None => {
-            if let Some(version) = fallback_version.filter(|v| !v.is_null()) {
-                state.set("version", version.clone());
-            }
-            state.set("active_version", Value::Null);
-        }
-    }
+/// `base` with the outcome's truth (see [`recorded`]).
+pub(super) fn state_from_outcome(
+    base: &Value,
+    outcome: &Outcome,
+    fallback_version: Option<&str>,
+) -> Result<Value, ModelError> {
+    recorded(
+        base,
+        outcome.status.as_str(),
+        &outcome.regions,
+        outcome.serving_version.as_deref(),
+        fallback_version,
+    )
 }
 
 /// `base` refreshed from a journal state (finished or not).
-pub(super) fn state_from_rollout(base: &Value, rs: &RolloutState, fallback_version: Option<&Value>) -> Value {
+pub(super) fn state_from_rollout(
+    base: &Value,
+    rs: &RolloutState,
+    fallback_version: Option<&str>,
+) -> Result<Value, ModelError> {
     if let Some(outcome) = rs.outcome() {
         return state_from_outcome(base, &outcome, fallback_version);
     }
-    let mut state = base.clone();
-    state.set("status", Value::string("running"));
-    for (name, map) in region_maps(base, &rs.region_outcomes()) {
-        state.set(name, map);
-    }
-    set_versions(&mut state, rs.serving_version().as_deref(), fallback_version);
-    state
+    let serving = rs.serving_version();
+    recorded(base, "running", &rs.region_outcomes(), serving.as_deref(), fallback_version)
 }
 
 /// After a failed rollout, regions that do not serve the new version keep the target they serve
 /// in state (their prior one, or for a carried region `rollback_all` returned to its idle slot
 /// the target that slot holds), so the next plan shows their target change again.
-pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outcome) -> Value {
-    let Some(prior_regions) = prior.get("region").and_then(Value::as_list).map(<[Value]>::to_vec) else {
-        return state;
-    };
-    let Some(regions) = state.get_mut("region") else {
-        return state;
-    };
-    let (Value::List(items) | Value::Set(items)) = regions else {
-        return state;
+pub(super) fn keep_prior_targets(mut state: Value, prior: &Value, outcome: &Outcome) -> Result<Value, ModelError> {
+    let prior_regions = prior.get("region").and_then(Value::as_list).unwrap_or_default();
+    let Some(Value::List(items) | Value::Set(items)) = state.get_mut("region") else {
+        return Ok(state);
     };
     for item in items.iter_mut() {
         let Some(name) = item.get("name").and_then(Value::as_str).map(str::to_owned) else {
             continue;
         };
-        let on_new = outcome
-            .regions
-            .get(&name)
-            .is_some_and(|o| o.version.as_deref() == Some(outcome.target_version.as_str()));
-        if on_new {
+        let region = outcome.regions.get(&name);
+        if region.is_some_and(|o| o.version.as_deref() == Some(outcome.target_version.as_str())) {
             continue;
         }
-        if let Some(target) = outcome.regions.get(&name).and_then(|o| o.target.as_ref()) {
-            let (records, alias) = target_values(target);
-            item.set("target", records);
-            item.set("target_alias", alias);
+        let serving = if let Some(target) = region.and_then(|o| o.target.as_ref()) {
+            RegionTarget::of(target)
         } else if let Some(old) = prior_regions
             .iter()
             .find(|r| r.get("name").and_then(Value::as_str) == Some(name.as_str()))
         {
-            for attr in ["target", "target_alias"] {
-                item.set(attr, old.get(attr).cloned().unwrap_or(Value::Null));
-            }
-        }
+            RegionTarget::decode(old)?
+        } else {
+            continue;
+        };
+        serving.write_into(item)?;
     }
-    state
+    Ok(state)
 }
 
 #[cfg(test)]
@@ -590,7 +607,7 @@ mod tests {
                 ("b", region(RegionStatus::Promoted, Slot::Green, "v2", Some("198.51.100.2"))),
             ],
         );
-        let state = state_from_outcome(&planned_v2(), &done, Some(&Value::string("v1")));
+        let state = state_from_outcome(&planned_v2(), &done, Some("v1")).expect("fits the model");
         assert_eq!(state.get("status"), Some(&Value::string("succeeded")));
         assert_eq!(state.get("version"), Some(&Value::string("v2")));
         assert_eq!(state.get("active_version"), Some(&Value::string("v2")));
@@ -611,7 +628,7 @@ mod tests {
                 ("b", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
             ],
         );
-        let state = state_from_outcome(&planned_v2(), &failed, Some(&Value::string("v1")));
+        let state = state_from_outcome(&planned_v2(), &failed, Some("v1")).expect("fits the model");
         assert_eq!(state.get("status"), Some(&Value::string("rolled_back")));
         assert_eq!(state.get("version"), Some(&Value::string("v1")), "not every region serves v2");
         assert_eq!(state.get("active_version"), Some(&Value::Null));
@@ -623,7 +640,7 @@ mod tests {
             ]))
         );
 
-        let state = keep_prior_targets(state, &prior_v1(), &failed);
+        let state = keep_prior_targets(state, &prior_v1(), &failed).expect("fits the model");
         assert_eq!(target_of(&state, "a"), one("198.51.100.1"), "a serves v2 from its new target");
         assert_eq!(target_of(&state, "b"), one("192.0.2.2"), "b serves v1 from its prior target");
 
@@ -636,7 +653,8 @@ mod tests {
                 ("b", region(RegionStatus::RolledBack, Slot::Blue, "v1", None)),
             ],
         );
-        let state = keep_prior_targets(state_from_outcome(&planned_v2(), &carried, None), &prior_v1(), &carried);
+        let state = state_from_outcome(&planned_v2(), &carried, None).expect("fits the model");
+        let state = keep_prior_targets(state, &prior_v1(), &carried).expect("fits the model");
         assert_eq!(target_of(&state, "a"), one("192.0.2.7"));
         assert_eq!(target_of(&state, "b"), one("192.0.2.2"));
     }

@@ -136,8 +136,8 @@ fn unpublished(regions: &[RegionSpec], state: &Value, rollout: Option<&RolloutSt
 pub(super) enum Observed {
     /// Every slot of every region is gone: the deployment was deleted outside Terraform.
     Gone,
-    /// `state` with its `region_drift`.
-    State(Value),
+    /// The `region_drift` of the state: each region whose slots differ, and how.
+    Drift(Value),
 }
 
 /// Compares the slots of `regions` with what `state` and the journal's last (finished) rollout
@@ -146,22 +146,20 @@ pub(super) async fn observe(
     client: &ProviderClient,
     zone_id: &str,
     regions: &[RegionSpec],
-    state: Value,
+    state: &Value,
     rollout: Option<&RolloutState>,
 ) -> Result<Observed, Route53TrafficError> {
-    let mut state = state;
-    let settled = settled_regions(regions, &state, rollout);
+    let settled = settled_regions(regions, state, rollout);
     let traffic = Route53Traffic::new(client.route53.clone(), zone_id, INSYNC_TIMEOUT);
     let mut drift = traffic.drift(&settled).await?;
     if !settled.is_empty() && drift.len() == settled.len() && drift.iter().all(|d| d.gone) {
         return Ok(Observed::Gone);
     }
-    drift.extend(traffic.strays(&unpublished(regions, &state, rollout)).await?);
+    drift.extend(traffic.strays(&unpublished(regions, state, rollout)).await?);
     for region in &drift {
         tracing::info!(region = %region.region, drift = %region, "slots differ from what the deployment serves");
     }
-    state.set("region_drift", drift_value(&drift));
-    Ok(Observed::State(state))
+    Ok(Observed::Drift(drift_value(&drift)))
 }
 
 /// Writes every slot of `regions` that differs from what `state` (active slots) and the journal

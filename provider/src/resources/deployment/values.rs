@@ -8,17 +8,25 @@ use globaldeploy_engine::model::{Check, DeploymentSpec, GateSpec, Served, Target
 use globaldeploy_engine::schedule::{self, RolloutKind};
 use crate::terraform_json::{deployment_from_json, SpecJsonError, DEPLOYMENT_COMPUTED};
 use globaldeploy_sdk::cty::{json as cty_json, Value};
+use globaldeploy_sdk::framework::model::ToValue;
+
+use super::super::record_target::AliasModel;
 
 use super::schema::schema_block;
 
 /// The rollout spec of a deployment value (config, plan or state): `None` while an input is
 /// unknown.
 pub fn spec_of(value: &Value) -> Option<Result<DeploymentSpec, SpecJsonError>> {
-    let mut inputs = value.clone();
-    for name in DEPLOYMENT_COMPUTED {
-        inputs.set(name, Value::Null);
+    let Value::Object(mut inputs) = value.clone() else {
+        return Some(Err(SpecJsonError {
+            field: "(deployment)".into(),
+            problem: format!("expected an object, found a {} value", value.kind()),
+        }));
+    };
+    for name in DEPLOYMENT_COMPUTED.iter().chain(&["timeouts"]) {
+        inputs.insert((*name).to_owned(), Value::Null);
     }
-    inputs.set("timeouts", Value::Null);
+    let inputs = Value::Object(inputs);
     if !inputs.is_wholly_known() {
         return None;
     }
@@ -54,9 +62,9 @@ pub(super) fn schedule_spec_of(value: &Value) -> Option<Result<DeploymentSpec, S
             let target_known = ["target", "target_alias"]
                 .iter()
                 .all(|name| region.get(name).is_none_or(Value::is_wholly_known));
-            if !target_known {
-                region.set("target", Value::list(vec![Value::string("192.0.2.1")]));
-                region.set("target_alias", Value::Null);
+            if let (false, Value::Object(attributes)) = (target_known, &mut *region) {
+                attributes.insert("target".into(), Value::list(vec![Value::string("192.0.2.1")]));
+                attributes.insert("target_alias".into(), Value::Null);
             }
             set_if_unknown(region, "record_name", Value::string("known-after-apply.invalid"));
             set_if_unknown(region, "ttl", Value::int(60));
@@ -91,8 +99,8 @@ fn gate_placeholders(object: &mut Value) {
 }
 
 fn set_if_unknown(object: &mut Value, name: &str, placeholder: Value) {
-    if object.get(name).is_some_and(|v| !v.is_wholly_known()) {
-        object.set(name, placeholder);
+    if let Some(value) = object.get_mut(name).filter(|v| !v.is_wholly_known()) {
+        *value = placeholder;
     }
 }
 
@@ -134,22 +142,38 @@ fn exposure_value(percent: f64) -> Value {
     }
 }
 
-/// A region's `target` and `target_alias` values for `target`.
-pub(super) fn target_values(target: &Target) -> (Value, Value) {
-    match target {
-        Target::Records(records) => (Value::list(records.iter().map(Value::string).collect()), Value::Null),
-        Target::Alias {
-            name,
-            zone_id,
-            evaluate_target_health,
-        } => (
-            Value::Null,
-            Value::object([
-                ("name", Value::string(name)),
-                ("zone_id", Value::string(zone_id)),
-                ("evaluate_target_health", Value::bool(*evaluate_target_health)),
-            ]),
-        ),
+globaldeploy_sdk::model! {
+    /// What a region points at: literal `target` records or a `target_alias` (read from, and
+    /// written into, a `region` block, whose other attributes it leaves alone).
+    pub(super) struct RegionTarget {
+        /// Literal records.
+        pub(super) target: Option<Vec<String>>,
+        /// Or an alias.
+        pub(super) target_alias: Option<AliasModel>,
+    }
+}
+
+impl RegionTarget {
+    /// How a region spells `target`.
+    pub(super) fn of(target: &Target) -> RegionTarget {
+        match target {
+            Target::Records(records) => RegionTarget {
+                target: Some(records.clone()),
+                target_alias: None,
+            },
+            Target::Alias {
+                name,
+                zone_id,
+                evaluate_target_health,
+            } => RegionTarget {
+                target: None,
+                target_alias: Some(AliasModel {
+                    name: name.clone(),
+                    zone_id: zone_id.clone(),
+                    evaluate_target_health: *evaluate_target_health,
+                }),
+            },
+        }
     }
 }
 
@@ -174,13 +198,13 @@ pub(super) fn spec_to_value(spec: &DeploymentSpec) -> Value {
         .regions
         .iter()
         .map(|r| {
-            let (target, alias) = target_values(&r.target);
+            let target = RegionTarget::of(&r.target);
             Value::object([
                 ("name", Value::string(&r.name)),
                 ("record_name", Value::string(&r.record_name)),
                 ("ttl", Value::int(r.ttl)),
-                ("target", target),
-                ("target_alias", alias),
+                ("target", target.target.to_value()),
+                ("target_alias", target.target_alias.to_value()),
                 ("health_url", r.health_url.as_deref().map_or(Value::Null, Value::string)),
                 ("global_weight", Value::int(i64::from(r.global_weight))),
             ])
