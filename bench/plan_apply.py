@@ -17,7 +17,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -118,9 +117,8 @@ class Terraform:
         return elapsed
 
 
-def write_configs(base: Path, count: int, provider_dir: Path) -> tuple[Path, dict[str, Path]]:
-    cli_config = base / "terraform.rc"
-    cli_config.write_text(
+def cli_config_text(provider_dir: Path) -> str:
+    return (
         "provider_installation {\n"
         "  dev_overrides {\n"
         f'    "{PROVIDER_SOURCE}" = {json.dumps(str(provider_dir))}\n'
@@ -128,6 +126,11 @@ def write_configs(base: Path, count: int, provider_dir: Path) -> tuple[Path, dic
         "  direct {}\n"
         "}\n"
     )
+
+
+def write_configs(base: Path, count: int, provider_dir: Path) -> tuple[Path, dict[str, Path]]:
+    cli_config = base / "terraform.rc"
+    cli_config.write_text(cli_config_text(provider_dir))
     dirs = {}
     wave = base / "globaldeploy_wave"
     wave.mkdir()
@@ -153,77 +156,63 @@ def write_configs(base: Path, count: int, provider_dir: Path) -> tuple[Path, dic
 # ----------------------------------------------------------------------------------------------
 # provider process measurements
 # ----------------------------------------------------------------------------------------------
-def provider_pids(binary_name: str = PROVIDER_NAME) -> list[int]:
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/cmdline", "rb") as f:
-                argv0 = os.path.basename(f.read().split(b"\0", 1)[0]).decode(errors="replace")
-            exe = os.path.basename(os.readlink(f"/proc/{entry}/exe")) if argv0 != binary_name else argv0
-        except OSError:
-            continue
-        if binary_name in (argv0, exe):
-            pids.append(int(entry))
-    return pids
+# Terraform starts the provider itself (3 times per plan), so the bench puts a stand-in of the
+# same name in front of it: it starts the real binary with the same arguments, environment and
+# stdio (the handshake line passes straight through), waits for it with wait4(2) and appends the
+# kernel's resource usage of that process, all its threads included, to a log. Exact numbers for
+# the whole lifetime, which polling /proc cannot give for a process that has already exited.
+USAGE_WRAPPER = """#!{python}
+import json, os, subprocess, sys
+child = subprocess.Popen([{binary!r}, *sys.argv[1:]])
+_, status, usage = os.wait4(child.pid, 0)
+with open({log!r}, "a") as log:
+    log.write(json.dumps({{
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "voluntary_ctx_switches": usage.ru_nvcsw,
+        "involuntary_ctx_switches": usage.ru_nivcsw,
+        "max_rss_kib": usage.ru_maxrss,
+    }}) + "\\n")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
 
 
-def vm_hwm_kib(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+USAGE_KEYS = ("processes", "cpu_s", "ctx_switches", "max_rss_kib")
+USAGE_ROWS = (
+    ("processes", "processes", lambda v: f"{v:.0f}"),
+    ("cpu_s", "CPU (user+sys)", lambda v: f"{v:.3f}s"),
+    ("ctx_switches", "context switches", lambda v: f"{v:.0f}"),
+    ("max_rss_kib", "max RSS", lambda v: f"{v / 1024:.1f} MiB"),
+)
 
 
-def parent_pid(pid: int) -> int | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            # "pid (comm) state ppid ..." — comm may contain spaces and parentheses.
-            return int(f.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return None
+def usage_wrapper(base: Path, name: str, provider_dir: Path) -> tuple[Path, Path]:
+    """(a CLI configuration whose dev_overrides point at a measuring stand-in for the provider in
+    `provider_dir`, the log it appends one JSON line per provider process to)."""
+    wrapper_dir = base / f"usage-{name}"
+    wrapper_dir.mkdir()
+    log_file = wrapper_dir / "usage.jsonl"
+    wrapper = wrapper_dir / PROVIDER_NAME
+    wrapper.write_text(USAGE_WRAPPER.format(python=sys.executable, binary=str(provider_dir / PROVIDER_NAME),
+                                            log=str(log_file)))
+    wrapper.chmod(0o755)
+    cli_config = wrapper_dir / "terraform.rc"
+    cli_config.write_text(cli_config_text(wrapper_dir))
+    return cli_config, log_file
 
 
-def descends_from(pid: int, ancestor: int) -> bool:
-    for _ in range(64):
-        if pid == ancestor:
-            return True
-        parent = parent_pid(pid)
-        if parent is None or parent <= 1:
-            return False
-        pid = parent
-    return False
-
-
-class RssPoller(threading.Thread):
-    """Polls VmHWM of the provider processes started under `root_pid` (other users of the machine
-    may run the provider too) until stopped; keeps the maximum per pid."""
-
-    def __init__(self, root_pid: int, interval: float = 0.02):
-        super().__init__(daemon=True)
-        self.root_pid = root_pid
-        self.interval = interval
-        self.peaks: dict[int, int] = {}
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            for pid in provider_pids():
-                if pid not in self.peaks and not descends_from(pid, self.root_pid):
-                    continue
-                hwm = vm_hwm_kib(pid)
-                if hwm is not None and hwm > self.peaks.get(pid, 0):
-                    self.peaks[pid] = hwm
-            self._stop_event.wait(self.interval)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join()
+def provider_usage(tf_binary: str, workdir: Path, cli_config: Path, log_file: Path) -> dict[str, float]:
+    """Resource usage of every provider process of one no-op plan, summed (RSS: the largest)."""
+    log_file.unlink(missing_ok=True)
+    Terraform(tf_binary, cli_config).noop_plan(workdir)
+    processes = [json.loads(line) for line in log_file.read_text().splitlines()]
+    if not processes:
+        die(f"no provider process reported its usage to {log_file}")
+    return {
+        "processes": len(processes),
+        "cpu_s": sum(p["cpu_s"] for p in processes),
+        "ctx_switches": sum(p["voluntary_ctx_switches"] + p["involuntary_ctx_switches"] for p in processes),
+        "max_rss_kib": max(p["max_rss_kib"] for p in processes),
+    }
 
 
 def make_client_cert(workdir: Path) -> str | None:
@@ -295,6 +284,9 @@ def main() -> None:
                         help="measure only one configuration (no ratios)")
     parser.add_argument("--output", default=str(ROOT / "bench/results/plan_apply.json"))
     parser.add_argument("--keep", action="store_true", help="keep the generated configurations")
+    parser.add_argument("--reference-provider-dir",
+                        help="another build of the provider (e.g. main's release build) whose own CPU, context "
+                        "switches and RSS per plan are measured alongside, with ratios")
     args = parser.parse_args()
     if args.rounds < 1 or args.count < 1:
         die("--rounds and --count must be at least 1")
@@ -341,18 +333,22 @@ def main() -> None:
 
         extra: dict[str, object] = {}
         if uses_provider:
-            # Peak RSS: one more (untimed) no-op plan with a /proc poller running.
-            proc = subprocess.Popen([tf.binary, "plan", "-no-color", "-detailed-exitcode"],
-                                    cwd=dirs["globaldeploy_wave"], env=tf.env, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            poller = RssPoller(proc.pid)
-            poller.start()
-            plan_out, _ = proc.communicate()
-            poller.stop()
-            if proc.returncode != 0:
-                die(f"the plan for the RSS measurement exited {proc.returncode}:\n{plan_out[-4000:]}")
-            extra["peak_rss_kib"] = max(poller.peaks.values(), default=None)
-            extra["provider_processes_during_plan"] = len(poller.peaks)
+            # The provider's own CPU, context switches and RSS: untimed no-op plans through a
+            # measuring stand-in, alternating with the reference build when there is one.
+            builds = {"provider": provider_dir}
+            if args.reference_provider_dir:
+                builds["reference"] = Path(args.reference_provider_dir).resolve()
+            wrappers = {name: usage_wrapper(base, name, d) for name, d in builds.items()}
+            usage_samples: dict[str, list[dict[str, float]]] = {name: [] for name in builds}
+            for r in range(args.rounds):
+                for name in (builds if r % 2 == 0 else reversed(list(builds))):
+                    usage_samples[name].append(provider_usage(tf.binary, dirs["globaldeploy_wave"], *wrappers[name]))
+            extra["provider_usage_samples"] = usage_samples
+            extra["provider_usage_median"] = {
+                name: {key: statistics.median(s[key] for s in samples) for key in USAGE_KEYS}
+                for name, samples in usage_samples.items()
+            }
+            extra["reference_provider_dir"] = str(builds.get("reference", "")) or None
 
             cert = make_client_cert(base)
             times, line = handshake_times(provider_dir / PROVIDER_NAME, args.handshake_samples, cert)
@@ -380,10 +376,19 @@ def main() -> None:
             print(f"provider start -> handshake line: {extra['handshake_median_s'] * 1000:.1f} ms "
                   f"(median of {args.handshake_samples}, {extra['handshake_transport']}"
                   f"{', with PLUGIN_CLIENT_CERT' if extra['handshake_with_client_cert'] else ''})")
-            rss = extra["peak_rss_kib"]
-            rss_text = f"{rss / 1024:.1f} MiB" if isinstance(rss, int) else "not observed"
-            print(f"provider peak RSS during the {args.count}-resource plan: {rss_text} "
-                  f"(max VmHWM over {extra['provider_processes_during_plan']} provider process(es))")
+            usage = extra["provider_usage_median"]
+            print()
+            print(f"provider processes of one no-op {args.count}-resource plan (wait4 rusage, all processes "
+                  f"summed, RSS the largest; median of {args.rounds}):")
+            names = list(usage)
+            print(f"{'':<16}" + "".join(f"{n:>14}" for n in names) + (f"{'ratio':>10}" if len(names) == 2 else ""))
+            for key, label, fmt in USAGE_ROWS:
+                row = f"{label:<16}" + "".join(f"{fmt(usage[n][key]):>14}" for n in names)
+                if len(names) == 2 and usage["reference"][key]:
+                    row += f"{usage['provider'][key] / usage['reference'][key]:>9.2f}x"
+                print(row)
+            if extra["reference_provider_dir"]:
+                print(f"(provider: {provider_dir}; reference: {extra['reference_provider_dir']})")
         if ratios:
             print()
             print("ratios (globaldeploy_wave / terraform_data): "

@@ -44,7 +44,10 @@ pub fn serve<P: Provider>(provider: P) -> ExitCode {
         return ExitCode::FAILURE;
     }
     logging::init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread runs every RPC and a rollout's probes: the work is waiting on sockets, and a
+    // plan starts the provider three times, so a worker pool's threads cost more than they give
+    // (bench/plan_apply.py measures it). Blocking work (the file journal) goes to spawn_blocking.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return fail(format!("could not start the async runtime: {error}")),
     };
