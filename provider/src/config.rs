@@ -6,6 +6,7 @@
 //! sensitive and the parsed settings' `Debug` output redacts them.
 
 use globaldeploy_adapters::aws::{AssumeRole, AwsSettings};
+pub use globaldeploy_adapters::journal::JournalLocation;
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, AttributePath, Block, Diagnostics, NestedBlock, Schema};
@@ -136,45 +137,6 @@ pub fn validate(config: &Value, diags: &mut Diagnostics) {
     }
 }
 
-/// Where the rollout journal lives.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum JournalLocation {
-    /// A local directory.
-    File(String),
-    /// An S3 bucket and key prefix.
-    S3 {
-        /// Bucket name.
-        bucket: String,
-        /// Key prefix (may be empty).
-        prefix: String,
-    },
-}
-
-impl JournalLocation {
-    /// Parses `file://DIR` or `s3://BUCKET/PREFIX`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        if let Some(dir) = text.strip_prefix("file://") {
-            if dir.is_empty() {
-                return Err("file:// needs a directory, e.g. file://.globaldeploy".to_owned());
-            }
-            return Ok(Self::File(dir.to_owned()));
-        }
-        if let Some(rest) = text.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if bucket.is_empty() {
-                return Err("s3:// needs a bucket, e.g. s3://my-bucket/globaldeploy".to_owned());
-            }
-            return Ok(Self::S3 {
-                bucket: bucket.to_owned(),
-                prefix: prefix.trim_end_matches('/').to_owned(),
-            });
-        }
-        Err(format!(
-            "{text:?} is not a journal location; expected file://DIR or s3://BUCKET/PREFIX."
-        ))
-    }
-}
-
 /// The parsed provider block: the AWS settings (whose `Debug` redacts secrets) and the
 /// journal location.
 #[derive(Clone, Debug)]
@@ -238,23 +200,6 @@ impl ProviderConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn journal_locations() {
-        assert_eq!(
-            JournalLocation::parse("file://.globaldeploy"),
-            Ok(JournalLocation::File(".globaldeploy".into()))
-        );
-        assert_eq!(
-            JournalLocation::parse("s3://bucket/team/prod/"),
-            Ok(JournalLocation::S3 {
-                bucket: "bucket".into(),
-                prefix: "team/prod".into()
-            })
-        );
-        assert!(JournalLocation::parse("s3:///x").is_err());
-        assert!(JournalLocation::parse("/tmp/journal").is_err());
-    }
 
     #[test]
     fn role_arns() {

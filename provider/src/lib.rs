@@ -12,7 +12,10 @@ use async_trait::async_trait;
 use globaldeploy_sdk::cty::Value;
 use globaldeploy_sdk::{Diagnostics, Resource, Schema};
 
+use std::sync::Arc;
+
 use globaldeploy_adapters::aws::Route53;
+use globaldeploy_adapters::journal::Journal;
 
 use crate::config::{JournalLocation, ProviderConfig};
 
@@ -20,8 +23,11 @@ use crate::config::{JournalLocation, ProviderConfig};
 pub struct ProviderClient {
     /// The shared Route 53 client (lazy: no AWS call until a resource needs one).
     pub route53: Route53,
-    /// Where rollouts are journaled.
-    pub journal: JournalLocation,
+    /// Where rollouts are journaled, as configured.
+    pub journal_location: JournalLocation,
+    /// The journal store there, shared by every resource of the process (the S3 store keeps
+    /// what it has read).
+    pub journal: Arc<Journal>,
 }
 
 /// The provider: `provider "globaldeploy" { ... }`.
@@ -49,8 +55,9 @@ impl globaldeploy_sdk::Provider for GlobalDeploy {
         let config = ProviderConfig::from_value(config, diags)?;
         tracing::debug!(terraform_version, ?config, "configuring provider");
         Some(ProviderClient {
+            journal: Arc::new(Journal::open(&config.journal, &config.aws)),
+            journal_location: config.journal,
             route53: Route53::new(config.aws),
-            journal: config.journal,
         })
     }
 

@@ -5,14 +5,12 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 use globaldeploy_engine::ports::JournalStore;
-use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_engine::journal::replay;
 use globaldeploy_sdk::cty::{Type, Value};
 use globaldeploy_sdk::framework::model::Model;
 use globaldeploy_sdk::framework::validators;
 use globaldeploy_sdk::{Attribute, Block, Context, DataSource, Diagnostics, Schema};
 
-use crate::config::JournalLocation;
 use crate::ProviderClient;
 
 globaldeploy_sdk::model! {
@@ -98,17 +96,7 @@ impl DataSource<ProviderClient> for RolloutData {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        let journal = match &client.journal {
-            JournalLocation::File(dir) => FileJournal::new(dir),
-            JournalLocation::S3 { bucket, prefix } => {
-                diags.error(
-                    "Unsupported journal",
-                    format!("The s3://{bucket}/{prefix} journal is not supported by this build yet; use journal = \"file://DIR\"."),
-                );
-                return Value::Null;
-            }
-        };
-        let entries = match journal.load(&deployment).await {
+        let entries = match client.journal.load(&deployment).await {
             Ok(entries) => entries,
             Err(err) => {
                 diags.error(
@@ -121,17 +109,15 @@ impl DataSource<ProviderClient> for RolloutData {
         let state = match replay(&entries) {
             Ok(Some(state)) => state,
             Ok(None) => {
-                let path = journal
-                    .journal_path(&deployment)
-                    .unwrap_or_else(|_| journal.dir().to_owned());
-                let found = if path.exists() {
+                let (path, exists) = client.journal.whereabouts(&deployment);
+                let found = if exists {
                     "holds no rollout of it"
                 } else {
                     "does not exist (a relative `journal` is read from the directory Terraform runs in)"
                 };
                 diags.error(
                     format!("No rollout of {deployment:?}"),
-                    format!("The journal of deployment {deployment:?}, {}, {found}.", path.display()),
+                    format!("The journal of deployment {deployment:?}, {path}, {found}."),
                 );
                 return Value::Null;
             }

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::WallClock;
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::error::JournalError;
-use globaldeploy_engine::journal::lease::{Holder, Lease};
+use globaldeploy_engine::journal::lease::{check_held, Holder, Lease};
 use globaldeploy_engine::journal::lines;
 use globaldeploy_engine::journal::record::{Recorded, Stamped};
 use globaldeploy_engine::ports::millis;
@@ -57,14 +57,6 @@ impl FileJournal {
         let dir = dir.into();
         Self {
             dir: std::path::absolute(&dir).unwrap_or(dir),
-        }
-    }
-
-    /// A store from the provider's `journal` setting: `file://DIR` (relative or absolute).
-    pub fn from_url(url: &str) -> Result<Self, JournalError> {
-        match url.strip_prefix("file://") {
-            Some(dir) if !dir.is_empty() => Ok(Self::new(dir)),
-            _ => Err(JournalError::UnsupportedUrl { url: url.to_owned() }),
         }
     }
 
@@ -163,8 +155,9 @@ impl FileJournal {
     }
 }
 
-/// Deployment names become file names: refuse anything that could leave the directory.
-fn checked(name: &str) -> Result<&str, JournalError> {
+/// Deployment names become file names (and S3 key segments): refuse anything that could leave
+/// the directory.
+pub(crate) fn checked(name: &str) -> Result<&str, JournalError> {
     let ok = !name.is_empty()
         && !name.starts_with('.')
         && name
@@ -313,19 +306,9 @@ fn write_lease(path: &Path, lease: &Lease) -> Result<(), JournalError> {
     sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
-/// `lease` unless the stored lease is that very lease (same holder and generation, not
-/// released): then [`JournalError::LeaseLost`] naming who holds it now.
-fn check_held(path: &Path, lease: &Lease) -> Result<(), JournalError> {
-    match read_lease(path)? {
-        Some(current) if current.is_held_as(lease) => Ok(()),
-        current => Err(JournalError::LeaseLost {
-            deployment: lease.deployment.clone(),
-            holder: lease.holder.to_string(),
-            taken_by: current
-                .filter(|c| !c.released)
-                .map_or_else(|| "nobody (it was released)".to_owned(), |c| c.holder.to_string()),
-        }),
-    }
+/// The stored lease checked against `lease` ([`check_held`]).
+fn check_held_at(path: &Path, lease: &Lease) -> Result<(), JournalError> {
+    check_held(read_lease(path)?.as_ref(), lease)
 }
 
 #[async_trait]
@@ -343,7 +326,7 @@ impl JournalStore for FileJournal {
         let lease = lease.clone();
         blocking(path.clone(), move || {
             let _lock = LeaseLock::take(&lock)?;
-            check_held(&lease_path, &lease)?;
+            check_held_at(&lease_path, &lease)?;
             append_line(&path, &line)
         })
         .await
@@ -396,7 +379,7 @@ impl JournalStore for FileJournal {
         };
         blocking(path.clone(), move || {
             let _lock = LeaseLock::take(&lock)?;
-            check_held(&path, &renewed)?;
+            check_held_at(&path, &renewed)?;
             write_lease(&path, &renewed)?;
             Ok(renewed)
         })
@@ -411,7 +394,7 @@ impl JournalStore for FileJournal {
         };
         blocking(path.clone(), move || {
             let _lock = LeaseLock::take(&lock)?;
-            match check_held(&path, &released) {
+            match check_held_at(&path, &released) {
                 Ok(()) => write_lease(&path, &released),
                 // Lost meanwhile: the new holder's lease stands.
                 Err(JournalError::LeaseLost { .. }) => Ok(()),

@@ -1,6 +1,7 @@
-//! Record sets for tests (feature `testing`): one constructor per routing policy, so the
+//! Test fixtures (feature `testing`): record sets, one constructor per routing policy, so the
 //! tests of the Route 53 layer, the provider, the CLI and the end-to-end suite build their
-//! fixtures alike and vary them with struct update syntax.
+//! fixtures alike and vary them with struct update syntax; and the S3 calls a test makes that
+//! the journal store never does (creating a bucket, planting a stranger's object).
 
 use crate::aws::{Failover, RecordSet};
 
@@ -36,4 +37,40 @@ pub fn failover_set(name: &str, set_identifier: &str, role: Failover, records: &
         failover: Some(role),
         ..record_set(name, "A", records)
     }
+}
+
+/// An SDK S3 client for the moto at `endpoint`, for what the journal store never does itself.
+fn s3_sdk(endpoint: &str) -> aws_sdk_s3::Client {
+    let config = aws_sdk_s3::Config::builder()
+        .behavior_version(aws_sdk_s3::config::BehaviorVersion::latest())
+        .region(aws_sdk_s3::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_s3::config::Credentials::new(
+            "testing", "testing", None, None, "test",
+        ))
+        .endpoint_url(endpoint)
+        .force_path_style(true)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Creates bucket `name` (a team makes its own; the store never creates one).
+pub async fn create_bucket(endpoint: &str, name: &str) {
+    s3_sdk(endpoint)
+        .create_bucket()
+        .bucket(name)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("create bucket {name}: {e:?}"));
+}
+
+/// Puts `body` at `key` unconditionally (what a store never does: a stranger's object).
+pub async fn put_object(endpoint: &str, bucket: &str, key: &str, body: &[u8]) {
+    s3_sdk(endpoint)
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(body.to_vec().into())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("put {key}: {e:?}"));
 }

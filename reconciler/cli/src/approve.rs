@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::error::CliError;
 use crate::status::{load, no_rollout};
-use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_adapters::journal::Journal;
 use globaldeploy_engine::ports::Approvals;
 use globaldeploy_engine::state::Position;
 
@@ -23,12 +23,7 @@ pub struct Approval {
 }
 
 /// Approves `wave` (else the wave the rollout waits for) of `deployment`'s running rollout.
-pub async fn approve(
-    journal: &FileJournal,
-    deployment: &str,
-    wave: Option<&str>,
-    by: &str,
-) -> Result<Approval, CliError> {
+pub async fn approve(journal: &Journal, deployment: &str, wave: Option<&str>, by: &str) -> Result<Approval, CliError> {
     let state = load(journal, deployment)
         .await?
         .ok_or_else(|| no_rollout(journal, deployment))?;

@@ -6,6 +6,8 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use globaldeploy_adapters::aws::AwsSettings;
+use globaldeploy_adapters::journal::Journal;
+use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_sdk::framework::duration::parse_duration;
 
 /// Plan, watch and drive globaldeploy rollouts outside Terraform.
@@ -112,9 +114,26 @@ pub enum PlanFormat {
 /// Where rollout journals live.
 #[derive(Debug, Args)]
 pub struct JournalArgs {
-    /// Journal store (`file://DIR`), as the provider's `journal` setting.
+    /// Journal store (`file://DIR` or `s3://BUCKET/PREFIX`), as the provider's `journal` setting.
     #[arg(long, env = "GLOBALDEPLOY_JOURNAL", default_value = "file://.globaldeploy")]
     pub journal: String,
+    /// S3 endpoint of an `s3://` journal (moto, LocalStack, MinIO, private endpoints);
+    /// credentials and region follow the AWS conventions (`AWS_PROFILE`, `AWS_REGION`, ...).
+    #[arg(long, env = "AWS_ENDPOINT_URL_S3")]
+    pub s3_endpoint: Option<String>,
+}
+
+impl JournalArgs {
+    /// The journal store `--journal` names.
+    pub fn open(&self) -> Result<Journal, JournalError> {
+        Journal::from_url(
+            &self.journal,
+            &AwsSettings {
+                s3_endpoint: self.s3_endpoint.clone(),
+                ..AwsSettings::default()
+            },
+        )
+    }
 }
 
 /// `globaldeploy status`.

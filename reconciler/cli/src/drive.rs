@@ -12,7 +12,7 @@ use crate::progress::CliProgress;
 use crate::status::{load, no_rollout};
 use globaldeploy_adapters::aws::{AwsSettings, Route53};
 use globaldeploy_adapters::clock::WallClock;
-use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_adapters::journal::Journal;
 use globaldeploy_adapters::probes::{GateProbe, HttpProbe};
 use globaldeploy_adapters::traffic::route53::Route53Traffic;
 use globaldeploy_engine::driver::{Driver, Ports};
@@ -94,7 +94,7 @@ impl From<Outcome> for OutcomeReport {
 /// Performs `drive` on `deployment`'s latest rollout until it ends, or Ctrl-C stops it at a
 /// consistent point (it can then be resumed).
 pub async fn drive(
-    journal: &FileJournal,
+    journal: &Journal,
     deployment: &str,
     settings: AwsSettings,
     insync_timeout: Duration,

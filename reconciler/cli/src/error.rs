@@ -82,6 +82,22 @@ pub enum CliError {
         /// Deployment name.
         deployment: String,
     },
+    /// A remote journal has no rollout of the deployment.
+    #[error("the journal {journal} has no rollout of {deployment:?}")]
+    NoRemoteRollout {
+        /// The journal's URL.
+        journal: String,
+        /// Deployment name.
+        deployment: String,
+    },
+    /// A command that reads the journal file line by line, given a journal that has none.
+    #[error("`globaldeploy {command}` works on file:// journals, whose lines can tear; {journal} stores each entry as a whole object")]
+    FileJournalOnly {
+        /// The command.
+        command: &'static str,
+        /// The journal's URL.
+        journal: String,
+    },
     /// `journal repair` would risk the journal disagreeing with Route 53; nothing was written.
     #[error("journal {journal} was not repaired (nothing was written): {reason}")]
     RepairRefused {

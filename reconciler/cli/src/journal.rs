@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::error::CliError;
-use crate::status::no_rollout;
+use crate::status::no_rollout_in_file;
 use globaldeploy_adapters::clock::WallClock;
 use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_engine::journal::lease::{Holder, LEASE_TTL};
@@ -63,7 +63,7 @@ async fn read(journal: &FileJournal, deployment: &str) -> Result<Vec<u8>, CliErr
     journal
         .read_raw(deployment)
         .await?
-        .ok_or_else(|| no_rollout(journal, deployment))
+        .ok_or_else(|| no_rollout_in_file(journal, deployment))
 }
 
 /// `globaldeploy journal verify DEPLOYMENT`.

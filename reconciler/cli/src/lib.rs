@@ -42,7 +42,7 @@ use drive::{Drive, OutcomeReport};
 pub use error::CliError;
 use status::StatusReport;
 
-use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_adapters::journal::Journal;
 
 /// Exit status of a rollout `resume` drove that did not succeed.
 const ROLLOUT_NOT_SUCCEEDED: u8 = 2;
@@ -76,7 +76,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Approve(args) => {
-            let journal = FileJournal::from_url(&args.journal.journal)?;
+            let journal = args.journal.open()?;
             let approval = runtime()?.block_on(approve::approve(
                 &journal,
                 &args.deployment,
@@ -93,7 +93,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Rollback(args) => {
-            let journal = FileJournal::from_url(&args.journal.journal)?;
+            let journal = args.journal.open()?;
             let report = runtime()?.block_on(drive::drive(
                 &journal,
                 &args.deployment,
@@ -105,7 +105,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Resume(args) => {
-            let journal = FileJournal::from_url(&args.journal.journal)?;
+            let journal = args.journal.open()?;
             let runtime = runtime()?;
             let deployments = match args.deployment {
                 Some(name) => vec![name],
@@ -133,8 +133,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Journal(JournalCommand::Verify(args)) => {
-            let journal = FileJournal::from_url(&args.journal.journal)?;
-            let report = runtime()?.block_on(journal::verify(&journal, &args.deployment))?;
+            let journal = args.journal.open()?;
+            let file = journal.as_file().ok_or_else(|| CliError::FileJournalOnly {
+                command: "journal verify",
+                journal: journal.url(),
+            })?;
+            let report = runtime()?.block_on(journal::verify(file, &args.deployment))?;
             match output {
                 Output::Text => write(&journal::verify_text(&report))?,
                 Output::Json => write_json(&report)?,
@@ -146,8 +150,12 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             })
         }
         Command::Journal(JournalCommand::Repair(args)) => {
-            let journal = FileJournal::from_url(&args.journal.journal)?;
-            let report = runtime()?.block_on(journal::repair(&journal, &args.deployment))?;
+            let journal = args.journal.open()?;
+            let file = journal.as_file().ok_or_else(|| CliError::FileJournalOnly {
+                command: "journal repair",
+                journal: journal.url(),
+            })?;
+            let report = runtime()?.block_on(journal::repair(file, &args.deployment))?;
             match output {
                 Output::Text => write(&journal::repair_text(&report))?,
                 Output::Json => write_json(&report)?,
@@ -165,9 +173,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 }
 
 /// Deployments whose latest rollout has not finished.
-async fn unfinished(journal: &FileJournal) -> Result<Vec<String>, CliError> {
+async fn unfinished(journal: &Journal) -> Result<Vec<String>, CliError> {
     let mut out = Vec::new();
-    for name in status::deployments(journal)? {
+    for name in status::deployments(journal).await? {
         if status::load(journal, &name).await?.is_some_and(|s| s.status.is_none()) {
             out.push(name);
         }
@@ -176,10 +184,10 @@ async fn unfinished(journal: &FileJournal) -> Result<Vec<String>, CliError> {
 }
 
 /// The latest rollout of `args.deployment`, or of every deployment of the journal.
-async fn reports(args: &StatusArgs, journal: &FileJournal) -> Result<Vec<StatusReport>, CliError> {
+async fn reports(args: &StatusArgs, journal: &Journal) -> Result<Vec<StatusReport>, CliError> {
     let names = match &args.deployment {
         Some(name) => vec![name.clone()],
-        None => status::deployments(journal)?,
+        None => status::deployments(journal).await?,
     };
     let mut reports = Vec::new();
     for name in names {
@@ -193,7 +201,7 @@ async fn reports(args: &StatusArgs, journal: &FileJournal) -> Result<Vec<StatusR
 }
 
 async fn status_command(args: &StatusArgs, output: Output) -> Result<(), CliError> {
-    let journal = FileJournal::from_url(&args.journal.journal)?;
+    let journal = args.journal.open()?;
     let redraw = args.watch && output == Output::Text && std::io::stdout().is_terminal();
     let mut last: Option<Vec<StatusReport>> = None;
     loop {

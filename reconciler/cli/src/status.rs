@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::error::CliError;
 use crate::table::{percent, Table};
 use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_adapters::journal::Journal;
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::replay;
 use globaldeploy_engine::model::{Slot, Weights};
@@ -76,7 +77,7 @@ impl StatusReport {
 }
 
 /// The latest rollout of `deployment`, or `None` when its journal is empty.
-pub async fn load(journal: &FileJournal, deployment: &str) -> Result<Option<RolloutState>, CliError> {
+pub async fn load(journal: &Journal, deployment: &str) -> Result<Option<RolloutState>, CliError> {
     let entries = journal.load(deployment).await?;
     replay(&entries).map_err(|source| CliError::Replay {
         deployment: deployment.to_owned(),
@@ -84,9 +85,21 @@ pub async fn load(journal: &FileJournal, deployment: &str) -> Result<Option<Roll
     })
 }
 
-/// The error for `deployment` having no rollout in `journal`: its file is missing (said with the
-/// absolute path and how to point at the right one), or holds no rollout.
-pub fn no_rollout(journal: &FileJournal, deployment: &str) -> CliError {
+/// The error for `deployment` having no rollout in `journal`.
+pub fn no_rollout(journal: &Journal, deployment: &str) -> CliError {
+    match journal {
+        Journal::File(file) => no_rollout_in_file(file, deployment),
+        Journal::S3(_) => CliError::NoRemoteRollout {
+            journal: journal.url(),
+            deployment: deployment.to_owned(),
+        },
+    }
+}
+
+/// The error for `deployment` having no rollout in the journal directory of `journal`: its file
+/// is missing (said with the absolute path and how to point at the right one), or holds no
+/// rollout.
+pub fn no_rollout_in_file(journal: &FileJournal, deployment: &str) -> CliError {
     match journal.journal_path(deployment) {
         Ok(path) if path.exists() => CliError::NoRollout {
             path,
@@ -101,8 +114,8 @@ pub fn no_rollout(journal: &FileJournal, deployment: &str) -> CliError {
 }
 
 /// Deployments with a journal in `journal`, sorted by name.
-pub fn deployments(journal: &FileJournal) -> Result<Vec<String>, CliError> {
-    journal.deployments().map_err(|err| match err {
+pub async fn deployments(journal: &Journal) -> Result<Vec<String>, CliError> {
+    journal.deployments().await.map_err(|err| match err {
         JournalError::Io { path, source } => CliError::ListJournal { dir: path, source },
         other => other.into(),
     })

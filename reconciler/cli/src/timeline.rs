@@ -18,7 +18,7 @@ use crate::error::CliError;
 use crate::progress::describe;
 use crate::status::no_rollout;
 use crate::{runtime, timeline_svg, write, write_json, write_json_line};
-use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_adapters::journal::Journal;
 use globaldeploy_engine::human_time::elapsed;
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::record::Recorded;
@@ -27,7 +27,7 @@ use globaldeploy_engine::state::{RolloutState, StateError};
 
 /// Runs `globaldeploy timeline`.
 pub fn command(args: &TimelineArgs, output: Output) -> Result<(), CliError> {
-    let journal = FileJournal::from_url(&args.journal.journal)?;
+    let journal = args.journal.open()?;
     let runtime = runtime()?;
     if args.follow {
         return runtime.block_on(follow(&journal, args, output));
@@ -56,7 +56,7 @@ pub fn command(args: &TimelineArgs, output: Output) -> Result<(), CliError> {
 }
 
 /// The timeline of `deployment` from `journal`, `None` when it has no rollout.
-pub async fn load(journal: &FileJournal, deployment: &str) -> Result<Option<Timeline>, CliError> {
+pub async fn load(journal: &Journal, deployment: &str) -> Result<Option<Timeline>, CliError> {
     let recorded = journal.load_recorded(deployment).await?;
     build(deployment, &recorded).map_err(|source| CliError::Replay {
         deployment: deployment.to_owned(),
@@ -65,7 +65,7 @@ pub async fn load(journal: &FileJournal, deployment: &str) -> Result<Option<Time
 }
 
 /// Prints every line of the journal, then each new one as it is recorded, until interrupted.
-async fn follow(journal: &FileJournal, args: &TimelineArgs, output: Output) -> Result<(), CliError> {
+async fn follow(journal: &Journal, args: &TimelineArgs, output: Output) -> Result<(), CliError> {
     let mut printed = 0;
     loop {
         if let Some(timeline) = load(journal, &args.deployment).await? {

@@ -1,4 +1,5 @@
-//! What the proxy can do to a request, and Route 53's error responses.
+//! What the proxy can do to a request, and the error responses of Route 53 (and, for
+//! [`Fault::SlowDown`], of S3).
 //!
 //! Route 53 (a REST-XML service) reports errors as HTTP 4xx/5xx with this body, the shape the
 //! AWS SDK for Rust parses (`rest_xml_wrapped_errors::parse_error_metadata` in
@@ -11,6 +12,9 @@
 //!   <RequestId>…</RequestId>
 //! </ErrorResponse>
 //! ```
+//!
+//! S3 sends its errors unwrapped (`<Error><Code>SlowDown</Code>…</Error>`, what aws-sdk-s3's
+//! `rest_xml_unwrapped_errors` parses).
 
 use std::time::Duration;
 
@@ -35,10 +39,13 @@ pub enum Fault {
     /// The request IS forwarded and applied upstream, then the connection is dropped without
     /// an answer.
     ResetAfterForward,
+    /// S3's HTTP 503 `SlowDown` ("reduce your request rate"); the request never reaches the
+    /// upstream. Not in [`Fault::ALL`], which is Route 53's.
+    SlowDown,
 }
 
 impl Fault {
-    /// Every fault, for "any fault".
+    /// Every Route 53 fault, for "any fault".
     pub const ALL: [Fault; 7] = [
         Fault::Throttling,
         Fault::PriorRequestNotComplete,
@@ -59,6 +66,7 @@ impl Fault {
             Fault::Latency => "Latency",
             Fault::ErrorAfterForward => "ErrorAfterForward",
             Fault::ResetAfterForward => "ResetAfterForward",
+            Fault::SlowDown => "SlowDown",
         }
     }
 
@@ -135,12 +143,19 @@ pub(crate) fn error_response(fault: Fault) -> (u16, &'static str, &'static str, 
             "The request was rejected because Route 53 was still processing a prior request.",
         ),
         Fault::ServiceUnavailable => (503, "Receiver", "ServiceUnavailable", "Service unavailable"),
+        Fault::SlowDown => (503, "Receiver", "SlowDown", "Please reduce your request rate."),
         _ => (500, "Receiver", "InternalFailure", "An internal error occurred"),
     }
 }
 
-/// Route 53's XML error body.
-pub(crate) fn error_body(kind: &str, code: &str, message: &str, request_id: &str) -> String {
+/// The XML error body of `fault`'s service.
+pub(crate) fn error_body(fault: Fault, kind: &str, code: &str, message: &str, request_id: &str) -> String {
+    if fault == Fault::SlowDown {
+        return format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <Error><Code>{code}</Code><Message>{message}</Message><RequestId>{request_id}</RequestId></Error>"
+        );
+    }
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <ErrorResponse xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">\

@@ -257,7 +257,7 @@ fn choose_fault(state: &mut State, operation: &str) -> Option<Fault> {
 
 fn error_reply(fault: Fault, request_id: &str) -> Response<Full<Bytes>> {
     let (status, kind, code, message) = fault::error_response(fault);
-    let body = fault::error_body(kind, code, message, request_id);
+    let body = fault::error_body(fault, kind, code, message, request_id);
     Response::builder()
         .status(status)
         .header("content-type", "text/xml")

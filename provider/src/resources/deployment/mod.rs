@@ -69,7 +69,7 @@ use globaldeploy_sdk::{AttributePath, Context, Diagnostics, PlanRequest, Resourc
 use super::gate::validate_gates;
 use crate::ProviderClient;
 use rollout::{
-    current_serving, engine_diag, journal_state, journal_url, keep_prior_targets, prepare, report_failure, run,
+    current_serving, engine_diag, journal_state, keep_prior_targets, prepare, report_failure, run,
     state_from_outcome, state_from_rollout,
 };
 use schema::schema_block;
@@ -447,7 +447,7 @@ impl Resource<ProviderClient> for Deployment {
                         "The rollout journal ({}) has no rollout of a deployment named {id:?}. Import takes the \
                          deployment's name and needs the journal the deployment was rolled out with; check the \
                          provider's `journal` setting, or declare the deployment and let Terraform create it.",
-                        journal_url(&client.journal)
+                        client.journal_location.url()
                     ),
                 );
                 None
@@ -532,7 +532,7 @@ async fn refuse_claimed_record_names(
     };
     match ownership::claimed_by_others(client, spec, &ownership::newly_named(spec, prior)).await {
         Ok(claimed) => {
-            let journal = journal_url(&client.journal);
+            let journal = client.journal_location.url();
             for claim in claimed {
                 diags.error_at(
                     region_path(&claim.region, spec.regions.len()).join("record_name"),

@@ -15,7 +15,6 @@ use globaldeploy_adapters::traffic::{slot_of, slot_set_identifier};
 
 use globaldeploy_sdk::cty::Value;
 
-use super::rollout::{journal_of, journal_url};
 use super::values::spec_of;
 use crate::ProviderClient;
 
@@ -59,8 +58,7 @@ pub(super) async fn claimed_by_others(
     if regions.is_empty() {
         return Ok(Vec::new());
     }
-    let journal = journal_of(&client.journal)?;
-    let others = journal.deployments().map_err(|err| {
+    let others = client.journal.deployments().await.map_err(|err| {
         format!(
             "Cannot tell whether another deployment owns these record names: listing the journal failed: {err}"
         )
@@ -68,7 +66,7 @@ pub(super) async fn claimed_by_others(
     let zone = strip_zone_prefix(&spec.zone_id);
     let mut claims: Vec<(String, String)> = Vec::new(); // (normalised record name, owner)
     for other in others.iter().filter(|name| **name != spec.name) {
-        let entries = match JournalStore::load(&journal, other).await {
+        let entries = match client.journal.load(other).await {
             Ok(entries) => entries,
             Err(err) => {
                 tracing::warn!(deployment = %other, error = %err, "cannot read another deployment's journal; skipping it");
@@ -138,7 +136,7 @@ pub(super) async fn refuse_claimed(
     if claimed.is_empty() {
         return Ok(());
     }
-    let journal = journal_url(&client.journal);
+    let journal = client.journal_location.url();
     Err(claimed
         .iter()
         .map(|c| c.message(&journal))

@@ -17,7 +17,6 @@ use globaldeploy_engine::state::RolloutState;
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::model::{DeploymentSpec, Serving, Slot, Target};
 use globaldeploy_engine::journal::error::JournalError;
-use globaldeploy_adapters::file_journal::FileJournal;
 use globaldeploy_engine::journal::lease::Holder;
 use globaldeploy_engine::journal::replay;
 use globaldeploy_adapters::probes::{GateProbe, HttpProbe};
@@ -71,10 +70,10 @@ pub(super) async fn under_lease<T, Fut>(
 where
     Fut: Future<Output = Result<T, String>>,
 {
-    let journal = journal_of(&client.journal)?;
+    let journal = &*client.journal;
     let holder = Holder::this_process(HOLDER);
     let journal_ref = &journal;
-    let held = heartbeat::under_lease(&journal, &WallClock, &holder, deployment, |guard| async move {
+    let held = heartbeat::under_lease(journal, &WallClock, &holder, deployment, |guard| async move {
         let entries = journal_ref.load(deployment).await.map_err(|err| err.to_string())?;
         let rollout = replay(&entries).map_err(|err| err.to_string())?;
         work(guard, rollout).await
@@ -86,22 +85,6 @@ where
         tracing::warn!(deployment, error = %err, "cannot release the lease");
     }
     held.output
-}
-
-pub(super) fn journal_of(location: &JournalLocation) -> Result<FileJournal, String> {
-    match location {
-        JournalLocation::File(dir) => Ok(FileJournal::new(dir)),
-        JournalLocation::S3 { bucket, prefix } => Err(format!(
-            "the s3://{bucket}/{prefix} journal is not supported by this build yet; use journal = \"file://DIR\""
-        )),
-    }
-}
-
-pub(super) fn journal_url(location: &JournalLocation) -> String {
-    match location {
-        JournalLocation::File(dir) => format!("file://{dir}"),
-        JournalLocation::S3 { bucket, prefix } => format!("s3://{bucket}/{prefix}"),
-    }
 }
 
 /// Whether `state` records a rollout of its deployment: a `status` is only ever set from a
@@ -123,8 +106,7 @@ pub(super) async fn journal_state(
     deployment: &str,
     state: Option<&Value>,
 ) -> Result<Option<RolloutState>, Diagnostic> {
-    let journal = journal_of(&client.journal)
-        .map_err(|message| Diagnostic::error(format!("Cannot read the rollout journal of {deployment:?}"), message))?;
+    let journal = &*client.journal;
     let entries = journal.load(deployment)
         .await
         .map_err(|err| {
@@ -143,16 +125,14 @@ pub(super) async fn journal_state(
     })?;
     match (rollout, state.filter(|s| records_rollout(s))) {
         (None, Some(_)) => {
-            let path = journal
-                .journal_path(deployment)
-                .unwrap_or_else(|_| journal.dir().to_owned());
-            let found = if path.exists() {
+            let (path, exists) = journal.whereabouts(deployment);
+            let found = if exists {
                 "holds no rollout of it"
             } else {
                 "does not exist"
             };
-            let url = journal_url(&client.journal);
-            let relative = matches!(&client.journal, JournalLocation::File(dir) if std::path::Path::new(dir).is_relative());
+            let url = client.journal_location.url();
+            let relative = matches!(&client.journal_location, JournalLocation::File(dir) if std::path::Path::new(dir).is_relative());
             let fix = if relative {
                 format!(
                     "The provider's `journal` ({url}) is relative, read from the directory Terraform runs in: run \
@@ -169,7 +149,7 @@ pub(super) async fn journal_state(
                 format!("No rollout journal of deployment {deployment:?}"),
                 format!(
                     "The state records rollouts of {deployment:?}, but its journal {} {found}. {fix}\n\n{NOTHING_WRITTEN}",
-                    path.display(),
+                    path,
                 ),
             ))
         }
@@ -306,7 +286,7 @@ pub(super) async fn run(
     current: &BTreeMap<String, Serving>,
     limit: Duration,
 ) -> Result<Outcome, RunError> {
-    let journal = journal_of(&client.journal).map_err(RunError::Setup)?;
+    let journal = &*client.journal;
     let http = HttpProbe::new().map_err(|e| RunError::Setup(format!("cannot set up the HTTP probe: {e}")))?;
     let probe = GateProbe::new(http, client.route53.clone());
     let traffic = Route53Traffic::new(client.route53.clone(), spec.zone_id.clone(), INSYNC_TIMEOUT);
@@ -316,8 +296,8 @@ pub(super) async fn run(
         traffic: &traffic,
         probe: &probe,
         clock: &clock,
-        journal: &journal,
-        approvals: &journal,
+        journal,
+        approvals: journal,
         progress: &progress,
     };
     let driver = Driver::new(ports, Holder::this_process(HOLDER));

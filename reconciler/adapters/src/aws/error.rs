@@ -14,8 +14,9 @@ use crate::error_chain;
 use aws_sdk_route53::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
-/// Error codes that Route 53 uses for "slow down".
-const THROTTLING_CODES: &[&str] = &["Throttling", "ThrottlingException", "RequestLimitExceeded"];
+/// Error codes that Route 53 and S3 (`SlowDown`, with a 503) use for "slow down": a throttled
+/// request was not applied.
+const THROTTLING_CODES: &[&str] = &["Throttling", "ThrottlingException", "RequestLimitExceeded", "SlowDown"];
 
 /// Error codes that mean "the object does not exist".
 const NOT_FOUND_CODES: &[&str] = &["NoSuchHealthCheck", "NoSuchHostedZone", "NoSuchChange"];

@@ -1,13 +1,15 @@
 //! The `JournalStore` contract: one suite of tests, run against every store (the in-memory fake
-//! the simulation uses and the `file://DIR` store; a later store runs it too). Append and load
-//! order, torn tails and corrupt lines where the store can have them, the lease's acquire,
-//! renew, release and take-over with fencing by generation, a dead holder on this host,
-//! approvals and rollback requests found per rollout, and (file store) acquirers racing from
-//! two OS processes.
+//! the simulation uses, the `file://DIR` store, and the `s3://BUCKET/PREFIX` store against
+//! moto's S3). Append and load order, torn tails and corrupt entries where the store can have
+//! them, the lease's acquire, renew, release and take-over with fencing by generation, a dead
+//! holder on this host, approvals and rollback requests found per rollout, and acquirers racing
+//! (from two OS processes for the file store, from two clients for S3).
 
 use std::sync::Arc;
 
+use globaldeploy_adapters::aws::S3 as S3Client;
 use globaldeploy_adapters::file_journal::FileJournal;
+use globaldeploy_adapters::s3_journal::S3Journal;
 use globaldeploy_engine::journal::entry::Entry;
 use globaldeploy_engine::journal::error::JournalError;
 use globaldeploy_engine::journal::lease::{Holder, Lease, CLOCK_SKEW, LEASE_TTL, WRITE_DEADLINE};
@@ -16,6 +18,10 @@ use globaldeploy_engine::ports::{millis, Approvals, JournalStore, RollbackReques
 
 use globaldeploy_engine::testing::world::{block_on, holder};
 use globaldeploy_engine::testing::{FakeClock, MemJournal};
+
+use globaldeploy_adapters::testing::{create_bucket, put_object};
+
+use crate::support::{settings, Moto};
 
 const T0: u64 = 1_700_000_000_000;
 
@@ -26,8 +32,9 @@ trait Subject {
     /// Leaves half a line after the last one, as a crash mid-append does; `false` when the
     /// store cannot have torn lines.
     fn tear(&self, deployment: &str) -> bool;
-    /// Makes the first line unreadable; `false` when the store cannot have corrupt lines.
-    fn corrupt_first_line(&self, deployment: &str) -> bool;
+    /// Makes an entry of `deployment`'s journal unreadable; returns what the load error must
+    /// name to point at it (`None` when the store cannot have corrupt entries).
+    fn corrupt(&self, deployment: &str) -> Option<String>;
 }
 
 struct Mem(MemJournal);
@@ -42,8 +49,8 @@ impl Subject for Mem {
     fn tear(&self, _: &str) -> bool {
         false
     }
-    fn corrupt_first_line(&self, _: &str) -> bool {
-        false
+    fn corrupt(&self, _: &str) -> Option<String> {
+        None
     }
 }
 
@@ -72,11 +79,61 @@ impl Subject for File {
         std::fs::write(&path, bytes).unwrap();
         true
     }
-    fn corrupt_first_line(&self, deployment: &str) -> bool {
+    fn corrupt(&self, deployment: &str) -> Option<String> {
         let path = self.1.journal_path(deployment).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::write(&path, format!("garbage\n{text}")).unwrap();
-        true
+        Some("line 1".into())
+    }
+}
+
+/// A bucket in a moto of its own (each test runs in its own process under nextest), the store
+/// under a prefix in it.
+struct S3 {
+    moto: Moto,
+    store: S3Journal,
+}
+
+const BUCKET: &str = "team-journal";
+const PREFIX: &str = "globaldeploy/prod";
+
+impl S3 {
+    fn new() -> S3 {
+        let moto = Moto::start();
+        block_on(create_bucket(&moto.endpoint, BUCKET));
+        let store = S3::client(&moto.endpoint);
+        S3 { moto, store }
+    }
+
+    /// A client of the journal through `endpoint`, sharing nothing in memory with any other (a
+    /// second machine of the team).
+    fn client(endpoint: &str) -> S3Journal {
+        S3Journal::new(S3Client::new(settings(endpoint)), BUCKET, PREFIX)
+    }
+}
+
+impl Subject for S3 {
+    fn store(&self) -> &dyn JournalStore {
+        &self.store
+    }
+    fn approvals(&self) -> &dyn Approvals {
+        &self.store
+    }
+    /// An object is written whole or not at all.
+    fn tear(&self, _: &str) -> bool {
+        false
+    }
+    /// An object no store wrote, at a later position, as a broken writer could leave.
+    fn corrupt(&self, deployment: &str) -> Option<String> {
+        let key = format!("{PREFIX}/{deployment}/journal/{:020}.json", 999);
+        // Called from inside the suite's runtime: the put runs on a runtime of its own.
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| block_on(put_object(&self.moto.endpoint, BUCKET, &key, b"garbage")))
+                .join()
+                .unwrap()
+        });
+        Some(key)
     }
 }
 
@@ -120,11 +177,11 @@ async fn a_corrupt_complete_line_is_an_error(s: &dyn Subject) {
     let store = s.store();
     let lease = store.acquire_lease("api", &holder("a"), LEASE_TTL, T0).await.unwrap();
     store.append(&lease, &promoted(0)).await.unwrap();
-    if !s.corrupt_first_line("api") {
+    let Some(needle) = s.corrupt("api") else {
         return;
-    }
+    };
     let err = store.load("api").await.unwrap_err();
-    assert!(err.to_string().contains("line 1"), "{err}");
+    assert!(err.to_string().contains(&needle), "{err}");
 }
 
 async fn leases_are_fenced_by_holder_and_generation(s: &dyn Subject) {
@@ -267,6 +324,13 @@ macro_rules! contract {
             $(#[test]
             fn $test() {
                 block_on(super::$test(&super::File::new()));
+            })*
+            use super::*;
+        }
+        mod s3 {
+            $(#[test]
+            fn $test() {
+                block_on(super::$test(&super::S3::new()));
             })*
             use super::*;
         }

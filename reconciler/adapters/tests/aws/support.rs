@@ -65,6 +65,7 @@ pub fn settings(endpoint: &str) -> AwsSettings {
         access_key: Some("testing".into()),
         secret_key: Some("testing".into()),
         route53_endpoint: Some(endpoint.to_owned()),
+        s3_endpoint: Some(endpoint.to_owned()),
         api_requests_per_second: 1000.0,
         ..AwsSettings::default()
     }

@@ -66,7 +66,7 @@ fn rollback_and_resume_drive_route53_from_the_journal() {
     let traffic = Route53Traffic::new(route53, zone.clone(), Duration::from_secs(60));
     let dir = tempfile::tempdir().unwrap();
     let url = format!("file://{}", dir.path().display());
-    let journal = FileJournal::from_url(&url).unwrap();
+    let journal = FileJournal::new(dir.path());
     let clock = Arc::new(FakeClock::at(1_700_000_000_000));
     let probe = FakeProbe::new(clock.clone(), BTreeMap::new());
     let driver = Driver::new(

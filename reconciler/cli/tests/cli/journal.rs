@@ -39,11 +39,11 @@ fn status_follows_a_rollout_and_approve_releases_its_waiting_wave() {
 
     // The engine runs on fakes in its own thread; only the journal is real.
     let engine = {
-        let (url, spec) = (url.clone(), spec.clone());
+        let (dir, spec) = (dir.path().to_owned(), spec.clone());
         std::thread::spawn(move || {
             let world = World::new(&spec, true, BTreeMap::new(), None);
             let journal = Held {
-                inner: FileJournal::from_url(&url).unwrap(),
+                inner: FileJournal::new(&dir),
                 clock: world.clock.clone(),
             };
             let driver = Driver::new(
@@ -130,6 +130,7 @@ fn status_of_an_empty_journal_and_of_an_unknown_deployment() {
     let out = globaldeploy(&["status", "empty", "--journal", &url]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty.journal.jsonl has no rollout of \"empty\""));
-    let out = globaldeploy(&["status", "--journal", "s3://bucket/prefix"]);
+    let out = globaldeploy(&["status", "--journal", "ftp://host/journal"]);
     assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected file://DIRECTORY or s3://BUCKET/PREFIX"));
 }

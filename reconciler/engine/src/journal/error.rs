@@ -73,8 +73,26 @@ pub enum JournalError {
         /// Who holds it now (or "nobody" when it was released).
         taken_by: String,
     },
+    /// A call to a remote store (S3) failed, after its retries.
+    #[error("journal {location}: {message}")]
+    Remote {
+        /// The object or prefix, as a URL (`s3://bucket/key`).
+        location: String,
+        /// What failed.
+        message: String,
+    },
+    /// An object of a remote store's journal is not a valid entry.
+    #[error("journal {location}: not a valid entry of deployment {deployment:?}: {message}")]
+    CorruptObject {
+        /// The object, as a URL.
+        location: String,
+        /// Deployment name.
+        deployment: String,
+        /// What the parser said.
+        message: String,
+    },
     /// The journal URL names a store this build does not have.
-    #[error("unsupported journal {url:?}: expected file://DIRECTORY")]
+    #[error("unsupported journal {url:?}: expected file://DIRECTORY or s3://BUCKET/PREFIX")]
     UnsupportedUrl {
         /// The URL.
         url: String,

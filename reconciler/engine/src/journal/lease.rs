@@ -1,8 +1,9 @@
 //! The lease: one rollout per deployment at a time, and the fencing that makes a lost lease
 //! harmless. This module owns the lease's vocabulary (who holds it, its generation, when it
-//! can be taken over) and the timing rules every store and the driver follow; the stores
-//! ([`crate::journal::file`]) enforce them atomically and the driver
-//! ([`crate::heartbeat`]) keeps a held lease alive.
+//! can be taken over) and the timing rules every store and the driver follow; the stores (the
+//! adapters crate's file and S3 stores, the test kit's `MemJournal`) enforce them atomically,
+//! each checking with [`check_held`], and the driver ([`crate::heartbeat`]) keeps a held lease
+//! alive.
 //!
 //! # Timing
 //!
@@ -37,6 +38,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::journal::error::JournalError;
 use crate::ports::millis;
 
 /// How long a renewal keeps the lease (T).
@@ -180,6 +182,22 @@ impl Lease {
     /// Whether `lease` is this very lease (same holder and generation) and still held.
     pub fn is_held_as(&self, lease: &Lease) -> bool {
         !self.released && self.holder == lease.holder && self.generation == lease.generation
+    }
+}
+
+/// `Ok` when `current`, the lease as stored, is `held` itself (same holder and generation, not
+/// released); otherwise [`JournalError::LeaseLost`] naming who holds it now. Every store checks
+/// an append or a renewal with this, atomically with the write.
+pub fn check_held(current: Option<&Lease>, held: &Lease) -> Result<(), JournalError> {
+    match current {
+        Some(current) if current.is_held_as(held) => Ok(()),
+        current => Err(JournalError::LeaseLost {
+            deployment: held.deployment.clone(),
+            holder: held.holder.to_string(),
+            taken_by: current
+                .filter(|c| !c.released)
+                .map_or_else(|| "nobody (it was released)".to_owned(), |c| c.holder.to_string()),
+        }),
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::journal::entry::Entry;
 use crate::journal::error::JournalError;
-use crate::journal::lease::{Fence, Holder, Lease, WRITE_DEADLINE};
+use crate::journal::lease::{check_held, Fence, Holder, Lease, WRITE_DEADLINE};
 use crate::model::{GateSpec, RegionSpec, Slot, Weights};
 use crate::ports::{
     millis, Approvals, Clock, JournalStore, Probe, RollbackRequest, Sample, SlotAssignment, Traffic, TrafficError,
@@ -585,20 +585,6 @@ impl MemJournal {
     /// Whether the lease is free (never taken, or released).
     pub fn lease_free(&self) -> bool {
         self.lease.lock().unwrap().as_ref().is_none_or(|l| l.released)
-    }
-}
-
-/// `held` unless the stored lease is that very lease: then who holds it now.
-fn check_held(current: Option<&Lease>, held: &Lease) -> Result<(), JournalError> {
-    match current {
-        Some(current) if current.is_held_as(held) => Ok(()),
-        current => Err(JournalError::LeaseLost {
-            deployment: held.deployment.clone(),
-            holder: held.holder.to_string(),
-            taken_by: current
-                .filter(|c| !c.released)
-                .map_or_else(|| "nobody (it was released)".to_owned(), |c| c.holder.to_string()),
-        }),
     }
 }
 

@@ -9,7 +9,6 @@
 //!
 //! - [`zones`]: record set listings, atomic change batches, hosted zones;
 //! - [`health_checks`]: health checks and their tags;
-//! - [`sdk_config`]: the SDK configuration (region, profile, static keys, assume_role).
 //!
 //! Writes of record sets go through [`Route53::change_batch`]: one atomic
 //! ChangeResourceRecordSets call, settled by reading the zone whenever an attempt's outcome is
@@ -18,7 +17,6 @@
 //! rollout's lease has more life left than the attempt's deadline, and abandoned after it.
 
 mod health_checks;
-mod sdk_config;
 mod zones;
 
 use std::collections::HashMap;
@@ -31,6 +29,7 @@ use super::health::HealthCheck;
 use super::rate::TokenBucket;
 use super::records::RecordSet;
 use super::retry::{retrying, RetryPolicy};
+use super::sdk_config;
 use super::settings::AwsSettings;
 
 pub use zones::HostedZone;
@@ -91,7 +90,7 @@ impl Route53 {
     async fn sdk(&self) -> Result<aws_sdk_route53::Client, AwsError> {
         self.inner
             .sdk
-            .get_or_try_init(|| sdk_config::build_client(&self.inner.settings))
+            .get_or_try_init(|| sdk_config::route53_client(&self.inner.settings))
             .await
             .cloned()
     }

@@ -1,6 +1,6 @@
-//! The SDK configuration of the Route 53 client: the default credential chain, or the
-//! provider block's profile, static keys and assume_role; our retry loop instead of the SDK's;
-//! a per-attempt timeout; the endpoint override.
+//! The SDK configuration of the AWS clients (Route 53 for traffic, S3 for the journal): the
+//! default credential chain, or the provider block's profile, static keys and assume_role; our
+//! retry loop instead of the SDK's; a per-attempt timeout; each service's endpoint override.
 
 use std::time::Duration;
 
@@ -13,7 +13,8 @@ use aws_smithy_types::timeout::TimeoutConfig;
 use crate::aws::error::AwsError;
 use crate::aws::settings::{AssumeRole, AwsSettings};
 
-/// Route 53 is a global service whose requests are signed for us-east-1.
+/// The signing region when none is configured: Route 53 is a global service signed for
+/// us-east-1 (a journal bucket in another region needs the provider's `region`).
 const DEFAULT_REGION: &str = "us-east-1";
 /// Session name for `assume_role` when the configuration gives none.
 const DEFAULT_SESSION_NAME: &str = "globaldeploy";
@@ -21,8 +22,43 @@ const DEFAULT_SESSION_NAME: &str = "globaldeploy";
 /// slow 300-set page, short enough that a hung connection does not eat a Terraform timeout.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Resolves the SDK configuration and, unless skipped, checks the credentials.
-pub(super) async fn build_client(settings: &AwsSettings) -> Result<aws_sdk_route53::Client, AwsError> {
+/// The Route 53 client of `settings`.
+pub(super) async fn route53_client(settings: &AwsSettings) -> Result<aws_sdk_route53::Client, AwsError> {
+    let config = shared_config(settings).await?;
+    let mut builder = aws_sdk_route53::config::Builder::from(&config);
+    if config.region().is_none() {
+        builder = builder.region(Region::from_static(DEFAULT_REGION));
+    }
+    if let Some(endpoint) = &settings.route53_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    Ok(aws_sdk_route53::Client::from_conf(builder.build()))
+}
+
+/// The S3 client of `settings`. With an endpoint override (`endpoints { s3 }`,
+/// `AWS_ENDPOINT_URL_S3` or `AWS_ENDPOINT_URL`: moto, LocalStack, MinIO) buckets are addressed in
+/// the path, as those servers expect; against AWS itself, as virtual hosts.
+pub(super) async fn s3_client(settings: &AwsSettings) -> Result<aws_sdk_s3::Client, AwsError> {
+    let config = shared_config(settings).await?;
+    let mut builder = aws_sdk_s3::config::Builder::from(&config);
+    if config.region().is_none() {
+        builder = builder.region(Region::from_static(DEFAULT_REGION));
+    }
+    if let Some(endpoint) = &settings.s3_endpoint {
+        builder = builder.endpoint_url(endpoint);
+    }
+    let overridden = settings.s3_endpoint.is_some()
+        || ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+            .iter()
+            .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()));
+    Ok(aws_sdk_s3::Client::from_conf(
+        builder.force_path_style(overridden).build(),
+    ))
+}
+
+/// Resolves the SDK configuration every client shares and, unless skipped, checks the
+/// credentials.
+async fn shared_config(settings: &AwsSettings) -> Result<SdkConfig, AwsError> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         // Our retry loop owns retries: one SDK attempt per call.
         .retry_config(RetryConfig::disabled())
@@ -61,14 +97,7 @@ pub(super) async fn build_client(settings: &AwsSettings) -> Result<aws_sdk_route
     if !settings.skip_credentials_validation {
         validate_credentials(&config).await?;
     }
-    let mut builder = aws_sdk_route53::config::Builder::from(&config);
-    if config.region().is_none() {
-        builder = builder.region(Region::from_static(DEFAULT_REGION));
-    }
-    if let Some(endpoint) = &settings.route53_endpoint {
-        builder = builder.endpoint_url(endpoint);
-    }
-    Ok(aws_sdk_route53::Client::from_conf(builder.build()))
+    Ok(config)
 }
 
 /// The base configuration with credentials from assuming `role`.
