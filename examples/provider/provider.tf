@@ -4,7 +4,7 @@ provider "globaldeploy" {
   region                  = "us-east-1"
   profile                 = "deploy"
   api_requests_per_second = 5                      # shared by every Route 53 call
-  journal                 = "file://.globaldeploy" # the default; s3:// is not implemented yet
+  journal                 = "file://.globaldeploy" # the default; or s3://bucket/prefix for a team
 
   assume_role {
     role_arn     = "arn:aws:iam::123456789012:role/globaldeploy"

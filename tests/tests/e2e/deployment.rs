@@ -20,6 +20,7 @@ use serde_json::Value as Json;
 
 mod brownout;
 mod journal;
+mod s3_journal;
 
 /// The five seed regions, their wave and global weight.
 const REGIONS: &[(&str, &str, u32)] = &[
@@ -38,7 +39,12 @@ struct Fixture {
     wave2_extra: std::sync::Mutex<String>,
     /// The Route 53 endpoint the provider is configured with: moto, or a fault proxy before it.
     route53_endpoint: std::sync::Mutex<String>,
+    /// Whether the provider journals to S3 (moto's, [`S3_JOURNAL`]) instead of `journal/`.
+    journal_in_s3: std::sync::atomic::AtomicBool,
 }
+
+/// The S3 journal of [`Fixture::journal_to_s3`].
+const S3_JOURNAL: &str = "s3://team-journal/globaldeploy/prod";
 
 fn record_name(region: &str) -> String {
     format!("{region}.api.example.com")
@@ -144,6 +150,7 @@ impl Fixture {
             servers,
             wave2_extra: std::sync::Mutex::new(wave2_extra.to_owned()),
             route53_endpoint: std::sync::Mutex::new(endpoint),
+            journal_in_s3: std::sync::atomic::AtomicBool::new(false),
         };
         fixture.write("v1", on_failure);
         fixture.ws.init().assert_success();
@@ -152,18 +159,51 @@ impl Fixture {
 
     fn write(&self, version: &str, on_failure: &str) {
         let journal = self.ws.path().join("journal");
-        self.ws.write(
-            "main.tf",
-            &config(
-                &self.route53_endpoint.lock().unwrap(),
-                &journal,
-                &self.zone,
-                version,
-                on_failure,
-                &self.wave2_extra.lock().unwrap(),
-                &self.servers,
-            ),
+        let mut main = config(
+            &self.route53_endpoint.lock().unwrap(),
+            &journal,
+            &self.zone,
+            version,
+            on_failure,
+            &self.wave2_extra.lock().unwrap(),
+            &self.servers,
         );
+        if self.journal_in_s3.load(std::sync::atomic::Ordering::SeqCst) {
+            let endpoint = self.moto.endpoint();
+            main = main
+                .replace(
+                    &format!("\"file://{}\"", journal.display()),
+                    &format!("\"{S3_JOURNAL}\""),
+                )
+                .replace("  endpoints {\n", &format!("  endpoints {{\n    s3 = \"{endpoint}\"\n"));
+        }
+        self.ws.write("main.tf", &main);
+    }
+
+    /// From now on the provider journals to [`S3_JOURNAL`] in moto (its bucket made here), as a
+    /// team whose CI runners share one journal.
+    fn journal_to_s3(&self, version: &str, on_failure: &str) {
+        block_on(globaldeploy_adapters::testing::create_bucket(
+            &self.moto.endpoint(),
+            "team-journal",
+        ));
+        self.journal_in_s3.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.write(version, on_failure);
+    }
+
+    /// The S3 journal, as another machine of the team reads it.
+    fn s3_journal(&self) -> globaldeploy_adapters::journal::Journal {
+        globaldeploy_adapters::journal::Journal::from_url(
+            S3_JOURNAL,
+            &globaldeploy_adapters::aws::AwsSettings {
+                region: Some("us-east-1".into()),
+                access_key: Some("test".into()),
+                secret_key: Some("test".into()),
+                s3_endpoint: Some(self.moto.endpoint()),
+                ..Default::default()
+            },
+        )
+        .expect("an s3 journal")
     }
 
     /// region → (blue weight, green weight) of the deployment's slots, fresh from the API.
@@ -242,23 +282,7 @@ impl Fixture {
     /// The deployment's lease, taken for five minutes by another rollout of it (another
     /// machine's apply, or the CLI): "other-apply on ci-runner-2 (pid 4242, 0123456789abcdef)".
     fn lease_held_elsewhere(&self) -> globaldeploy_engine::journal::lease::Lease {
-        let now = globaldeploy_engine::ports::millis(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .expect("clock"),
-        );
-        let other = Holder {
-            name: "other-apply".into(),
-            host: "ci-runner-2".into(),
-            pid: 4242,
-            nonce: "0123456789abcdef".into(),
-            process: None,
-        };
-        block_on(
-            self.journal()
-                .acquire_lease("api", &other, std::time::Duration::from_secs(300), now),
-        )
-        .expect("lease")
+        lease_held_by_another_runner(&self.journal())
     }
 
     fn journal(&self) -> FileJournal {
@@ -297,6 +321,23 @@ impl Fixture {
 
 /// `globaldeploy plan --terraform-plan plan.json --format markdown` over the real saved plan: the
 /// pull-request comment reviewers see (run-specific zone id and URLs replaced by placeholders).
+/// The lease of `api` in `store`, taken for five minutes by another CI runner's apply.
+fn lease_held_by_another_runner(store: &dyn JournalStore) -> globaldeploy_engine::journal::lease::Lease {
+    let now = globaldeploy_engine::ports::millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock"),
+    );
+    let other = Holder {
+        name: "other-apply".into(),
+        host: "ci-runner-2".into(),
+        pid: 4242,
+        nonce: "0123456789abcdef".into(),
+        process: None,
+    };
+    block_on(store.acquire_lease("api", &other, std::time::Duration::from_secs(300), now)).expect("lease")
+}
+
 fn assert_pull_request_comment_snapshot(fx: &Fixture, plan: &Json) {
     let plan_json = fx.ws.write("plan.json", &plan.to_string());
     let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
