@@ -8,6 +8,10 @@
 2. Route 53 calls of a full successful five-region, three-wave rollout (steps [25, 50, 100]),
    counted per operation by the project's fault proxy (0 % faults) in front of moto, and
    ChangeResourceRecordSets calls per step per wave (goal: 1), attributed through the journal.
+3. The S3 journal: the same rollout journaled to `s3://` (moto's S3 behind the fault proxy,
+   Route 53 straight to moto) against the same rollout journaled to `file://` in the same run:
+   apply seconds of each and their ratio, S3 requests per operation, per journal entry and per
+   wave-step.
 
 Standard library only; reuses the helpers of bench/route53_plan.py. See bench/README.md.
 """
@@ -25,6 +29,8 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
+import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -92,14 +98,15 @@ def weights(endpoint: str, zone: str, region: str) -> dict[str, int]:
     return out
 
 
-def config(endpoint: str, journal: Path, zone: str, version: str, regions: list[tuple[str, str, int, str]],
+def config(endpoint: str, journal: str, zone: str, version: str, regions: list[tuple[str, str, int, str]],
            waves: list[tuple[str, list[str]]], steps: list[int], step_interval: str, on_failure: str,
-           interval: str, min_samples: int, failure_threshold: int, ttl: int) -> str:
+           interval: str, min_samples: int, failure_threshold: int, ttl: int, s3_endpoint: str | None = None) -> str:
+    s3 = f'    s3 = "{s3_endpoint}"\n' if s3_endpoint else ""
     parts = [
         'terraform {\n  required_providers {\n    globaldeploy = { source = "globaldeploy/globaldeploy" }\n  }\n}\n',
         'provider "globaldeploy" {\n  region = "us-east-1"\n  access_key = "test"\n  secret_key = "test"\n'
         "  skip_credentials_validation = true\n  api_requests_per_second = 200\n"
-        f'  journal = "file://{journal}"\n  endpoints {{\n    route53 = "{endpoint}"\n  }}\n}}\n',
+        f'  journal = "{journal}"\n  endpoints {{\n    route53 = "{endpoint}"\n{s3}  }}\n}}\n',
     ]
     for wave, members in waves:
         parts.append(f'resource "globaldeploy_wave" "{wave}" {{\n  name = "{wave}"\n'
@@ -195,7 +202,7 @@ class Bench:
 
         def write(version: str) -> None:
             (work / "main.tf").write_text(config(
-                self.moto_ep, journal, zone, version, [(region, "w1", 100, base_url + "/healthz")],
+                self.moto_ep, f"file://{journal}", zone, version, [(region, "w1", 100, base_url + "/healthz")],
                 [("w1", [region])], [50, 100], "30s", "rollback_region", "200ms", a.min_samples, 3, a.ttl))
 
         write("v1")
@@ -276,7 +283,7 @@ class Bench:
 
         def write(version: str) -> None:
             (work / "main.tf").write_text(config(
-                self.proxy_ep, journal, zone, version, regions, waves, steps, a.step_interval,
+                self.proxy_ep, f"file://{journal}", zone, version, regions, waves, steps, a.step_interval,
                 "rollback_region", "200ms", 1, 3, 60))
 
         write("v1")
@@ -357,9 +364,85 @@ class Bench:
         }
 
 
+    def s3_journal(self) -> dict:
+        """The five-region rollout journaled to file:// and to s3://, alternately, --runs times."""
+        a = self.args
+        bucket = "bench-journal"
+        s3_http("PUT", f"{self.moto_ep}/{bucket}")
+        regions = [(name, wave, weight, self.region_server() + "/healthz") for name, wave, weight in FIVE]
+        waves: list[tuple[str, list[str]]] = []
+        for name, wave, _ in FIVE:
+            if not waves or waves[-1][0] != wave:
+                waves.append((wave, []))
+            waves[-1][1].append(name)
+        steps = [25, 50, 100]
+        seconds: dict[str, list[float]] = {"file": [], "s3": []}
+        s3_runs: list[dict] = []
+        for run in range(a.runs):
+            for store in (("file", "s3") if run % 2 == 0 else ("s3", "file")):
+                zone = rp.create_zone(self.moto_ep, DOMAIN)
+                work = self.base / f"journal-{store}-{run}"
+                work.mkdir()
+                prefix = f"run{run}"
+                journal = f"file://{work / 'journal'}" if store == "file" else f"s3://{bucket}/{prefix}"
+                s3_endpoint = self.proxy_ep if store == "s3" else None
+
+                def write(version: str) -> None:
+                    (work / "main.tf").write_text(config(
+                        self.moto_ep, journal, zone, version, regions, waves, steps, a.step_interval,
+                        "rollback_region", "200ms", 1, 3, 60, s3_endpoint))
+
+                write("v1")
+                self.tf.run(work, "init", "-no-color", "-input=false")
+                self.tf.run(work, "apply", "-no-color", "-auto-approve")
+                write("v2")
+                positions_before = len(s3_keys(self.moto_ep, bucket, f"{prefix}/api/journal/"))
+                rp.proxy_reset(self.proxy_ep)
+                t0 = time.perf_counter()
+                self.tf.run(work, "apply", "-no-color", "-auto-approve")
+                seconds[store].append(time.perf_counter() - t0)
+                if store == "s3":
+                    counts = rp.proxy_counts(self.proxy_ep)
+                    keys = s3_keys(self.moto_ep, bucket, f"{prefix}/api/journal/")
+                    steps_journaled = sum(
+                        1 for key in keys[positions_before:]
+                        if json.loads(s3_http("GET", f"{self.moto_ep}/{bucket}/{key}")).get("entry", {}).get("kind") == "step"
+                    )
+                    s3_runs.append({"calls": counts, "positions": len(keys) - positions_before,
+                                    "wave_steps": steps_journaled})
+                log(f"journal run {run + 1}/{a.runs} {store}: {seconds[store][-1]:.2f} s")
+        median = {k: statistics.median(v) for k, v in seconds.items()}
+        last = s3_runs[-1]
+        requests = sum(last["calls"].values())
+        return {
+            "regions": [r[0] for r in regions], "steps": steps, "step_interval": a.step_interval,
+            "apply_seconds": seconds, "median_apply_seconds": median,
+            "ratio_s3_to_file": median["s3"] / median["file"],
+            "s3_calls": last["calls"], "s3_requests": requests, "journal_positions": last["positions"],
+            "wave_steps": last["wave_steps"],
+            "s3_requests_per_position": requests / last["positions"] if last["positions"] else None,
+            "s3_requests_per_wave_step": requests / last["wave_steps"] if last["wave_steps"] else None,
+        }
+
+
+def s3_http(method: str, url: str) -> bytes:
+    """An unsigned request to moto's S3 (moto routes by the credential scope, never checks it)."""
+    headers = {"Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, "
+                                "SignedHeaders=host, Signature=0"}
+    req = urllib.request.Request(url, method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        return resp.read()
+
+
+def s3_keys(endpoint: str, bucket: str, prefix: str) -> list[str]:
+    """Every key under `prefix`, in order (the bench's journals stay below one 1,000-key page)."""
+    answer = ET.fromstring(s3_http("GET", f"{endpoint}/{bucket}?list-type=2&prefix={urllib.parse.quote(prefix)}"))
+    return [e.text or "" for e in answer.iter() if e.tag.endswith("}Key") or e.tag == "Key"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5, help="detection runs (default 5)")
+    parser.add_argument("--runs", type=int, default=5, help="detection runs, and journal runs per store (default 5)")
     parser.add_argument("--ttl", type=int, default=60, help="record TTL, also in the native figure (default 60)")
     parser.add_argument("--min-samples", type=int, default=1, help="gate min_samples for detection (default 1)")
     parser.add_argument("--poll", type=float, default=0.02, help="weight poll interval, s (default 0.02)")
@@ -367,7 +450,7 @@ def main() -> None:
     parser.add_argument("--step-interval", default="500ms", help="step_interval of the call count rollout")
     parser.add_argument("--profile", default="debug", choices=["debug", "release"],
                         help="cargo profile of the provider, proxy and region server (default debug)")
-    parser.add_argument("--only", choices=["detection", "calls"])
+    parser.add_argument("--only", choices=["detection", "calls", "journal"])
     parser.add_argument("--terraform")
     parser.add_argument("--moto")
     parser.add_argument("--keep", action="store_true")
@@ -382,6 +465,8 @@ def main() -> None:
             result["detection"] = bench.detection()
         if args.only in (None, "calls"):
             result["calls"] = bench.calls()
+        if args.only in (None, "journal"):
+            result["journal"] = bench.s3_journal()
         result["terraform"] = bench.tf.run(base, "version")[1].splitlines()[0]
         result["provider"] = str(bench.provider)
         result["machine"] = f"{platform.machine()} {os.cpu_count()} cpus"
@@ -416,6 +501,19 @@ def main() -> None:
         for op, n in sorted(c["calls"].items()):
             print(f"  {op:<38}: {n}")
         print(f"  all Route 53 calls                    : {c['total_calls']}")
+    if "journal" in result:
+        j = result["journal"]
+        m = j["median_apply_seconds"]
+        print(f"S3 journal vs file journal, the same v1 -> v2 rollout ({len(j['regions'])} regions, steps {j['steps']}, "
+              f"step_interval {j['step_interval']}), median of {len(j['apply_seconds']['s3'])} applies each:")
+        print(f"  apply seconds, file:// (reference)    : {m['file']:.2f}")
+        print(f"  apply seconds, s3://                  : {m['s3']:.2f} ({j['ratio_s3_to_file']:.2f}x)")
+        for op, n in sorted(j["s3_calls"].items()):
+            print(f"  {op:<38}: {n}")
+        print(f"  S3 requests (last run)                : {j['s3_requests']} for {j['journal_positions']} journal "
+              f"positions, {j['wave_steps']} wave-steps")
+        print(f"  S3 requests per position / wave-step  : {j['s3_requests_per_position']:.2f} / "
+              f"{j['s3_requests_per_wave_step']:.2f}")
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

@@ -215,7 +215,10 @@ async fn handle(shared: &Shared, req: Request<Incoming>) -> Result<Response<Full
     if req.uri().path().starts_with(CONTROL_PREFIX) {
         return Ok(control(shared, req).await);
     }
-    let operation = operation_name(req.method().as_str(), req.uri().path());
+    let operation = operation_name(
+        req.method().as_str(),
+        req.uri().path_and_query().map_or(req.uri().path(), |pq| pq.as_str()),
+    );
     let (fault, latency, request_id) = {
         let mut state = shared.lock();
         *state.counts.calls.entry(operation.clone()).or_default() += 1;
