@@ -49,6 +49,9 @@ pub enum Command {
     Rollback(RollbackArgs),
     /// Finish (or roll back) rollouts whose process died, from the journal alone.
     Resume(ResumeArgs),
+    /// Drive every unfinished rollout of a journal, taking over those whose holder died; any
+    /// number of reconcilers may share one journal.
+    Reconcile(ReconcileArgs),
     /// Write Terraform resources and import blocks for a hosted zone's existing weighted and
     /// failover record sets.
     Adopt(AdoptArgs),
@@ -205,6 +208,42 @@ pub struct RollbackArgs {
     /// Why (recorded in the journal, after who asked).
     #[arg(long, default_value = "no reason given")]
     pub reason: String,
+}
+
+/// `globaldeploy reconcile`.
+#[derive(Debug, Args)]
+pub struct ReconcileArgs {
+    /// The journal (shared with the provider and other reconcilers: `s3://` for several machines).
+    #[command(flatten)]
+    pub journal: JournalArgs,
+    /// AWS access.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Writing weight changes.
+    #[command(flatten)]
+    pub write: WriteArgs,
+    /// Drive the rollouts unfinished now, then exit (for cron or a CI job).
+    #[arg(long)]
+    pub once: bool,
+    /// Time between looks for new work (e.g. `5s`).
+    #[arg(long, default_value = "5s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+    /// Rollouts driven at the same time, at most.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_concurrent: u16,
+    /// How log lines (stderr) are written; their level comes from `GLOBALDEPLOY_LOG` (default
+    /// `info`, e.g. `debug` or `globaldeploy_engine=debug`).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How the reconciler writes its log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event (for a log pipeline).
+    Json,
 }
 
 /// `globaldeploy resume`.

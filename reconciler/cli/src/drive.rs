@@ -1,6 +1,6 @@
-//! `globaldeploy resume` and `globaldeploy rollback`: drive rollouts with the real adapters
-//! (Route 53 blue/green slots, HTTP and Route 53 health probes, the wall clock, the file
-//! journal), from the journal alone.
+//! `globaldeploy resume`, `globaldeploy rollback` and each rollout `globaldeploy reconcile`
+//! takes on: drive rollouts with the real adapters (Route 53 blue/green slots, HTTP and Route 53
+//! health probes, the wall clock, the journal), from the journal alone.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -100,6 +100,30 @@ pub async fn drive(
     insync_timeout: Duration,
     drive: &Drive,
 ) -> Result<OutcomeReport, CliError> {
+    let stop = async {
+        // Without a signal handler, Ctrl-C kills the process, which the journal also survives.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let holder = match drive {
+        Drive::Resume => "globaldeploy resume",
+        Drive::Rollback { .. } => "globaldeploy rollback",
+    };
+    drive_until(journal, deployment, settings, insync_timeout, drive, holder, stop).await
+}
+
+/// [`drive`] as lease holder `holder`, until the rollout ends or `stop` resolves (at a
+/// consistent point).
+pub async fn drive_until(
+    journal: &Journal,
+    deployment: &str,
+    settings: AwsSettings,
+    insync_timeout: Duration,
+    drive: &Drive,
+    holder: &str,
+    stop: impl std::future::Future<Output = ()>,
+) -> Result<OutcomeReport, CliError> {
     let state = load(journal, deployment)
         .await?
         .ok_or_else(|| no_rollout(journal, deployment))?;
@@ -116,17 +140,8 @@ pub async fn drive(
             approvals: journal,
             progress: &progress,
         },
-        Holder::this_process(match drive {
-            Drive::Resume => "globaldeploy resume",
-            Drive::Rollback { .. } => "globaldeploy rollback",
-        }),
+        Holder::this_process(holder),
     );
-    let stop = async {
-        // Without a signal handler, Ctrl-C kills the process, which the journal also survives.
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
     let outcome = match drive {
         Drive::Resume => driver.resume(deployment, stop).await,
         Drive::Rollback { reason } => driver.rollback(deployment, reason, stop).await,

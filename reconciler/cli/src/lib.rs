@@ -25,6 +25,7 @@ pub mod plan;
 pub mod plan_dir;
 pub mod plan_render;
 pub mod progress;
+pub mod reconcile;
 pub mod sensitive;
 pub mod status;
 pub mod table;
@@ -104,12 +105,36 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
             write_outcomes(&[report], output)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Reconcile(args) => {
+            reconcile::init_logging(args.log_format);
+            let journal = args.journal.open()?;
+            let options = reconcile::Options {
+                aws: args.aws.settings(),
+                insync_timeout: args.write.insync_timeout,
+                once: args.once,
+                poll_interval: args.poll_interval,
+                max_concurrent: usize::from(args.max_concurrent),
+            };
+            let report = runtime()?.block_on(async {
+                let shutdown = termination()?;
+                reconcile::reconcile(&journal, &options, shutdown).await
+            })?;
+            match output {
+                Output::Text => write(&reconcile_text(&report))?,
+                Output::Json => write_json(&report)?,
+            }
+            Ok(if report.failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
         Command::Resume(args) => {
             let journal = args.journal.open()?;
             let runtime = runtime()?;
             let deployments = match args.deployment {
                 Some(name) => vec![name],
-                None => runtime.block_on(unfinished(&journal))?,
+                None => runtime.block_on(reconcile::unfinished(&journal))?,
             };
             let mut reports = Vec::new();
             for deployment in &deployments {
@@ -165,22 +190,54 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     }
 }
 
+/// Resolves on SIGTERM or SIGINT (how a service manager and a terminal ask a process to stop).
+fn termination() -> Result<impl std::future::Future<Output = ()>, CliError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).map_err(CliError::Runtime)?;
+    let mut int = signal(SignalKind::interrupt()).map_err(CliError::Runtime)?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+/// `globaldeploy reconcile`'s summary.
+fn reconcile_text(report: &reconcile::ReconcileReport) -> String {
+    let mut text = String::new();
+    for r in &report.finished {
+        text.push_str(&format!(
+            "{}: rollout {} of {} {} (serving {})\n",
+            r.deployment,
+            r.rollout_id,
+            r.target_version,
+            r.status,
+            r.serving_version.as_deref().unwrap_or("mixed")
+        ));
+    }
+    for deployment in &report.held_elsewhere {
+        text.push_str(&format!("{deployment}: driven by another process; left to it\n"));
+    }
+    for deployment in &report.stopped {
+        text.push_str(&format!(
+            "{deployment}: stopped at a consistent point; any reconciler resumes it\n"
+        ));
+    }
+    for (deployment, why) in &report.failed {
+        text.push_str(&format!("{deployment}: not driven: {why}\n"));
+    }
+    if text.is_empty() {
+        text.push_str("No unfinished rollouts in the journal.\n");
+    }
+    text
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(CliError::Runtime)
-}
-
-/// Deployments whose latest rollout has not finished.
-async fn unfinished(journal: &Journal) -> Result<Vec<String>, CliError> {
-    let mut out = Vec::new();
-    for name in status::deployments(journal).await? {
-        if status::load(journal, &name).await?.is_some_and(|s| s.status.is_none()) {
-            out.push(name);
-        }
-    }
-    Ok(out)
 }
 
 /// The latest rollout of `args.deployment`, or of every deployment of the journal.

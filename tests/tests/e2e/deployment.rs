@@ -285,6 +285,15 @@ impl Fixture {
         lease_held_by_another_runner(&self.journal())
     }
 
+    /// The journal the provider is configured with: `journal/`, or the S3 one.
+    fn store(&self) -> globaldeploy_adapters::journal::Journal {
+        if self.journal_in_s3.load(std::sync::atomic::Ordering::SeqCst) {
+            self.s3_journal()
+        } else {
+            globaldeploy_adapters::journal::Journal::File(self.journal())
+        }
+    }
+
     fn journal(&self) -> FileJournal {
         FileJournal::new(self.ws.path().join("journal"))
     }
@@ -740,7 +749,7 @@ fn spawn_apply(fx: &Fixture) -> std::process::Command {
 fn wait_until_wave2_shifts(fx: &Fixture, apply: &mut std::process::Child) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
     loop {
-        let entries = block_on(fx.journal().load("api")).unwrap_or_default();
+        let entries = block_on(fx.store().load("api")).unwrap_or_default();
         let start = entries
             .iter()
             .rposition(|e| matches!(e, Entry::Intent(i) if i.spec.version == "v2"));
@@ -760,16 +769,15 @@ fn wait_until_wave2_shifts(fx: &Fixture, apply: &mut std::process::Child) {
     }
 }
 
-#[test]
-fn killed_apply_is_resumed_from_the_journal() {
+/// Starts the v2 apply of `fx` (its configuration already written), kills terraform and its
+/// provider with SIGKILL once wave2 is mid-shift, and checks what must hold then: no name with
+/// every weight at zero, the rollout unfinished in the journal.
+fn kill_apply_mid_wave2(fx: &Fixture) {
     use std::os::unix::process::CommandExt;
 
-    let fx = Fixture::new("rollback_region");
-    fx.create_v1();
-    fx.write("v2", "rollback_region");
-    let mut child = spawn_apply(&fx).process_group(0).spawn().expect("terraform apply");
+    let mut child = spawn_apply(fx).process_group(0).spawn().expect("terraform apply");
     // Wait until wave2 is mid-shift, then kill -9 terraform and its provider.
-    wait_until_wave2_shifts(&fx, &mut child);
+    wait_until_wave2_shifts(fx, &mut child);
     // The provider runs in its own process group: kill it by pid, with terraform.
     let children = std::process::Command::new("pgrep")
         .args(["-P", &child.id().to_string()])
@@ -794,7 +802,7 @@ fn killed_apply_is_resumed_from_the_journal() {
     for (region, (blue, green)) in fx.weights() {
         assert!(blue.max(0) + green.max(0) > 0, "{region} has all weights at 0");
     }
-    let state = replay(&block_on(fx.journal().load("api")).expect("journal"))
+    let state = replay(&block_on(fx.store().load("api")).expect("journal"))
         .expect("replay")
         .expect("rollout");
     assert!(
@@ -803,6 +811,14 @@ fn killed_apply_is_resumed_from_the_journal() {
         state.status,
         state.regions
     );
+}
+
+#[test]
+fn killed_apply_is_resumed_from_the_journal() {
+    let fx = Fixture::new("rollback_region");
+    fx.create_v1();
+    fx.write("v2", "rollback_region");
+    kill_apply_mid_wave2(&fx);
 
     // A new apply refuses to guess: it points at `globaldeploy resume`.
     fx.ws.apply().assert_failure().assert_contains("globaldeploy resume");

@@ -100,15 +100,20 @@ impl Holder {
     }
 
     /// Whether this holder is certainly no longer running: it ran on this machine, in this boot
-    /// and pid namespace, and its pid is gone or now belongs to a process started at another
-    /// time. Holders elsewhere are never judged gone (only their lease's expiry counts).
+    /// and pid namespace, and its pid is gone, now belongs to a process started at another time,
+    /// or is a zombie (it has exited and only waits to be reaped — which never happens where
+    /// PID 1 does not reap orphans, as in many containers and CI runners). Holders elsewhere are
+    /// never judged gone (only their lease's expiry counts).
     pub fn process_gone(&self) -> bool {
         let Some(theirs) = &self.process else { return false };
         let Some(ours) = process_id("self") else { return false };
         if self.host != host_name() || theirs.boot_id != ours.boot_id || theirs.pid_namespace != ours.pid_namespace {
             return false;
         }
-        start_ticks(&self.pid.to_string()) != Some(theirs.start_ticks)
+        match process_stat(&self.pid.to_string()) {
+            Some(stat) => stat.start_ticks != theirs.start_ticks || stat.exited,
+            None => true,
+        }
     }
 }
 
@@ -136,16 +141,28 @@ fn process_id(pid: &str) -> Option<ProcessId> {
             .trim()
             .to_owned(),
         pid_namespace: fs::read_link("/proc/self/ns/pid").ok()?.to_string_lossy().into_owned(),
-        start_ticks: start_ticks(pid)?,
+        start_ticks: process_stat(pid)?.start_ticks,
     })
 }
 
-/// Field 22 (`starttime`) of `/proc/PID/stat`. The command name (field 2) is in parentheses and
-/// may itself hold spaces and parentheses, so fields are counted after its last `)`.
-fn start_ticks(pid: &str) -> Option<u64> {
+/// What `/proc/PID/stat` says of a process.
+struct ProcessStat {
+    /// Field 22 (`starttime`): clock ticks after boot at which it started.
+    start_ticks: u64,
+    /// Field 3 (`state`) is `Z` (zombie) or `X` (dead): it has exited.
+    exited: bool,
+}
+
+/// `/proc/PID/stat` of `pid` (`self` or a number). The command name (field 2) is in parentheses
+/// and may itself hold spaces and parentheses, so fields are counted after its last `)`.
+fn process_stat(pid: &str) -> Option<ProcessStat> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after = &stat[stat.rfind(')')? + 1..];
-    after.split_whitespace().nth(19)?.parse().ok()
+    let mut fields = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = fields.next()?;
+    Some(ProcessStat {
+        exited: matches!(state, "Z" | "X"),
+        start_ticks: fields.nth(18)?.parse().ok()?,
+    })
 }
 
 /// A lease of one deployment, as stored.
@@ -301,6 +318,31 @@ mod tests {
             ..exited
         };
         assert!(!rebooted.process_gone());
+    }
+
+    /// A holder killed whose parent died too is reparented to PID 1, which in many containers
+    /// and CI runners never reaps it: its pid stays, a zombie with its start time, until the
+    /// machine stops. (Found by a reconciler that waited out the lease of a `kill -9`ed apply.)
+    #[test]
+    fn a_zombie_holder_is_gone() {
+        let me = Holder::this_process("test");
+        let mut child = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+        let pid = child.id().to_string();
+        let killed = Holder {
+            pid: child.id(),
+            process: process_id(&pid),
+            ..me
+        };
+        assert!(!killed.process_gone(), "running");
+        child.kill().unwrap();
+        // Not reaped yet: a zombie until `wait`.
+        while process_stat(&pid).is_some_and(|stat| !stat.exited) {
+            std::thread::yield_now();
+        }
+        assert!(process_stat(&pid).is_some(), "still in /proc, as a zombie");
+        assert!(killed.process_gone(), "a zombie has exited");
+        child.wait().unwrap();
+        assert!(killed.process_gone());
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! A deployment journaled to S3 (moto's), through the real terraform CLI: the rollout lands in
 //! the bucket and nowhere on disk, the next plan is empty, `globaldeploy status --journal
 //! s3://…` reads it from another machine's point of view, and a second apply while another CI
-//! runner holds the lease in that journal fails fast naming it, moving nothing.
+//! runner holds the lease in that journal fails fast naming it, moving nothing; a rollout whose
+//! apply was killed is finished by exactly one of two `globaldeploy reconcile --once` racing for
+//! it.
 
 use super::*;
 
@@ -52,4 +54,160 @@ fn a_team_journal_in_s3_records_the_rollout_and_fences_a_second_runner() {
     block_on(journal.release_lease(&lease)).expect("release");
     fx.ws.apply().assert_success();
     assert_eq!(fx.state()["active_version"], "v3");
+}
+
+/// `globaldeploy reconcile --once` on the team journal, as another machine runs it.
+fn reconciler(fx: &Fixture) -> std::process::Child {
+    std::process::Command::new(globaldeploy_e2e::cli_binary())
+        .args(["reconcile", "--once", "--output", "json", "--journal", S3_JOURNAL])
+        .args([
+            "--s3-endpoint",
+            &fx.moto.endpoint(),
+            "--route53-endpoint",
+            &fx.moto.endpoint(),
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("globaldeploy reconcile")
+}
+
+#[test]
+fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
+    let fx = Fixture::new("rollback_region");
+    fx.journal_to_s3("v1", "rollback_region");
+    fx.create_v1();
+    fx.write("v2", "rollback_region");
+    kill_apply_mid_wave2(&fx);
+    let before = block_on(fx.s3_journal().load("api")).expect("journal").len();
+
+    // Two reconcilers race for the orphaned rollout: one takes the lease (its holder's process is
+    // gone) and finishes it; the other finds it held, or already finished.
+    let (first, second) = (reconciler(&fx), reconciler(&fx));
+    let reports: Vec<Json> = [first, second]
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("reconcile ran");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("no JSON ({e}): {stdout}"))
+        })
+        .collect();
+    let finished: Vec<&Json> = reports
+        .iter()
+        .flat_map(|r| r["finished"].as_array().unwrap().iter())
+        .collect();
+    assert_eq!(finished.len(), 1, "exactly one reconciler drove it: {reports:#?}");
+    assert_eq!(finished[0]["status"], "succeeded");
+    assert!(
+        reports.iter().all(|r| r["failed"].as_array().unwrap().is_empty()),
+        "{reports:#?}"
+    );
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region} after the reconciler");
+    }
+    // The journal went on from where the killed apply left it, with one outcome.
+    let entries = block_on(fx.s3_journal().load("api")).expect("journal");
+    assert!(entries.len() > before);
+    let outcomes = entries[before..]
+        .iter()
+        .filter(|e| matches!(e, Entry::Outcome { .. }))
+        .count();
+    assert_eq!(outcomes, 1, "one outcome after the take-over");
+
+    // Terraform adopts the finished rollout without moving traffic; a later pass has no work.
+    fx.ws.apply().assert_success();
+    assert_eq!(fx.state()["active_version"], "v2");
+    assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
+    let idle = reconciler(&fx).wait_with_output().expect("reconcile ran");
+    let idle: Json = serde_json::from_slice(&idle.stdout).expect("JSON");
+    assert!(idle["finished"].as_array().unwrap().is_empty(), "{idle:#}");
+}
+
+#[test]
+fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
+    let fx = Fixture::new("rollback_region");
+    fx.journal_to_s3("v1", "rollback_region");
+    fx.create_v1();
+    fx.write("v2", "rollback_region");
+    kill_apply_mid_wave2(&fx);
+    let before = block_on(fx.s3_journal().load("api")).expect("journal").len();
+
+    let running = std::process::Command::new(globaldeploy_e2e::cli_binary())
+        .args([
+            "reconcile",
+            "--poll-interval",
+            "200ms",
+            "--output",
+            "json",
+            "--journal",
+            S3_JOURNAL,
+        ])
+        .args([
+            "--s3-endpoint",
+            &fx.moto.endpoint(),
+            "--route53-endpoint",
+            &fx.moto.endpoint(),
+        ])
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", "test")
+        .env("AWS_REGION", "us-east-1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("globaldeploy reconcile");
+    // Once it journals past the killed apply's last entry, it holds the rollout.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while block_on(fx.s3_journal().load("api")).expect("journal").len() == before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reconciler never took the rollout over"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let signalled = std::time::Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &running.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let out = running.wait_with_output().expect("reconcile ended");
+    let stopped_within = signalled.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Json = serde_json::from_str(&stdout).expect("JSON");
+    eprintln!("SIGTERM to exit: {stopped_within:?}; {report}");
+    let state = replay(&block_on(fx.s3_journal().load("api")).expect("journal"))
+        .expect("replay")
+        .expect("rollout");
+    if report["stopped"] == serde_json::json!(["api"]) {
+        assert!(state.status.is_none(), "stopped mid-rollout");
+        // Its lease was released: the next reconciler resumes at once, not after the expiry.
+        let resumed_at = std::time::Instant::now();
+        let out = reconciler(&fx).wait_with_output().expect("reconcile ran");
+        let next: Json = serde_json::from_slice(&out.stdout).expect("JSON");
+        assert_eq!(next["finished"][0]["status"], "succeeded", "{next:#}");
+        assert!(next["held_elsewhere"].as_array().unwrap().is_empty(), "{next:#}");
+        eprintln!(
+            "resumed and finished by the next reconciler in {:?}",
+            resumed_at.elapsed()
+        );
+    } else {
+        // The signal came after its last step: it finished the rollout before exiting.
+        assert_eq!(report["finished"][0]["status"], "succeeded", "{report:#}");
+    }
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}");
+    }
 }
