@@ -271,11 +271,7 @@ class Bench:
         a = self.args
         zone = rp.create_zone(self.moto_ep, f"{DOMAIN}")
         regions = [(name, wave, weight, self.region_server() + "/healthz") for name, wave, weight in FIVE]
-        waves: list[tuple[str, list[str]]] = []
-        for name, wave, _ in FIVE:
-            if not waves or waves[-1][0] != wave:
-                waves.append((wave, []))
-            waves[-1][1].append(name)
+        waves = five_waves()
         steps = [25, 50, 100]
         work = self.base / "calls"
         work.mkdir()
@@ -370,11 +366,7 @@ class Bench:
         bucket = "bench-journal"
         s3_http("PUT", f"{self.moto_ep}/{bucket}")
         regions = [(name, wave, weight, self.region_server() + "/healthz") for name, wave, weight in FIVE]
-        waves: list[tuple[str, list[str]]] = []
-        for name, wave, _ in FIVE:
-            if not waves or waves[-1][0] != wave:
-                waves.append((wave, []))
-            waves[-1][1].append(name)
+        waves = five_waves()
         steps = [25, 50, 100]
         seconds: dict[str, list[float]] = {"file": [], "s3": []}
         s3_runs: list[dict] = []
@@ -423,6 +415,16 @@ class Bench:
             "s3_requests_per_position": requests / last["positions"] if last["positions"] else None,
             "s3_requests_per_wave_step": requests / last["wave_steps"] if last["wave_steps"] else None,
         }
+
+
+def five_waves() -> list[tuple[str, list[str]]]:
+    """The waves of FIVE, in order, with their regions."""
+    waves: list[tuple[str, list[str]]] = []
+    for name, wave, _ in FIVE:
+        if not waves or waves[-1][0] != wave:
+            waves.append((wave, []))
+        waves[-1][1].append(name)
+    return waves
 
 
 def s3_http(method: str, url: str) -> bytes:

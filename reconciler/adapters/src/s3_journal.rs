@@ -121,12 +121,7 @@ impl S3Journal {
 
     /// Every entry of `deployment`'s journal with when it was recorded, oldest first.
     pub async fn load_recorded(&self, deployment: &str) -> Result<Vec<Recorded>, JournalError> {
-        let journal = self.journal_prefix(deployment)?;
-        let keys = self
-            .s3
-            .list(&self.bucket, &journal)
-            .await
-            .map_err(|err| self.remote(&journal, &err))?;
+        let keys = self.journal_keys(deployment).await?;
         let mut fence = 0;
         let mut entries = Vec::new();
         for key in &keys {
@@ -155,6 +150,15 @@ impl S3Journal {
         Ok(entries)
     }
 
+    /// The keys of `deployment`'s journal positions, in position order.
+    async fn journal_keys(&self, deployment: &str) -> Result<Vec<String>, JournalError> {
+        let journal = self.journal_prefix(deployment)?;
+        self.s3
+            .list(&self.bucket, &journal)
+            .await
+            .map_err(|err| self.remote(&journal, &err))
+    }
+
     fn deployment_prefix(&self, deployment: &str) -> Result<String, JournalError> {
         Ok(format!("{}{}/", self.prefix, checked(deployment)?))
     }
@@ -172,10 +176,6 @@ impl S3Journal {
             location: url(&self.bucket, key),
             message: err.to_string(),
         }
-    }
-
-    fn put_error(&self, key: &str, err: PutError) -> JournalError {
-        self.remote(key, &err)
     }
 
     /// The journal object at `key`, from memory once read.
@@ -225,7 +225,7 @@ impl S3Journal {
         match self.s3.put(&self.bucket, &key, body, condition).await {
             Ok(_) => Ok(()),
             Err(PutError::Conflict { .. }) => Err(PutOutcome::Conflict),
-            Err(err) => Err(PutOutcome::Failed(self.put_error(&key, err))),
+            Err(err) => Err(PutOutcome::Failed(self.remote(&key, &err))),
         }
     }
 
@@ -234,12 +234,7 @@ impl S3Journal {
         if let Some(next) = lock(&self.next).get(deployment) {
             return Ok(*next);
         }
-        let journal = self.journal_prefix(deployment)?;
-        let keys = self
-            .s3
-            .list(&self.bucket, &journal)
-            .await
-            .map_err(|err| self.remote(&journal, &err))?;
+        let keys = self.journal_keys(deployment).await?;
         let next = keys.last().and_then(|key| position_of(key)).map_or(0, |last| last + 1);
         self.remember_next(deployment, next);
         Ok(next)
@@ -276,7 +271,7 @@ impl S3Journal {
                     return Ok(());
                 }
                 Err(PutError::Conflict { .. }) => self.forget_next(deployment),
-                Err(err) => return Err(self.put_error(&key, err)),
+                Err(err) => return Err(self.remote(&key, &err)),
             }
         }
         Err(self.remote(
@@ -289,7 +284,7 @@ impl S3Journal {
     async fn put_first(&self, key: &str, body: Vec<u8>) -> Result<(), JournalError> {
         match self.s3.put(&self.bucket, key, body, Condition::Absent).await {
             Ok(_) | Err(PutError::Conflict { .. }) => Ok(()),
-            Err(err) => Err(self.put_error(key, err)),
+            Err(err) => Err(self.remote(key, &err)),
         }
     }
 

@@ -1549,12 +1549,16 @@ fn replacing_a_failed_first_publication_keeps_the_regions_that_serve() {
 
 /// `globaldeploy status api --output json`: the journal's view of the latest rollout.
 /// `globaldeploy ARGS --journal JOURNAL` for the fixture's journal, with test credentials.
+/// `globaldeploy ARGS` on the fixture's journal (`journal/`, or the S3 one with moto's endpoint).
 fn globaldeploy(fx: &Fixture, args: &[&str]) -> std::process::Command {
     let mut command = std::process::Command::new(globaldeploy_e2e::cli_binary());
+    command.args(args).arg("--journal");
+    if fx.journal_in_s3.load(std::sync::atomic::Ordering::SeqCst) {
+        command.args([S3_JOURNAL, "--s3-endpoint", &fx.moto.endpoint()]);
+    } else {
+        command.arg(format!("file://{}", fx.ws.path().join("journal").display()));
+    }
     command
-        .args(args)
-        .arg("--journal")
-        .arg(format!("file://{}", fx.ws.path().join("journal").display()))
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .env("AWS_REGION", "us-east-1");

@@ -23,21 +23,7 @@ fn a_team_journal_in_s3_records_the_rollout_and_fences_a_second_runner() {
     let entries = block_on(journal.load("api")).expect("the S3 journal loads");
     let state = replay(&entries).expect("replays").expect("a rollout");
     assert_eq!(state.spec.version, "v2");
-    let out = std::process::Command::new(globaldeploy_e2e::cli_binary())
-        .args(["status", "api", "--output", "json", "--journal", S3_JOURNAL])
-        .args(["--s3-endpoint", &fx.moto.endpoint()])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .output()
-        .expect("globaldeploy status");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let status: Json = serde_json::from_str(&stdout).expect("status JSON");
+    let status = cli_status(&fx);
     assert_eq!(
         (&status["serving_version"], &status["status"]),
         (&Json::from("v2"), &Json::from("succeeded"))
@@ -56,37 +42,44 @@ fn a_team_journal_in_s3_records_the_rollout_and_fences_a_second_runner() {
     assert_eq!(fx.state()["active_version"], "v3");
 }
 
-/// `globaldeploy reconcile --once` on the team journal, as another machine runs it.
-fn reconciler(fx: &Fixture) -> std::process::Child {
-    std::process::Command::new(globaldeploy_e2e::cli_binary())
-        .args(["reconcile", "--once", "--output", "json", "--journal", S3_JOURNAL])
-        .args([
-            "--s3-endpoint",
-            &fx.moto.endpoint(),
+/// `globaldeploy reconcile ARGS --output json` on the team journal, as another machine runs it.
+fn reconciler(fx: &Fixture, args: &[&str]) -> std::process::Child {
+    globaldeploy(
+        fx,
+        &[
+            "reconcile",
+            "--output",
+            "json",
             "--route53-endpoint",
             &fx.moto.endpoint(),
-        ])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("globaldeploy reconcile")
+        ],
+    )
+    .args(args)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped())
+    .spawn()
+    .expect("globaldeploy reconcile")
 }
 
-#[test]
-fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
+/// A fixture journaled to S3 whose v2 apply was killed mid-wave2, and how many entries its
+/// journal held then.
+fn orphaned_rollout() -> (Fixture, usize) {
     let fx = Fixture::new("rollback_region");
     fx.journal_to_s3("v1", "rollback_region");
     fx.create_v1();
     fx.write("v2", "rollback_region");
     kill_apply_mid_wave2(&fx);
-    let before = block_on(fx.s3_journal().load("api")).expect("journal").len();
+    let entries = block_on(fx.s3_journal().load("api")).expect("journal").len();
+    (fx, entries)
+}
+
+#[test]
+fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
+    let (fx, before) = orphaned_rollout();
 
     // Two reconcilers race for the orphaned rollout: one takes the lease (its holder's process is
     // gone) and finishes it; the other finds it held, or already finished.
-    let (first, second) = (reconciler(&fx), reconciler(&fx));
+    let (first, second) = (reconciler(&fx, &["--once"]), reconciler(&fx, &["--once"]));
     let reports: Vec<Json> = [first, second]
         .into_iter()
         .map(|child| {
@@ -126,43 +119,16 @@ fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
     fx.ws.apply().assert_success();
     assert_eq!(fx.state()["active_version"], "v2");
     assert_eq!(fx.ws.plan_detailed_exitcode(), 0);
-    let idle = reconciler(&fx).wait_with_output().expect("reconcile ran");
+    let idle = reconciler(&fx, &["--once"]).wait_with_output().expect("reconcile ran");
     let idle: Json = serde_json::from_slice(&idle.stdout).expect("JSON");
     assert!(idle["finished"].as_array().unwrap().is_empty(), "{idle:#}");
 }
 
 #[test]
 fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
-    let fx = Fixture::new("rollback_region");
-    fx.journal_to_s3("v1", "rollback_region");
-    fx.create_v1();
-    fx.write("v2", "rollback_region");
-    kill_apply_mid_wave2(&fx);
-    let before = block_on(fx.s3_journal().load("api")).expect("journal").len();
+    let (fx, before) = orphaned_rollout();
 
-    let running = std::process::Command::new(globaldeploy_e2e::cli_binary())
-        .args([
-            "reconcile",
-            "--poll-interval",
-            "200ms",
-            "--output",
-            "json",
-            "--journal",
-            S3_JOURNAL,
-        ])
-        .args([
-            "--s3-endpoint",
-            &fx.moto.endpoint(),
-            "--route53-endpoint",
-            &fx.moto.endpoint(),
-        ])
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", "us-east-1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("globaldeploy reconcile");
+    let running = reconciler(&fx, &["--poll-interval", "200ms"]);
     // Once it journals past the killed apply's last entry, it holds the rollout.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while block_on(fx.s3_journal().load("api")).expect("journal").len() == before {
@@ -195,7 +161,7 @@ fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
         assert!(state.status.is_none(), "stopped mid-rollout");
         // Its lease was released: the next reconciler resumes at once, not after the expiry.
         let resumed_at = std::time::Instant::now();
-        let out = reconciler(&fx).wait_with_output().expect("reconcile ran");
+        let out = reconciler(&fx, &["--once"]).wait_with_output().expect("reconcile ran");
         let next: Json = serde_json::from_slice(&out.stdout).expect("JSON");
         assert_eq!(next["finished"][0]["status"], "succeeded", "{next:#}");
         assert!(next["held_elsewhere"].as_array().unwrap().is_empty(), "{next:#}");
