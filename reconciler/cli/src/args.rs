@@ -231,6 +231,10 @@ pub struct ReconcileArgs {
     /// Rollouts driven at the same time, at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..))]
     pub max_concurrent: u16,
+    /// Serve `/metrics` (Prometheus), `/healthz` and `/readyz` on this address, e.g.
+    /// `127.0.0.1:9464` (port 0: any free port, printed in the log).
+    #[arg(long)]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// How log lines (stderr) are written; their level comes from `GLOBALDEPLOY_LOG` (default
     /// `info`, e.g. `debug` or `globaldeploy_engine=debug`).
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]

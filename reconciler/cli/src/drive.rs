@@ -18,6 +18,7 @@ use globaldeploy_adapters::traffic::route53::Route53Traffic;
 use globaldeploy_engine::driver::{Driver, Ports};
 use globaldeploy_engine::journal::lease::Holder;
 use globaldeploy_engine::outcome::{GateFailure, Outcome, RegionStatus};
+use globaldeploy_engine::ports::Progress;
 
 /// What to do with a deployment's latest rollout.
 #[derive(Clone, Debug)]
@@ -106,22 +107,35 @@ pub async fn drive(
             std::future::pending::<()>().await;
         }
     };
-    let holder = match drive {
-        Drive::Resume => "globaldeploy resume",
-        Drive::Rollback { .. } => "globaldeploy rollback",
+    let progress = CliProgress::for_stderr();
+    let runner = Runner {
+        holder: match drive {
+            Drive::Resume => "globaldeploy resume",
+            Drive::Rollback { .. } => "globaldeploy rollback",
+        },
+        progress: &progress,
     };
-    drive_until(journal, deployment, settings, insync_timeout, drive, holder, stop).await
+    let report = drive_until(journal, deployment, settings, insync_timeout, drive, &runner, stop).await;
+    progress.finish();
+    report
 }
 
-/// [`drive`] as lease holder `holder`, until the rollout ends or `stop` resolves (at a
-/// consistent point).
+/// Who drives a rollout: the lease holder's name, and where its progress goes.
+pub struct Runner<'a> {
+    /// The holder name (`globaldeploy resume`, `globaldeploy reconcile`, ...).
+    pub holder: &'a str,
+    /// Told of every journaled entry.
+    pub progress: &'a dyn Progress,
+}
+
+/// [`drive`] as `runner`, until the rollout ends or `stop` resolves (at a consistent point).
 pub async fn drive_until(
     journal: &Journal,
     deployment: &str,
     settings: AwsSettings,
     insync_timeout: Duration,
     drive: &Drive,
-    holder: &str,
+    runner: &Runner<'_>,
     stop: impl std::future::Future<Output = ()>,
 ) -> Result<OutcomeReport, CliError> {
     let state = load(journal, deployment)
@@ -130,7 +144,6 @@ pub async fn drive_until(
     let route53 = Route53::new(settings);
     let traffic = Route53Traffic::new(route53.clone(), state.spec.zone_id.clone(), insync_timeout);
     let probe = GateProbe::new(HttpProbe::new()?, route53);
-    let progress = CliProgress::for_stderr();
     let driver = Driver::new(
         Ports {
             traffic: &traffic,
@@ -138,14 +151,13 @@ pub async fn drive_until(
             clock: &WallClock,
             journal,
             approvals: journal,
-            progress: &progress,
+            progress: runner.progress,
         },
-        Holder::this_process(holder),
+        Holder::this_process(runner.holder),
     );
     let outcome = match drive {
         Drive::Resume => driver.resume(deployment, stop).await,
         Drive::Rollback { reason } => driver.rollback(deployment, reason, stop).await,
     };
-    progress.finish();
     Ok(outcome?.into())
 }

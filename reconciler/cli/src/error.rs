@@ -82,6 +82,14 @@ pub enum CliError {
         /// Deployment name.
         deployment: String,
     },
+    /// `--metrics-addr` cannot be listened on.
+    #[error("cannot serve metrics on {addr}: {source}")]
+    MetricsAddr {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A remote journal has no rollout of the deployment.
     #[error("the journal {journal} has no rollout of {deployment:?}")]
     NoRemoteRollout {

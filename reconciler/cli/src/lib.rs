@@ -21,6 +21,7 @@ pub mod args;
 pub mod drive;
 pub mod error;
 pub mod journal;
+pub mod metrics;
 pub mod plan;
 pub mod plan_dir;
 pub mod plan_render;
@@ -115,9 +116,16 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
                 poll_interval: args.poll_interval,
                 max_concurrent: usize::from(args.max_concurrent),
             };
+            let metrics = std::sync::Arc::new(metrics::Metrics::default());
             let report = runtime()?.block_on(async {
                 let shutdown = termination()?;
-                reconcile::reconcile(&journal, &options, shutdown).await
+                if let Some(addr) = args.metrics_addr {
+                    let bound = metrics::serve(addr, std::sync::Arc::clone(&metrics))
+                        .await
+                        .map_err(|source| CliError::MetricsAddr { addr, source })?;
+                    tracing::info!(%bound, "serving /metrics, /healthz and /readyz");
+                }
+                reconcile::reconcile(&journal, &options, &metrics, shutdown).await
             })?;
             match output {
                 Output::Text => write(&reconcile_text(&report))?,

@@ -30,8 +30,13 @@ impl CliProgress {
             );
             CliProgress::Bar(bar)
         } else {
-            CliProgress::Lines(Mutex::new(std::io::stderr()))
+            CliProgress::lines()
         }
+    }
+
+    /// Plain lines on stderr, terminal or not (several rollouts at once cannot share one bar).
+    pub fn lines() -> CliProgress {
+        CliProgress::Lines(Mutex::new(std::io::stderr()))
     }
 
     /// Ends the bar (a no-op for lines).
@@ -126,5 +131,20 @@ pub fn describe(entry: &Entry, state: &RolloutState) -> String {
             format!("rolling back {} ({reason})", names.join(", "))
         }
         Entry::Outcome { status } => format!("rollout {}: {}", state.rollout_id, status.as_str()),
+    }
+}
+
+/// Progress told to two receivers (the reconciler's lines and its metrics).
+pub struct Both<'a>(pub &'a dyn Progress, pub &'a dyn Progress);
+
+impl Progress for Both<'_> {
+    fn entry(&self, entry: &Entry, state: &RolloutState) {
+        self.0.entry(entry, state);
+        self.1.entry(entry, state);
+    }
+
+    fn waiting(&self, deployment: &str, why: &str) {
+        self.0.waiting(deployment, why);
+        self.1.waiting(deployment, why);
     }
 }

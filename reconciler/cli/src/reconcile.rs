@@ -21,8 +21,10 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::args::LogFormat;
-use crate::drive::{drive_until, Drive, OutcomeReport};
+use crate::drive::{drive_until, Drive, OutcomeReport, Runner};
 use crate::error::CliError;
+use crate::metrics::Metrics;
+use crate::progress::{Both, CliProgress};
 use crate::status;
 use globaldeploy_adapters::aws::AwsSettings;
 use globaldeploy_adapters::journal::Journal;
@@ -69,8 +71,15 @@ type Driving<'a> = Pin<Box<dyn Future<Output = (String, Result<OutcomeReport, Cl
 pub async fn reconcile(
     journal: &Journal,
     options: &Options,
+    metrics: &Metrics,
     shutdown: impl Future<Output = ()>,
 ) -> Result<ReconcileReport, CliError> {
+    let lines = CliProgress::lines();
+    let progress = Both(&lines, metrics);
+    let runner = Runner {
+        holder: HOLDER,
+        progress: &progress,
+    };
     let (stop_all, stopping) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut report = ReconcileReport::default();
@@ -83,7 +92,9 @@ pub async fn reconcile(
         let done_looking = shutting_down || (options.once && looked);
         if !done_looking {
             looked = true;
-            match unfinished(journal).await {
+            let looked_at = unfinished(journal).await;
+            metrics.looked(looked_at.is_ok());
+            match looked_at {
                 Ok(pending) => {
                     for deployment in pending {
                         if active.len() >= options.max_concurrent.max(1) {
@@ -97,9 +108,11 @@ pub async fn reconcile(
                             };
                             let settings = options.aws.clone();
                             let insync = options.insync_timeout;
+                            let runner = &runner;
+                            metrics.driving(1.0);
                             driving.push(Box::pin(async move {
                                 let result =
-                                    drive_until(journal, &deployment, settings, insync, &Drive::Resume, HOLDER, stop)
+                                    drive_until(journal, &deployment, settings, insync, &Drive::Resume, runner, stop)
                                         .await;
                                 (deployment, result)
                             }));
@@ -117,7 +130,8 @@ pub async fn reconcile(
         tokio::select! {
             Some((deployment, result)) = driving.next(), if !driving.is_empty() => {
                 active.remove(&deployment);
-                record(&mut report, deployment, result);
+                metrics.driving(-1.0);
+                record(&mut report, metrics, deployment, result);
             }
             () = tokio::time::sleep(options.poll_interval), if !options.once && !shutting_down => {}
             () = &mut shutdown, if !shutting_down => {
@@ -129,24 +143,33 @@ pub async fn reconcile(
 }
 
 /// Files the end of one rollout this reconciler drove (or tried to).
-fn record(report: &mut ReconcileReport, deployment: String, result: Result<OutcomeReport, CliError>) {
+fn record(
+    report: &mut ReconcileReport,
+    metrics: &Metrics,
+    deployment: String,
+    result: Result<OutcomeReport, CliError>,
+) {
     match result {
         Ok(outcome) => {
+            metrics.finished(outcome.status);
             tracing::info!(deployment, rollout = %outcome.rollout_id, status = outcome.status, "rollout finished");
             report.finished.push(outcome);
         }
         Err(CliError::Engine(EngineError::Journal(JournalError::LeaseHeld { holder, .. }))) => {
             tracing::debug!(deployment, %holder, "held by another process; left to it");
+            metrics.held_elsewhere();
             if !report.held_elsewhere.contains(&deployment) {
                 report.held_elsewhere.push(deployment);
             }
         }
         Err(CliError::Engine(EngineError::Stopped { .. })) => {
             tracing::info!(deployment, "stopped at a consistent point; any reconciler resumes it");
+            metrics.stopped();
             report.stopped.push(deployment);
         }
         Err(err) => {
             tracing::error!(deployment, error = %err, "cannot drive the rollout");
+            metrics.failed();
             report.failed.push((deployment, err.to_string()));
         }
     }

@@ -3,7 +3,8 @@
 //! s3://…` reads it from another machine's point of view, and a second apply while another CI
 //! runner holds the lease in that journal fails fast naming it, moving nothing; a rollout whose
 //! apply was killed is finished by exactly one of two `globaldeploy reconcile --once` racing for
-//! it.
+//! it; a long-running reconciler serves its metrics while it drives and hands the rollout over
+//! on SIGTERM.
 
 use super::*;
 
@@ -128,7 +129,8 @@ fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
 fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
     let (fx, before) = orphaned_rollout();
 
-    let running = reconciler(&fx, &["--poll-interval", "200ms"]);
+    let metrics = format!("127.0.0.1:{}", globaldeploy_e2e::free_port());
+    let running = reconciler(&fx, &["--poll-interval", "200ms", "--metrics-addr", &metrics]);
     // Once it journals past the killed apply's last entry, it holds the rollout.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while block_on(fx.s3_journal().load("api")).expect("journal").len() == before {
@@ -137,6 +139,28 @@ fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
             "the reconciler never took the rollout over"
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // While it drives: alive, ready, and its metrics show the rollout and the weights it wrote.
+    let get = |path: &str| globaldeploy_e2e::http_get(&format!("http://{metrics}{path}")).expect(path);
+    assert_eq!(get("/healthz").0, 200);
+    assert_eq!(get("/readyz").0, 200);
+    // Weights appear with the first step it journals (the first entry may be a gate verdict).
+    let weight = "globaldeploy_region_weight{deployment=\"api\",region=\"us-east-1\",slot=\"green\"}";
+    let exposition = loop {
+        let (code, exposition) = get("/metrics");
+        assert_eq!(code, 200);
+        if exposition.contains(weight) {
+            break exposition;
+        }
+        assert!(std::time::Instant::now() < deadline, "no weights in:\n{exposition}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    for line in [
+        "globaldeploy_reconciler_rollouts_driving 1",
+        "globaldeploy_reconciler_journal_looks_total{result=\"ok\"}",
+        "# TYPE globaldeploy_gate_evaluations_total counter",
+    ] {
+        assert!(exposition.contains(line), "no {line:?} in:\n{exposition}");
     }
     let signalled = std::time::Instant::now();
     let status = std::process::Command::new("kill")
