@@ -4,9 +4,11 @@
 //! runner holds the lease in that journal fails fast naming it, moving nothing; a rollout whose
 //! apply was killed is finished by exactly one of two `globaldeploy reconcile --once` racing for
 //! it; a long-running reconciler serves its metrics while it drives and hands the rollout over
-//! on SIGTERM.
+//! on SIGTERM; one killed with SIGKILL is taken over at once by the next; one frozen with SIGSTOP
+//! past its lease is taken over after the expiry and, thawed, writes nothing more and says so.
 
 use super::*;
+use globaldeploy_engine::outcome::RolloutStatus;
 
 #[test]
 fn a_team_journal_in_s3_records_the_rollout_and_fences_a_second_runner() {
@@ -74,6 +76,112 @@ fn orphaned_rollout() -> (Fixture, usize) {
     (fx, entries)
 }
 
+/// Waits (up to a minute) until the journal holds more than `entries` entries: a reconciler
+/// journaling past the killed apply's last entry holds the rollout.
+fn wait_until_journaled_past(fx: &Fixture, entries: usize) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while block_on(fx.s3_journal().load("api")).expect("journal").len() == entries {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no reconciler took the rollout over"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Sends `signal` (`-KILL`, `-STOP`, ...) to `child`.
+fn signal(child: &std::process::Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success(), "kill {signal}");
+}
+
+/// The entries journaled after the first `entries`, once the journal holds an outcome there
+/// (up to `within`).
+fn wait_for_outcome(fx: &Fixture, entries: usize, within: std::time::Duration) -> Vec<Entry> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let all = block_on(fx.s3_journal().load("api")).expect("journal");
+        if all[entries..].iter().any(|e| matches!(e, Entry::Outcome { .. })) {
+            return all[entries..].to_vec();
+        }
+        assert!(std::time::Instant::now() < deadline, "no outcome within {within:?}");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn a_reconciler_killed_mid_rollout_is_taken_over_at_once_by_another() {
+    let (fx, before) = orphaned_rollout();
+    let mut first = reconciler(&fx, &["--poll-interval", "200ms"]);
+    wait_until_journaled_past(&fx, before);
+    signal(&first, "-KILL");
+    let _ = first.wait();
+    let killed_at = std::time::Instant::now();
+    let mut second = reconciler(&fx, &["--poll-interval", "200ms"]);
+    let after = wait_for_outcome(&fx, before, std::time::Duration::from_secs(120));
+    eprintln!(
+        "kill -9 of the holder to the rollout's end by the next reconciler: {:?}",
+        killed_at.elapsed()
+    );
+    assert!(after
+        .iter()
+        .any(|e| matches!(e, Entry::Outcome { status } if *status == RolloutStatus::Succeeded)));
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}");
+    }
+    signal(&second, "-TERM");
+    assert!(second.wait().expect("second reconciler").success());
+}
+
+/// A reconciler frozen (SIGSTOP) past its lease: another takes over after the expiry and
+/// finishes; thawed, the first learns it was fenced out and writes nothing more.
+#[test]
+fn a_frozen_reconciler_is_fenced_out_and_writes_nothing_after_a_take_over() {
+    let (fx, before) = orphaned_rollout();
+    let frozen = reconciler(&fx, &["--poll-interval", "200ms"]);
+    wait_until_journaled_past(&fx, before);
+    signal(&frozen, "-STOP");
+    let frozen_at = std::time::Instant::now();
+    let mut second = reconciler(&fx, &["--poll-interval", "200ms"]);
+    let after = wait_for_outcome(&fx, before, std::time::Duration::from_secs(180));
+    eprintln!(
+        "SIGSTOP of the holder to the rollout's end by the next reconciler: {:?}",
+        frozen_at.elapsed()
+    );
+    assert!(after
+        .iter()
+        .any(|e| matches!(e, Entry::Outcome { status } if *status == RolloutStatus::Succeeded)));
+    let finished = block_on(fx.s3_journal().load("api")).expect("journal");
+
+    signal(&frozen, "-CONT");
+    // Give the thawed reconciler time to try; then it is stopped and says what happened.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    signal(&frozen, "-TERM");
+    let out = frozen.wait_with_output().expect("frozen reconciler");
+    // It says so: its rollout failed with the lease lost (exit 1), and nothing else it did.
+    let report: Json = serde_json::from_slice(&out.stdout).expect("JSON report");
+    assert_eq!(out.status.code(), Some(1), "{report:#}");
+    assert_eq!(report["failed"][0][0], "api", "{report:#}");
+    let why = report["failed"][0][1].as_str().unwrap_or_default();
+    assert!(
+        why.contains("was taken over by") && why.contains("this process writes nothing more"),
+        "{why}"
+    );
+    assert_eq!(
+        block_on(fx.s3_journal().load("api")).expect("journal"),
+        finished,
+        "nothing journaled after the take-over's outcome"
+    );
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}");
+    }
+    signal(&second, "-TERM");
+    assert!(second.wait().expect("second reconciler").success());
+}
+
 #[test]
 fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
     let (fx, before) = orphaned_rollout();
@@ -131,15 +239,8 @@ fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
 
     let metrics = format!("127.0.0.1:{}", globaldeploy_e2e::free_port());
     let running = reconciler(&fx, &["--poll-interval", "200ms", "--metrics-addr", &metrics]);
-    // Once it journals past the killed apply's last entry, it holds the rollout.
+    wait_until_journaled_past(&fx, before);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while block_on(fx.s3_journal().load("api")).expect("journal").len() == before {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reconciler never took the rollout over"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
     // While it drives: alive, ready, and its metrics show the rollout and the weights it wrote.
     let get = |path: &str| globaldeploy_e2e::http_get(&format!("http://{metrics}{path}")).expect(path);
     assert_eq!(get("/healthz").0, 200);
