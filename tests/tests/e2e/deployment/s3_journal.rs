@@ -223,6 +223,23 @@ fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
         .filter(|e| matches!(e, Entry::Outcome { .. }))
         .count();
     assert_eq!(outcomes, 1, "one outcome after the take-over");
+    // Each step journaled once across the kill and the take-over (the step the apply was killed
+    // in is re-applied from its entry, not journaled again).
+    let rollout_start = entries
+        .iter()
+        .rposition(|e| matches!(e, Entry::Intent(_)))
+        .expect("the v2 intent");
+    let mut steps: Vec<(usize, usize)> = entries[rollout_start..]
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Step { group, step, .. } => Some((*group, *step)),
+            _ => None,
+        })
+        .collect();
+    let journaled = steps.len();
+    steps.sort_unstable();
+    steps.dedup();
+    assert_eq!(steps.len(), journaled, "a step journaled twice: {entries:#?}");
 
     // Terraform adopts the finished rollout without moving traffic; a later pass has no work.
     fx.ws.apply().assert_success();
