@@ -108,31 +108,46 @@ pub async fn drive(
         }
     };
     let progress = CliProgress::for_stderr();
-    let runner = Runner {
-        holder: match drive {
-            Drive::Resume => "globaldeploy resume",
-            Drive::Rollback { .. } => "globaldeploy rollback",
-        },
-        progress: &progress,
+    let holder = match drive {
+        Drive::Resume => "globaldeploy resume",
+        Drive::Rollback { .. } => "globaldeploy rollback",
     };
-    let report = drive_until(journal, deployment, settings, insync_timeout, drive, &runner, stop).await;
+    let runner = Runner::new(holder, &progress, settings)?;
+    let report = drive_until(journal, deployment, insync_timeout, drive, &runner, stop).await;
     progress.finish();
     report
 }
 
-/// Who drives a rollout: the lease holder's name, and where its progress goes.
+/// Who drives rollouts: the lease holder's name, where progress goes, and the Route 53 client
+/// and gate probe every rollout it drives shares (one rate budget for all of a process's
+/// Route 53 calls, however many rollouts run at once).
 pub struct Runner<'a> {
     /// The holder name (`globaldeploy resume`, `globaldeploy reconcile`, ...).
-    pub holder: &'a str,
+    holder: &'a str,
     /// Told of every journaled entry.
-    pub progress: &'a dyn Progress,
+    progress: &'a dyn Progress,
+    route53: Route53,
+    probe: GateProbe,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner reaching AWS as `settings` say.
+    pub fn new(holder: &'a str, progress: &'a dyn Progress, settings: AwsSettings) -> Result<Runner<'a>, CliError> {
+        let route53 = Route53::new(settings);
+        let probe = GateProbe::new(HttpProbe::new()?, route53.clone());
+        Ok(Runner {
+            holder,
+            progress,
+            route53,
+            probe,
+        })
+    }
 }
 
 /// [`drive`] as `runner`, until the rollout ends or `stop` resolves (at a consistent point).
 pub async fn drive_until(
     journal: &Journal,
     deployment: &str,
-    settings: AwsSettings,
     insync_timeout: Duration,
     drive: &Drive,
     runner: &Runner<'_>,
@@ -141,13 +156,11 @@ pub async fn drive_until(
     let state = load(journal, deployment)
         .await?
         .ok_or_else(|| no_rollout(journal, deployment))?;
-    let route53 = Route53::new(settings);
-    let traffic = Route53Traffic::new(route53.clone(), state.spec.zone_id.clone(), insync_timeout);
-    let probe = GateProbe::new(HttpProbe::new()?, route53);
+    let traffic = Route53Traffic::new(runner.route53.clone(), state.spec.zone_id.clone(), insync_timeout);
     let driver = Driver::new(
         Ports {
             traffic: &traffic,
-            probe: &probe,
+            probe: &runner.probe,
             clock: &WallClock,
             journal,
             approvals: journal,

@@ -76,10 +76,7 @@ pub async fn reconcile(
 ) -> Result<ReconcileReport, CliError> {
     let lines = CliProgress::lines();
     let progress = Both(&lines, metrics);
-    let runner = Runner {
-        holder: HOLDER,
-        progress: &progress,
-    };
+    let runner = Runner::new(HOLDER, &progress, options.aws.clone())?;
     let (stop_all, stopping) = watch::channel(false);
     let mut shutdown = std::pin::pin!(shutdown);
     let mut report = ReconcileReport::default();
@@ -106,14 +103,12 @@ pub async fn reconcile(
                                 // Resolves once a signal arrived; a dropped sender never sends.
                                 let _ = stopping.wait_for(|stop| *stop).await;
                             };
-                            let settings = options.aws.clone();
                             let insync = options.insync_timeout;
                             let runner = &runner;
                             metrics.driving(1.0);
                             driving.push(Box::pin(async move {
                                 let result =
-                                    drive_until(journal, &deployment, settings, insync, &Drive::Resume, runner, stop)
-                                        .await;
+                                    drive_until(journal, &deployment, insync, &Drive::Resume, runner, stop).await;
                                 (deployment, result)
                             }));
                         }

@@ -89,6 +89,19 @@ fn wait_until_journaled_past(fx: &Fixture, entries: usize) {
     }
 }
 
+/// Every region serves v2 from green alone.
+fn assert_all_on_green(fx: &Fixture) {
+    for (region, weights) in fx.weights() {
+        assert_eq!(weights, (0, 100), "{region}");
+    }
+}
+
+/// Stops a long-running reconciler with SIGTERM; it exits 0.
+fn stop(reconciler: std::process::Child) {
+    signal(&reconciler, "-TERM");
+    assert!(reconciler.wait_with_output().expect("reconciler").status.success());
+}
+
 /// Sends `signal` (`-KILL`, `-STOP`, ...) to `child`.
 fn signal(child: &std::process::Child, signal: &str) {
     let status = std::process::Command::new("kill")
@@ -98,14 +111,18 @@ fn signal(child: &std::process::Child, signal: &str) {
     assert!(status.success(), "kill {signal}");
 }
 
-/// The entries journaled after the first `entries`, once the journal holds an outcome there
-/// (up to `within`).
-fn wait_for_outcome(fx: &Fixture, entries: usize, within: std::time::Duration) -> Vec<Entry> {
+/// Waits (up to `within`) for an outcome after the journal's first `entries`, and checks the
+/// rollout succeeded.
+fn wait_for_success(fx: &Fixture, entries: usize, within: std::time::Duration) {
     let deadline = std::time::Instant::now() + within;
     loop {
         let all = block_on(fx.s3_journal().load("api")).expect("journal");
-        if all[entries..].iter().any(|e| matches!(e, Entry::Outcome { .. })) {
-            return all[entries..].to_vec();
+        if let Some(status) = all[entries..].iter().find_map(|e| match e {
+            Entry::Outcome { status } => Some(*status),
+            _ => None,
+        }) {
+            assert_eq!(status, RolloutStatus::Succeeded);
+            return;
         }
         assert!(std::time::Instant::now() < deadline, "no outcome within {within:?}");
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -120,20 +137,14 @@ fn a_reconciler_killed_mid_rollout_is_taken_over_at_once_by_another() {
     signal(&first, "-KILL");
     let _ = first.wait();
     let killed_at = std::time::Instant::now();
-    let mut second = reconciler(&fx, &["--poll-interval", "200ms"]);
-    let after = wait_for_outcome(&fx, before, std::time::Duration::from_secs(120));
+    let second = reconciler(&fx, &["--poll-interval", "200ms"]);
+    wait_for_success(&fx, before, std::time::Duration::from_secs(120));
     eprintln!(
         "kill -9 of the holder to the rollout's end by the next reconciler: {:?}",
         killed_at.elapsed()
     );
-    assert!(after
-        .iter()
-        .any(|e| matches!(e, Entry::Outcome { status } if *status == RolloutStatus::Succeeded)));
-    for (region, weights) in fx.weights() {
-        assert_eq!(weights, (0, 100), "{region}");
-    }
-    signal(&second, "-TERM");
-    assert!(second.wait().expect("second reconciler").success());
+    assert_all_on_green(&fx);
+    stop(second);
 }
 
 /// A reconciler frozen (SIGSTOP) past its lease: another takes over after the expiry and
@@ -145,15 +156,12 @@ fn a_frozen_reconciler_is_fenced_out_and_writes_nothing_after_a_take_over() {
     wait_until_journaled_past(&fx, before);
     signal(&frozen, "-STOP");
     let frozen_at = std::time::Instant::now();
-    let mut second = reconciler(&fx, &["--poll-interval", "200ms"]);
-    let after = wait_for_outcome(&fx, before, std::time::Duration::from_secs(180));
+    let second = reconciler(&fx, &["--poll-interval", "200ms"]);
+    wait_for_success(&fx, before, std::time::Duration::from_secs(180));
     eprintln!(
         "SIGSTOP of the holder to the rollout's end by the next reconciler: {:?}",
         frozen_at.elapsed()
     );
-    assert!(after
-        .iter()
-        .any(|e| matches!(e, Entry::Outcome { status } if *status == RolloutStatus::Succeeded)));
     let finished = block_on(fx.s3_journal().load("api")).expect("journal");
 
     signal(&frozen, "-CONT");
@@ -176,11 +184,8 @@ fn a_frozen_reconciler_is_fenced_out_and_writes_nothing_after_a_take_over() {
         finished,
         "nothing journaled after the take-over's outcome"
     );
-    for (region, weights) in fx.weights() {
-        assert_eq!(weights, (0, 100), "{region}");
-    }
-    signal(&second, "-TERM");
-    assert!(second.wait().expect("second reconciler").success());
+    assert_all_on_green(&fx);
+    stop(second);
 }
 
 #[test]
@@ -213,9 +218,7 @@ fn reconcilers_finish_a_rollout_whose_apply_was_killed_exactly_once() {
         reports.iter().all(|r| r["failed"].as_array().unwrap().is_empty()),
         "{reports:#?}"
     );
-    for (region, weights) in fx.weights() {
-        assert_eq!(weights, (0, 100), "{region} after the reconciler");
-    }
+    assert_all_on_green(&fx);
     // The journal went on from where the killed apply left it, with one outcome.
     let entries = block_on(fx.s3_journal().load("api")).expect("journal");
     assert!(entries.len() > before);
@@ -316,7 +319,5 @@ fn a_reconciler_stopped_by_sigterm_hands_its_rollout_over_at_once() {
         // The signal came after its last step: it finished the rollout before exiting.
         assert_eq!(report["finished"][0]["status"], "succeeded", "{report:#}");
     }
-    for (region, weights) in fx.weights() {
-        assert_eq!(weights, (0, 100), "{region}");
-    }
+    assert_all_on_green(&fx);
 }
